@@ -1,0 +1,103 @@
+"""The tigris dialect: loaded from `tigris.irdl.mlir`, plus small op builders.
+
+IRDL ops have no generated Python classes, so ops are built with
+`ir.Operation.create` from plain Python values (see `attr`).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import irdl
+
+IRDL_PATH = os.path.join(os.path.dirname(__file__), "tigris.irdl.mlir")
+
+KERNEL_OPS = (
+    "conv2d", "depthwise_conv2d", "fully_connected", "add", "mul", "avg_pool",
+    "max_pool", "global_avg_pool", "softmax", "lut", "reshape", "transpose",
+    "pad", "resize", "slice", "empty", "insert",
+)
+PLAN_OPS = ("pool", "buffer", "call", "stage", "spill", "reload")
+
+
+def load(ctx: ir.Context) -> None:
+    """Register the tigris dialect in `ctx` (once: a second load aborts)."""
+    if ctx.is_registered_operation("tigris.conv2d"):
+        return
+    with ctx:
+        irdl.load_dialects(ir.Module.parseFile(IRDL_PATH))
+
+
+def make_context() -> ir.Context:
+    ctx = ir.Context()
+    load(ctx)
+    return ctx
+
+
+def attr(value, kind: str | None = None) -> ir.Attribute:
+    """Python value -> MLIR attribute.
+
+    int -> i64 (or i32 with kind='i32'); str -> string; bool -> i64 0/1;
+    list/tuple/ndarray of ints -> dense array (i64 by default, kind 'i8'/'i32');
+    dict -> dictionary; an ir.Attribute passes through.
+    """
+    if isinstance(value, ir.Attribute):
+        return value
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, (int, np.integer)):
+        width = 32 if kind == "i32" else 64
+        return ir.IntegerAttr.get(ir.IntegerType.get_signless(width), int(value))
+    if isinstance(value, str):
+        return ir.StringAttr.get(value)
+    if isinstance(value, dict):
+        return ir.DictAttr.get({k: attr(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple, np.ndarray)):
+        values = [int(v) for v in np.asarray(value).reshape(-1)]
+        if kind == "i8":
+            return ir.DenseI8ArrayAttr.get(values)
+        if kind == "i32":
+            return ir.DenseI32ArrayAttr.get(values)
+        return ir.DenseI64ArrayAttr.get(values)
+    raise TypeError(f"no attribute form for {type(value).__name__}")
+
+
+# Attributes whose dense arrays are i32 or i8 rather than i64.
+_ARRAY_KINDS = {"multiplier": "i32", "shift": "i32", "exp_table": "i32", "table": "i8",
+                "y_index0": "i32", "y_index1": "i32", "y_weight": "i32",
+                "x_index0": "i32", "x_index1": "i32", "x_weight": "i32"}
+
+
+def kernel_op(name: str, operands, result_type: ir.Type, attrs: dict | None = None,
+              loc: ir.Location | None = None) -> ir.Operation:
+    """Create `tigris.<name>` at the current insertion point."""
+    attributes = {k: attr(v, _ARRAY_KINDS.get(k)) for k, v in (attrs or {}).items()}
+    return ir.Operation.create(f"tigris.{name}", results=[result_type],
+                               operands=list(operands), attributes=attributes, loc=loc)
+
+
+def attr_value(a: ir.Attribute):
+    """MLIR attribute -> Python value (the inverse of `attr`)."""
+    if isinstance(a, ir.IntegerAttr):
+        return a.value
+    if isinstance(a, ir.StringAttr):
+        return a.value
+    if isinstance(a, (ir.DenseI8ArrayAttr, ir.DenseI32ArrayAttr, ir.DenseI64ArrayAttr)):
+        return list(a)
+    if isinstance(a, ir.BoolAttr):
+        return a.value
+    if isinstance(a, ir.ArrayAttr):
+        return [attr_value(x) for x in a]
+    if isinstance(a, ir.DictAttr):
+        return {a[i].name: attr_value(a[i].attr) for i in range(len(a))}
+    if isinstance(a, ir.TypeAttr):
+        return a.value
+    return a
+
+
+def op_attrs(op) -> dict:
+    """All attributes of an op as a Python dict."""
+    op = getattr(op, "operation", op)
+    attrs = op.attributes
+    return {attrs[i].name: attr_value(attrs[i].attr) for i in range(len(attrs))}

@@ -1,0 +1,94 @@
+"""The pass registry.
+
+A pass is one module in this package that defines `PASS = Pass(...)`; the
+registry finds it by scanning the package, so adding a pass is adding a file.
+A pass runs on each `func.func` of a module (Python passes cannot be nested
+on func.func in a PassManager, so the registry does the per-function walk).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable
+
+from mlir import ir
+
+
+class PassError(Exception):
+    """A pass failure at an IR location; reported as an MLIR diagnostic."""
+
+    def __init__(self, message: str, location: ir.Location | None = None):
+        super().__init__(message)
+        self.location = location
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    parse: Callable[[str], object]
+    default: object
+    doc: str
+
+
+@dataclass(frozen=True)
+class Pass:
+    argument: str           # the name in a pipeline, e.g. "tigris-legalize"
+    summary: str            # one line: what the pass changes
+    run: Callable           # run(func_op: ir.Operation, options: dict) -> None
+    options: tuple[Option, ...] = field(default_factory=tuple)
+    on_module: bool = False  # run(module_op, options) once instead of per function
+
+    def parse_options(self, text: str) -> dict:
+        """`key=value key2=value2` (MLIR pass-option syntax) -> dict with defaults."""
+        known = {o.name: o for o in self.options}
+        values = {o.name: o.default for o in self.options}
+        for item in text.split():
+            key, eq, raw = item.partition("=")
+            if key not in known:
+                raise ValueError(f"pass '{self.argument}' has no option '{key}'")
+            if not eq:
+                raise ValueError(f"option '{key}' of pass '{self.argument}' needs a value")
+            try:
+                values[key] = known[key].parse(raw)
+            except ValueError as e:
+                raise ValueError(f"option '{key}' of pass '{self.argument}': {e}") from None
+        return values
+
+    def as_callable(self, options: dict):
+        """The `run(op, pass_)` callable that PassManager.add takes."""
+        def run(module_op, pass_):
+            try:
+                if self.on_module:
+                    self.run(module_op, options)
+                else:
+                    for func_op in functions(module_op):
+                        self.run(func_op, options)
+            except PassError as e:
+                (e.location or module_op.location).emit_error(str(e))
+                pass_.signal_pass_failure()
+        return run
+
+
+def functions(module_op) -> list:
+    """The func.func ops directly inside a module."""
+    module_op = getattr(module_op, "operation", module_op)
+    return [op.operation for op in module_op.regions[0].blocks[0].operations
+            if op.operation.name == "func.func"]
+
+
+_REGISTRY: dict[str, Pass] | None = None
+
+
+def registry() -> dict[str, Pass]:
+    global _REGISTRY
+    if _REGISTRY is None:
+        import tigris.passes as package
+        found: dict[str, Pass] = {}
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            p = getattr(module, "PASS", None)
+            if isinstance(p, Pass):
+                found[p.argument] = p
+        _REGISTRY = dict(sorted(found.items()))
+    return _REGISTRY

@@ -1,0 +1,4 @@
+func.func @f() {
+  return
+  %0 = "tosa.const"() : () -> i32 i32
+}
