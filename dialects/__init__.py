@@ -44,6 +44,8 @@ def attr(value, kind: str | None = None) -> ir.Attribute:
     """
     if isinstance(value, ir.Attribute):
         return value
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, ir.Attribute) for v in value):
+        return ir.ArrayAttr.get(list(value))
     if isinstance(value, bool):
         value = int(value)
     if isinstance(value, (int, np.integer)):

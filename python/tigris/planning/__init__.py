@@ -1,1 +1,70 @@
-"""."""
+"""Memory planning over an abstract operator graph (pure Python, no MLIR).
+
+The MLIR passes (tigris-schedule, tigris-liveness, tigris-assign-offsets)
+translate IR into a :class:`Graph`, call these functions and write the
+answers back. Everything here is deterministic.
+
+Data model (:mod:`.graph`)
+    ``Node(name, inputs=(), outputs=(), scratch=0, aliases={}, inplace_ok=())``
+        ``aliases = {output: input}``: the output occupies the input's memory
+        (reshape view; ``insert`` writing into its ``dest``, the destination
+        created by an ``empty`` node). ``inplace_ok``: inputs that
+        ``outputs[0]`` may overwrite when the input's storage has no later
+        use (merged only when the byte sizes are equal). ``scratch``: kernel
+        bytes live during the node's step only.
+    ``Graph(nodes, buffers, inputs=(), outputs=())``
+        ``nodes`` in the given (ONNX) topological order, ``buffers = {name:
+        bytes}``. Graph inputs are live from step 0, outputs to the last
+        step. Constants are not buffers. ``GraphBuilder`` builds one
+        incrementally; ``GraphError`` reports a malformed graph.
+    ``Storage(name, size, birth, death, buffers, kind, node)``
+        one block to place, live at steps ``birth..death`` inclusive.
+
+Scheduling (:mod:`.schedule`)
+    ``schedule(graph, alignment=1, inplace=True, time_limit=1.0, beam=4000,
+    max_transitions=400_000) -> Schedule(order, peak, given_peak, bound,
+    method, exact, states, seconds)``: memory-aware topological order
+    (DP over executed sets, exact unless a layer had to be cut to the beam;
+    never worse than the given order).
+
+Liveness (:mod:`.liveness`)
+    ``lifetimes(graph, order=None, inplace=True) -> {name: Storage}``:
+    aliases resolved, in-place merges applied, scratch as ``scratch:<node>``.
+    ``storage_of(storages) -> {buffer: storage name}``.
+    ``peak(graph, order=None, alignment=1, inplace=True) -> int`` and
+    ``naive_peak(graph, alignment=1, inplace=True) -> int`` (given order).
+    ``lower_bound(storages, alignment=16) -> int``: max over steps of the
+    live bytes (each size aligned); ``load_profile`` gives the per-step
+    curve. ``peak(g, o, a) == lower_bound(lifetimes(g, o), a)``.
+
+Packing (:mod:`.packing`); ``storages`` is a ``lifetimes`` result or any
+``{name: (size, birth, death)}``
+    ``pack(storages, alignment=16, time_limit=2.0, workers=2, solver=True,
+    heuristic_time=0.2, restarts=200, seed=0) -> Packing(offsets, arena,
+    bound, method, optimal, alignment, heuristic_arena, solver_seconds,
+    solver_status, seconds, tried)`` with ``gap = arena - bound``: greedy
+    placements first, CP-SAT (2D no-overlap, lifetimes fixed) when above the
+    bound.
+    ``tflm_greedy(storages, alignment=16) -> Packing``: TFLM's
+    GreedyMemoryPlanner baseline. ``no_reuse_sum(storages, alignment=16)``.
+    ``verify_packing(storages, offsets, arena, alignment=16) -> [problem]``.
+
+Typical use::
+
+    s = schedule(graph)
+    st = lifetimes(graph, s.order)
+    p = pack(st, alignment=16)
+    assert not verify_packing(st, p.offsets, p.arena, 16)
+"""
+from .graph import Graph, GraphBuilder, GraphError, Node, Problem, align_up
+from .liveness import (Storage, lifetimes, load_profile, lower_bound, naive_peak, peak,
+                       storage_of)
+from .packing import Packing, no_reuse_sum, pack, tflm_greedy, verify_packing
+from .schedule import Schedule, schedule
+
+__all__ = [
+    "Graph", "GraphBuilder", "GraphError", "Node", "Problem", "align_up",
+    "Storage", "lifetimes", "load_profile", "lower_bound", "naive_peak", "peak", "storage_of",
+    "Packing", "no_reuse_sum", "pack", "tflm_greedy", "verify_packing",
+    "Schedule", "schedule",
+]

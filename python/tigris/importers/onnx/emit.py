@@ -1,0 +1,126 @@
+"""QGraph -> a func.func of TOSA ops (plus tigris ops where TOSA has no form)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import func
+
+from tigris.dialects import attr
+from tigris.importers.onnx import ops_conv, ops_elementwise, ops_pool, ops_shape
+from tigris.importers.onnx.emit_core import EmitterBase
+from tigris.importers.onnx.graph import Act, QGraph, QNode
+
+CONVERTERS = {
+    "Conv": ops_conv.convert_conv,
+    "Gemm": ops_conv.convert_matmul,
+    "MatMul": ops_conv.convert_matmul,
+    "BatchNormalization": ops_conv.convert_batchnorm,
+    "Add": ops_elementwise.convert_binary,
+    "Sub": ops_elementwise.convert_binary,
+    "Mul": ops_elementwise.convert_binary,
+    "Relu": ops_elementwise.convert_unary,
+    "Clip": ops_elementwise.convert_unary,
+    "LeakyRelu": ops_elementwise.convert_unary,
+    "Sigmoid": ops_elementwise.convert_unary,
+    "Tanh": ops_elementwise.convert_unary,
+    "HardSwish": ops_elementwise.convert_unary,
+    "HardSigmoid": ops_elementwise.convert_unary,
+    "Requantize": ops_elementwise.convert_requantize,
+    "MaxPool": ops_pool.convert_maxpool,
+    "GlobalMaxPool": ops_pool.convert_maxpool,
+    "AveragePool": ops_pool.convert_avgpool,
+    "GlobalAveragePool": ops_pool.convert_avgpool,
+    "Resize": ops_pool.convert_resize,
+    "Upsample": ops_pool.convert_resize,
+    "Softmax": ops_pool.convert_softmax,
+    "Reshape": ops_shape.convert_reshape,
+    "Flatten": ops_shape.convert_reshape,
+    "Squeeze": ops_shape.convert_reshape,
+    "Unsqueeze": ops_shape.convert_reshape,
+    "Identity": ops_shape.convert_identity,
+    "Dropout": ops_shape.convert_identity,
+    "Transpose": ops_shape.convert_transpose,
+    "Concat": ops_shape.convert_concat,
+    "Split": ops_shape.convert_split,
+    "Slice": ops_shape.convert_slice,
+    "Pad": ops_shape.convert_pad,
+}
+# Ops that move int8 values without arithmetic: when the output's quantization
+# differs from the input's, they run on the input's and a requantization follows.
+MOVERS = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
+          "Dropout", "Transpose", "Split", "Slice", "Pad", "Resize", "Upsample"}
+
+
+def func_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name or "model")
+    return cleaned if cleaned[:1].isalpha() else "model_" + cleaned
+
+
+class Emitter(EmitterBase):
+    def __init__(self, graph: QGraph, label: str, opset: int):
+        super().__init__(graph.quantized, label)
+        self.graph = graph
+        self.opset = opset
+
+    def convert(self, node: QNode) -> None:
+        self.node = node
+        if node.op == "Softmax":
+            node.attrs["_opset"] = self.opset
+        conv = CONVERTERS.get(node.op)
+        if conv is None:
+            self.fail("operator not supported")
+        loc = ir.Location.name(node.name)
+        with loc:
+            if self.quantized and node.op in MOVERS:
+                src = next(x for x in node.inputs if isinstance(x, Act))
+                wanted = node.outputs
+                if any(not src.same_quant(o) for o in wanted):
+                    temps = [Act(o.name + ".moved", o.shape, src.scale, src.zp) for o in wanted]
+                    conv(self, QNode(node.name, node.op, node.inputs, temps, node.attrs))
+                    for t, o in zip(temps, wanted):
+                        v = self.values[t.name]
+                        y = self.rescale(v.value, self.i8, src.scale / o.scale, src.zp, o.zp)
+                        self.put(o, y, v.layout)
+                    return
+            conv(self, node)
+
+    def emit(self) -> ir.Module:
+        g = self.graph
+        module = ir.Module.create()
+        in_types, in_layouts = [], []
+        for a in g.inputs:
+            layout = "nhwc" if len(a.shape) == 4 else "plain"
+            in_layouts.append(layout)
+            in_types.append(self.tensor(self.onnx_to_layout_shape(a.shape, layout)))
+        with ir.InsertionPoint(module.body):
+            f = func.FuncOp(func_name(g.name), (in_types, []))
+            block = f.add_entry_block()
+            for a, layout, arg in zip(g.inputs, in_layouts, block.arguments):
+                self.put(a, arg, layout)
+            with ir.InsertionPoint(block):
+                for node in g.nodes:
+                    self.convert(node)
+                outs = [self.get(a) for a in g.outputs]
+                func.ReturnOp([v.value for v in outs])
+            f.attributes["function_type"] = ir.TypeAttr.get(
+                ir.FunctionType.get(in_types, [v.value.type for v in outs]))
+            f.attributes["tigris.inputs"] = attr([self._io(a, l) for a, l in zip(g.inputs, in_layouts)])
+            f.attributes["tigris.outputs"] = attr([self._io(v.act, v.layout) for v in outs])
+        return module
+
+    def _io(self, a: Act, layout: str) -> ir.Attribute:
+        d = {"name": ir.StringAttr.get(a.name), "layout": ir.StringAttr.get(layout),
+             "shape": ir.DenseI64ArrayAttr.get(list(a.shape))}
+        if a.quantized:
+            d["scale"] = ir.FloatAttr.get(ir.F64Type.get(), float(a.scale))
+            d["zero_point"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(a.zp))
+            d["uint8"] = ir.BoolAttr.get(bool(self.graph.input_uint8.get(a.name, False)))
+        return ir.DictAttr.get(d)
+
+
+def emit_module(graph: QGraph, label: str, opset: int) -> tuple[ir.Module, dict[str, np.ndarray]]:
+    em = Emitter(graph, label, opset)
+    module = em.emit()
+    return module, em.weights

@@ -1,0 +1,209 @@
+"""The TOSA emitter's state and helpers: values, layouts, constants, rescale.
+
+Images are NHWC inside (the layout of the ESP-NN kernels); ONNX is NCHW. A
+value remembers its layout: "nhwc" for a rank-4 activation stored NHWC, or
+"plain" for a tensor stored in its ONNX order. Converters ask for the layout
+they need; a change of layout is a transpose, or a free reshape when the
+bytes are the same (H*W == 1 or C == 1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import tosa
+
+from tigris.errors import ModelError
+from tigris.importers.onnx.graph import Act, Const
+from tigris.reference.fixedpoint import quantize_multiplier
+
+TO_NHWC = (0, 2, 3, 1)      # NHWC dim i holds NCHW dim TO_NHWC[i]
+TO_NCHW = (0, 3, 1, 2)
+
+
+@dataclass
+class V:
+    """An emitted activation: its MLIR value, storage layout and ONNX-level Act."""
+    value: ir.Value
+    layout: str      # "nhwc" | "plain"
+    act: Act
+
+    @property
+    def shape(self) -> list[int]:
+        return list(ir.RankedTensorType(self.value.type).shape)
+
+
+class EmitterBase:
+    def __init__(self, quantized: bool, label: str):
+        self.quantized = quantized
+        self.label = label
+        self.values: dict[str, V] = {}
+        self.weights: dict[str, np.ndarray] = {}
+        self.i8 = ir.IntegerType.get_signless(8)
+        self.i32 = ir.IntegerType.get_signless(32)
+        self.f32 = ir.F32Type.get()
+        self.act_type = self.i8 if quantized else self.f32
+        self.node = None  # the QNode being converted (for messages)
+
+    # ---------------------------------------------------------------- errors
+    def fail(self, reason: str):
+        n = self.node
+        raise ModelError(f"node '{n.name}' ({n.op}): {reason}" if n else reason)
+
+    # ----------------------------------------------------------------- types
+    def tensor(self, shape, elem=None) -> ir.RankedTensorType:
+        return ir.RankedTensorType.get([int(s) for s in shape], elem or self.act_type)
+
+    # ------------------------------------------------------------- constants
+    def const(self, arr: np.ndarray, elem: ir.Type, name: str | None = None) -> ir.Value:
+        """tosa.const; arrays over 64 elements become dense_resource blobs."""
+        np_type = {8: np.int8, 32: np.int32}.get(getattr(elem, "width", 0), np.float32)
+        arr = np.ascontiguousarray(np.asarray(arr).astype(np_type))
+        t = self.tensor(arr.shape, elem)
+        if arr.size > 64 and name:
+            attr = ir.DenseResourceElementsAttr.get_from_buffer(arr, _blob_name(name), t)
+            from tigris.resources import resource_name
+            self.weights[resource_name(attr)] = arr
+        else:
+            attr = ir.DenseElementsAttr.get(arr, type=t)
+        return tosa.const(attr)
+
+    def zp(self, value: int, elem: ir.Type) -> ir.Value:
+        return self.const(np.array([value]), elem)
+
+    def shape_const(self, values) -> ir.Value:
+        vals = np.array([int(v) for v in values], dtype=np.int64)
+        t = ir.Type.parse(f"!tosa.shape<{len(vals)}>")
+        return tosa.const_shape(t, ir.DenseElementsAttr.get(
+            vals, type=ir.RankedTensorType.get([len(vals)], ir.IndexType.get())))
+
+    # --------------------------------------------------------------- layouts
+    def get(self, act: Act) -> V:
+        v = self.values.get(act.name)
+        if v is None:
+            self.fail(f"input '{act.name}' was not produced by a supported operator")
+        return v
+
+    def put(self, act: Act, value: ir.Value, layout: str) -> V:
+        v = V(value, layout, act)
+        self.values[act.name] = v
+        return v
+
+    def reshape(self, value: ir.Value, shape) -> ir.Value:
+        elem = ir.RankedTensorType(value.type).element_type
+        if list(ir.RankedTensorType(value.type).shape) == list(shape):
+            return value
+        return tosa.reshape(value, self.shape_const(shape), results=[self.tensor(shape, elem)])
+
+    def transpose(self, value: ir.Value, perm) -> ir.Value:
+        t = ir.RankedTensorType(value.type)
+        if list(perm) == list(range(len(perm))):
+            return value
+        shape = [t.shape[p] for p in perm]
+        return tosa.transpose(self.tensor(shape, t.element_type), value,
+                              ir.DenseI32ArrayAttr.get([int(p) for p in perm]))
+
+    def _relayout(self, value: ir.Value, perm) -> ir.Value:
+        t = ir.RankedTensorType(value.type)
+        shape = [t.shape[p] for p in perm]
+        moved = [t.shape[p] for p in perm if t.shape[p] != 1]
+        kept = [s for s in t.shape if s != 1]
+        if moved == kept:  # only unit dims move: same bytes, a free reshape
+            return self.reshape(value, shape)
+        return self.transpose(value, perm)
+
+    def as_plain(self, v: V) -> ir.Value:
+        if v.layout == "plain":
+            return v.value
+        return self._relayout(v.value, TO_NCHW)
+
+    def as_nhwc(self, v: V) -> ir.Value:
+        if v.layout == "nhwc":
+            return v.value
+        if len(v.shape) != 4:
+            self.fail(f"expected a 4-D image tensor, got shape {v.shape}")
+        return self._relayout(v.value, TO_NHWC)
+
+    def layout_of_inputs(self, vs: list[V]) -> str:
+        """A common layout for an elementwise op: NHWC when every operand is rank 4."""
+        if vs and all(len(v.act.shape) == 4 for v in vs) and any(v.layout == "nhwc" for v in vs):
+            return "nhwc"
+        return "plain"
+
+    def in_layout(self, v: V, layout: str) -> ir.Value:
+        return self.as_nhwc(v) if layout == "nhwc" else self.as_plain(v)
+
+    @staticmethod
+    def onnx_to_layout_shape(shape, layout: str) -> list[int]:
+        return [shape[p] for p in TO_NHWC] if layout == "nhwc" else list(shape)
+
+    # ----------------------------------------------------------- quantization
+    def rescale(self, value: ir.Value, out_elem: ir.Type, reals, in_zp: int, out_zp: int,
+                out_shape=None) -> ir.Value:
+        """tosa.rescale with TFLite-style (DOUBLE_ROUND) multipliers for real scales `reals`."""
+        reals = np.atleast_1d(np.asarray(reals, np.float64))
+        mults, shifts = [], []
+        for r in reals:
+            m, s = quantize_multiplier(float(r))
+            if m == 0:
+                m, s = 0, -30
+            if not (-31 <= s <= 29):
+                self.fail(f"requantization scale {r:.3g} is out of the representable range")
+            mults.append(m)
+            shifts.append(31 - s)
+        t = ir.RankedTensorType(value.type)
+        in_elem = t.element_type
+        shape = out_shape or list(t.shape)
+        per_channel = len(mults) > 1
+        return tosa.rescale(
+            self.tensor(shape, out_elem), value,
+            self.const(np.array(mults), self.i32), self.const(np.array(shifts), self.i8),
+            self.zp(in_zp, in_elem), self.zp(out_zp, out_elem),
+            scale32=True, rounding_mode=ir.Attribute.parse("#tosa.rounding_mode<DOUBLE_ROUND>"),
+            per_channel=per_channel, input_unsigned=False, output_unsigned=False)
+
+    def clamp_range(self, out: Act, clamp) -> tuple[int, int]:
+        """The int8 range of a fused activation (real bounds) for output `out`."""
+        if clamp is None:
+            return -128, 127
+        lo, hi = clamp
+        qlo = -128 if lo == -np.inf else max(-128, out.zp + int(np.round(lo / out.scale)))
+        qhi = 127 if hi == np.inf else min(127, out.zp + int(np.round(hi / out.scale)))
+        return qlo, qhi
+
+    def clamp(self, value: ir.Value, lo, hi) -> ir.Value:
+        t = ir.RankedTensorType(value.type)
+        if self.quantized:
+            if lo <= -128 and hi >= 127:
+                return value
+            return tosa.clamp(t, value, ir.IntegerAttr.get(self.i8, int(lo)),
+                              ir.IntegerAttr.get(self.i8, int(hi)))
+        flo = -3.4e38 if lo == -np.inf else float(lo)
+        fhi = 3.4e38 if hi == np.inf else float(hi)
+        return tosa.clamp(t, value, ir.FloatAttr.get(self.f32, flo), ir.FloatAttr.get(self.f32, fhi))
+
+    def finish(self, node_out: Act, value: ir.Value, layout: str) -> V:
+        return self.put(node_out, value, layout)
+
+
+def _blob_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "_." else "_" for ch in name)
+    return cleaned or "w"
+
+
+def real_weights(c: Const) -> np.ndarray:
+    return c.real()
+
+
+def int_weights(em: EmitterBase, c: Const) -> np.ndarray:
+    """int8 weight values (symmetric: zero point must be 0)."""
+    if c.scale is None:
+        em.fail(f"weights '{c.name}' are float in a quantized model")
+    if np.any(np.asarray(c.zp) != 0):
+        em.fail(f"weights '{c.name}' have a non-zero zero point (asymmetric int8 weights "
+                "are not supported by the int8 kernels)")
+    v = np.asarray(c.value)
+    if v.min() < -128 or v.max() > 127:
+        em.fail(f"weights '{c.name}' are not int8")
+    return v.astype(np.int8)

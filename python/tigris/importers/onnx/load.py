@@ -1,0 +1,141 @@
+"""Reading an ONNX file: every way it can be broken becomes one clear ModelError."""
+from __future__ import annotations
+
+import os
+
+import onnx
+from onnx import TensorProto, numpy_helper
+
+from tigris.errors import ModelError
+from tigris.importers.onnx.contrib_shapes import infer_with_contrib
+
+SUPPORTED_INPUT_TYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8",
+                         TensorProto.UINT8: "uint8"}
+SUPPORTED_CONST_TYPES = {TensorProto.FLOAT, TensorProto.INT8, TensorProto.UINT8,
+                         TensorProto.INT32, TensorProto.INT64, TensorProto.BOOL}
+
+
+def _type_name(elem_type: int) -> str:
+    try:
+        return TensorProto.DataType.Name(elem_type).lower()
+    except ValueError:
+        return f"type {elem_type}"
+
+
+def parse_input_shapes(specs: list[str] | None) -> dict[str, list[int]]:
+    """`name:1x3x96x96` strings -> {name: [1, 3, 96, 96]}."""
+    shapes: dict[str, list[int]] = {}
+    for spec in specs or []:
+        name, sep, dims = spec.rpartition(":")
+        try:
+            values = [int(d) for d in dims.lower().split("x")]
+        except ValueError:
+            values = []
+        if not sep or not name or not values or any(v <= 0 for v in values):
+            raise ModelError(f"bad --input-shape '{spec}': expected NAME:D1xD2x... with positive sizes")
+        shapes[name] = values
+    return shapes
+
+
+def load_model(path: str, input_shapes: dict[str, list[int]] | None = None) -> onnx.ModelProto:
+    """Load, check and shape-infer an ONNX model; raise ModelError on any problem."""
+    label = os.path.basename(path)
+    if not os.path.isfile(path):
+        raise ModelError(f"{path}: no such file")
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data:
+        raise ModelError(f"{label}: empty file, not an ONNX model")
+    try:
+        model = onnx.load_from_string(data)
+    except Exception:
+        raise ModelError(f"{label}: not an ONNX model, or the file is truncated or corrupt "
+                         "(protobuf parse failed)") from None
+    if model.ir_version <= 0 or not model.HasField("graph") or len(model.graph.node) == 0:
+        raise ModelError(f"{label}: not an ONNX model (no graph or no nodes)")
+    _load_external_data(model, path, label)
+    _check_types(model, label)
+    _set_input_shapes(model, input_shapes or {}, label)
+    def infer(m):
+        try:
+            return onnx.shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
+        except Exception as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelError(f"{label}: shape inference failed: {first}") from None
+    return infer_with_contrib(infer(model), infer)
+
+
+def _load_external_data(model: onnx.ModelProto, path: str, label: str) -> None:
+    base = os.path.dirname(os.path.abspath(path))
+    external = [t for t in model.graph.initializer
+                if t.data_location == TensorProto.EXTERNAL]
+    for t in external:
+        location = next((e.value for e in t.external_data if e.key == "location"), None)
+        if location is None:
+            raise ModelError(f"{label}: initializer '{t.name}' has external data without a location")
+        full = os.path.normpath(os.path.join(base, location))
+        if not full.startswith(base + os.sep):
+            raise ModelError(f"{label}: initializer '{t.name}' points outside the model folder "
+                             f"('{location}')")
+        if not os.path.isfile(full):
+            raise ModelError(f"{label}: external data file '{location}' not found "
+                             f"(needed by initializer '{t.name}')")
+    if external:
+        try:
+            onnx.external_data_helper.load_external_data_for_model(model, base)
+        except Exception as e:
+            raise ModelError(f"{label}: cannot read external data: {str(e).splitlines()[0]}") from None
+        for t in external:
+            try:
+                numpy_helper.to_array(t)
+            except Exception:
+                raise ModelError(f"{label}: external data of initializer '{t.name}' is "
+                                 "truncated") from None
+
+
+def _check_types(model: onnx.ModelProto, label: str) -> None:
+    init_names = {t.name for t in model.graph.initializer}
+    for inp in model.graph.input:
+        if inp.name in init_names:
+            continue
+        tt = inp.type.tensor_type
+        if not inp.type.HasField("tensor_type"):
+            raise ModelError(f"{label}: input '{inp.name}' is not a tensor")
+        if tt.elem_type not in SUPPORTED_INPUT_TYPES:
+            raise ModelError(f"{label}: input '{inp.name}' has unsupported type "
+                             f"{_type_name(tt.elem_type)} (float32, int8 or uint8 expected)")
+    for t in model.graph.initializer:
+        if t.data_type not in SUPPORTED_CONST_TYPES:
+            raise ModelError(f"{label}: initializer '{t.name}' has unsupported type "
+                             f"{_type_name(t.data_type)}")
+
+
+def _set_input_shapes(model: onnx.ModelProto, shapes: dict[str, list[int]], label: str) -> None:
+    init_names = {t.name for t in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in init_names]
+    unknown = set(shapes) - {i.name for i in inputs}
+    if unknown:
+        raise ModelError(f"{label}: --input-shape names unknown input '{sorted(unknown)[0]}' "
+                         f"(inputs: {', '.join(i.name for i in inputs)})")
+    for inp in inputs:
+        dims = inp.type.tensor_type.shape.dim
+        if inp.name in shapes:
+            want = shapes[inp.name]
+            if len(dims) and len(want) != len(dims):
+                raise ModelError(f"{label}: --input-shape for '{inp.name}' has rank {len(want)}, "
+                                 f"the model's input has rank {len(dims)}")
+            for d, v in zip(dims, want):
+                if d.HasField("dim_value") and d.dim_value > 0 and d.dim_value != v:
+                    raise ModelError(f"{label}: --input-shape for '{inp.name}' conflicts with its "
+                                     f"fixed size {d.dim_value}")
+            del inp.type.tensor_type.shape.dim[:]
+            for v in want:
+                inp.type.tensor_type.shape.dim.add().dim_value = v
+            continue
+        text = "x".join(d.dim_param or (str(d.dim_value) if d.dim_value else "?") for d in dims)
+        if not inp.type.tensor_type.HasField("shape"):
+            raise ModelError(f"{label}: input '{inp.name}' has no shape; give "
+                             f"--input-shape {inp.name}:D1xD2x...")
+        if any(not d.HasField("dim_value") or d.dim_value <= 0 for d in dims):
+            raise ModelError(f"{label}: input '{inp.name}' has dynamic shape [{text}]; give "
+                             f"--input-shape {inp.name}:1x...")

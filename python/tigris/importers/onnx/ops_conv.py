@@ -1,0 +1,257 @@
+"""Conv (regular, depthwise, grouped, 1-D), Gemm, MatMul and BatchNormalization."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import tosa
+
+from tigris.dialects import kernel_op
+from tigris.importers.onnx.emit_core import EmitterBase, int_weights
+from tigris.importers.onnx.graph import Act, Const, QNode
+from tigris.reference.fixedpoint import conv_params
+
+
+def conv_padding(em: EmitterBase, attrs: dict, in_hw, k_hw, strides, dilations) -> list[int]:
+    """ONNX pads / auto_pad -> [top, bottom, left, right]."""
+    auto = attrs.get("auto_pad", b"NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else auto
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        out = []
+        for size, k, s, d in zip(in_hw, k_hw, strides, dilations):
+            total = max((math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0)
+            small = total // 2
+            out.append((small, total - small) if auto == "SAME_UPPER" else (total - small, small))
+        return [out[0][0], out[0][1], out[1][0], out[1][1]]
+    if auto == "VALID":
+        return [0, 0, 0, 0]
+    if auto != "NOTSET":
+        em.fail(f"auto_pad={auto} is not a valid value")
+    pads = list(attrs.get("pads", [0] * 2 * len(in_hw)))
+    if len(pads) != 2 * len(in_hw):
+        em.fail(f"pads has {len(pads)} values for {len(in_hw)} spatial dims")
+    if any(p < 0 for p in pads):
+        em.fail("negative pads are not supported")
+    n = len(in_hw)
+    return [pads[0], pads[n], pads[1], pads[n + 1]]
+
+
+def fit_tosa_padding(size_hw, k_hw, strides, dil, pad) -> list[int] | None:
+    """TOSA wants (size - 1 + pads - (k - 1) * d) divisible by the stride; ONNX
+    floors. Trim unused bottom/right padding to match, or None if that is not
+    enough (the caller then emits the tigris kernel op, which floors)."""
+    pad = list(pad)
+    for i, (size, k, s, d) in enumerate(zip(size_hw, k_hw, strides, dil)):
+        r = (size - 1 + pad[2 * i] + pad[2 * i + 1] - (k - 1) * d) % s
+        if r > pad[2 * i + 1]:
+            return None
+        pad[2 * i + 1] -= r
+    return pad
+
+
+def _out_size(size, k, s, d, before, after):
+    return (size + before + after - d * (k - 1) - 1) // s + 1
+
+
+def _to_2d(em: EmitterBase, x, w: Const, attrs: dict):
+    """1-D convolution as 2-D with H = 1: input [N,C,L] -> NHWC [N,1,L,C]."""
+    v = em.get(x)
+    if len(x.shape) == 4:
+        return em.as_nhwc(v), w.value.shape[2:], attrs, False
+    if len(x.shape) != 3:
+        em.fail(f"only 1-D and 2-D convolutions are supported (input rank {len(x.shape)})")
+    n, c, length = x.shape
+    val = em.transpose(em.as_plain(v), (0, 2, 1))
+    val = em.reshape(val, [n, 1, length, c])
+    a = dict(attrs)
+    for key in ("strides", "dilations"):
+        if key in a:
+            a[key] = [1] + list(a[key])
+    if "pads" in a:
+        p = list(a["pads"])
+        a["pads"] = [0, p[0], 0, p[1]]
+    if "kernel_shape" in a:
+        a["kernel_shape"] = [1] + list(a["kernel_shape"])
+    return val, (1,) + tuple(w.value.shape[2:]), a, True
+
+
+def convert_conv(em: EmitterBase, node: QNode) -> None:
+    x, w = node.inputs[0], node.inputs[1]
+    b = node.inputs[2] if len(node.inputs) > 2 else None
+    out = node.outputs[0]
+    if not isinstance(w, Const):
+        em.fail("weights must be constant")
+    if not isinstance(x, Act):
+        em.fail("input must be an activation")
+    xv, k_hw, attrs, one_d = _to_2d(em, x, w, node.attrs)
+    n, h, wd, cin = ir.RankedTensorType(xv.type).shape
+    group = int(attrs.get("group", 1))
+    cout = w.value.shape[0]
+    kh, kw = int(k_hw[0]), int(k_hw[1])
+    strides = list(attrs.get("strides", [1, 1]))
+    dil = list(attrs.get("dilations", [1, 1]))
+    pad = conv_padding(em, attrs, (h, wd), (kh, kw), strides, dil)
+    oh = _out_size(h, kh, strides[0], dil[0], pad[0], pad[1])
+    ow = _out_size(wd, kw, strides[1], dil[1], pad[2], pad[3])
+    if cin % group or cout % group:
+        em.fail(f"group={group} does not divide {cin} input / {cout} output channels")
+    depthwise = group == cin and group > 1
+    out_shape = [n, oh, ow, cout]
+    if em.quantized:
+        wq = int_weights(em, w)
+        reals_w = np.broadcast_to(np.asarray(w.scale, np.float64).reshape(-1), (cout,))
+        bias = np.zeros(cout, np.int64) if b is None else np.asarray(b.value, np.int64).reshape(-1)
+        if b is not None and b.scale is not None:
+            expect = x.scale * reals_w
+            got = np.broadcast_to(np.asarray(b.scale, np.float64).reshape(-1), (cout,))
+            if not np.allclose(got, expect, rtol=1e-4):
+                bias = np.round(b.real().reshape(-1) / expect).astype(np.int64)
+        elif b is not None:
+            bias = np.round(b.real().reshape(-1) / (x.scale * reals_w)).astype(np.int64)
+        bias = np.clip(bias, -2**31, 2**31 - 1)
+        reals = x.scale * reals_w / out.scale
+        wzp_elem, acc_elem = em.i8, em.i32
+    else:
+        wq = w.value.astype(np.float32)
+        bias = np.zeros(cout, np.float32) if b is None else b.real().reshape(-1).astype(np.float32)
+        wzp_elem, acc_elem = em.f32, em.f32
+    name = node.name
+    if depthwise:
+        mult = cout // cin
+        wt = wq.reshape(cin, mult, kh, kw).transpose(2, 3, 0, 1)   # [KH,KW,C,M]
+    else:
+        wt = wq.reshape(cout, cin // group, kh, kw).transpose(0, 2, 3, 1)  # [O,KH,KW,I/g]
+    wv = em.const(wt, wzp_elem if em.quantized else em.f32, f"{name}.weights")
+    bv = em.const(bias, em.i32 if em.quantized else em.f32, f"{name}.bias")
+    izp = em.zp(x.zp if em.quantized else 0, em.act_type)
+    wzp = em.zp(0, wzp_elem)
+    st_a = ir.DenseI64ArrayAttr.get(strides)
+    dl_a = ir.DenseI64ArrayAttr.get(dil)
+    acc_t = em.tensor(out_shape, acc_elem)
+    tosa_pad = fit_tosa_padding((h, wd), (kh, kw), strides, dil, pad)
+    if group > 1 and not depthwise or tosa_pad is None:
+        # TOSA has no grouped convolution, and no floor-mode strided one.
+        if not em.quantized:
+            em.fail("grouped or floor-mode strided convolution in a float model is not supported")
+        lo, hi = em.clamp_range(out, node.clamp)
+        m, s = conv_params(x.scale, reals_w, out.scale)
+        attrs = {"stride": strides, "dilation": dil, "pad": pad,
+                 "input_offset": -x.zp, "output_offset": out.zp, "multiplier": m, "shift": s,
+                 "act_min": lo, "act_max": hi}
+        if depthwise:
+            y = kernel_op("depthwise_conv2d", [xv, wv, bv], em.tensor(out_shape),
+                          {**attrs, "channel_multiplier": cout // cin}).result
+        else:
+            y = kernel_op("conv2d", [xv, wv, bv], em.tensor(out_shape),
+                          {**attrs, "groups": group}).result
+        _finish_conv(em, out, y, one_d)
+        return
+    pad_a = ir.DenseI64ArrayAttr.get(tosa_pad)
+    if depthwise:
+        acc = tosa.depthwise_conv2d(acc_t, xv, wv, bv, izp, wzp, pad_a, st_a, dl_a,
+                                    ir.TypeAttr.get(acc_elem))
+    else:
+        acc = tosa.conv2d(acc_t, xv, wv, bv, izp, wzp, pad_a, st_a, dl_a, ir.TypeAttr.get(acc_elem))
+    if em.quantized:
+        y = em.rescale(acc, em.i8, reals, 0, out.zp)
+        lo, hi = em.clamp_range(out, node.clamp)
+        y = em.clamp(y, lo, hi)
+    else:
+        y = acc if node.clamp is None else em.clamp(acc, *node.clamp)
+    _finish_conv(em, out, y, one_d)
+
+
+def _finish_conv(em: EmitterBase, out: Act, y, one_d: bool) -> None:
+    if one_d:
+        n, _, length, c = ir.RankedTensorType(y.type).shape
+        y = em.transpose(em.reshape(y, [n, length, c]), (0, 2, 1))
+        em.put(out, y, "plain")
+    else:
+        em.put(out, y, "nhwc")
+
+
+def convert_matmul(em: EmitterBase, node: QNode) -> None:
+    """Gemm / MatMul with constant weights: a 1x1 convolution over rows."""
+    x, w = node.inputs[0], node.inputs[1]
+    b = node.inputs[2] if len(node.inputs) > 2 else None
+    out = node.outputs[0]
+    if not isinstance(x, Act) or not isinstance(w, Const):
+        em.fail("only activation x constant-weight products are supported")
+    a = node.attrs
+    if a.get("transA", 0):
+        em.fail("transA=1 is not supported")
+    if w.value.ndim != 2:
+        em.fail(f"weights of rank {w.value.ndim} are not supported (rank 2 expected)")
+    wmat = w.value if (node.op == "Gemm" and a.get("transB", 0)) else w.value.T   # [OC, K]
+    w_axis_is_out = True
+    cout, k = wmat.shape
+    alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
+    xv = em.get(x)
+    rows = int(np.prod(x.shape[:-1])) if node.op == "MatMul" else x.shape[0]
+    if node.op == "Gemm" and len(x.shape) != 2:
+        em.fail(f"Gemm input must be 2-D, got {list(x.shape)}")
+    if x.shape[-1] != k:
+        em.fail(f"input has {x.shape[-1]} features, weights expect {k}")
+    flat = em.reshape(em.as_plain(xv), [rows, 1, 1, k])
+    if em.quantized:
+        wq = int_weights(em, Const(w.name, wmat, w.scale, w.zp, 0))
+        sw = np.broadcast_to(np.asarray(w.scale, np.float64).reshape(-1), (cout,)) * abs(alpha)
+        if alpha < 0:
+            wq = -wq.astype(np.int16)
+            if wq.max() > 127:
+                em.fail("alpha < 0 with weight -128 cannot be represented")
+        bias = np.zeros(cout, np.int64)
+        if b is not None:
+            breal = np.broadcast_to(b.real().reshape(-1), (cout,)) * beta
+            bias = np.round(breal / (x.scale * sw)).astype(np.int64)
+        reals = x.scale * sw / out.scale
+        wv = em.const(np.asarray(wq).reshape(cout, 1, 1, k), em.i8, f"{node.name}.weights")
+        bv = em.const(np.clip(bias, -2**31, 2**31 - 1), em.i32, f"{node.name}.bias")
+        acc_elem = em.i32
+    else:
+        wf = (wmat.astype(np.float64) * alpha).astype(np.float32)
+        bias = np.zeros(cout, np.float32) if b is None else \
+            (np.broadcast_to(b.real().reshape(-1), (cout,)) * beta).astype(np.float32)
+        wv = em.const(wf.reshape(cout, 1, 1, k), em.f32, f"{node.name}.weights")
+        bv = em.const(bias, em.f32, f"{node.name}.bias")
+        acc_elem = em.f32
+    del w_axis_is_out
+    izp = em.zp(x.zp if em.quantized else 0, em.act_type)
+    wzp = em.zp(0, em.i8 if em.quantized else em.f32)
+    one = ir.DenseI64ArrayAttr.get([1, 1])
+    acc = tosa.conv2d(em.tensor([rows, 1, 1, cout], acc_elem), flat, wv, bv, izp, wzp,
+                      ir.DenseI64ArrayAttr.get([0, 0, 0, 0]), one, one, ir.TypeAttr.get(acc_elem))
+    if em.quantized:
+        y = em.rescale(acc, em.i8, reals, 0, out.zp)
+        y = em.clamp(y, *em.clamp_range(out, node.clamp))
+    else:
+        y = acc if node.clamp is None else em.clamp(acc, *node.clamp)
+    em.put(out, em.reshape(y, list(out.shape)), "plain")
+
+
+def convert_batchnorm(em: EmitterBase, node: QNode) -> None:
+    """A BatchNormalization left standing (not after a Conv): a per-channel
+    affine map, emitted as a 1x1 depthwise convolution."""
+    x, out = node.inputs[0], node.outputs[0]
+    consts = node.inputs[1:5]
+    if not all(isinstance(c, Const) for c in consts):
+        em.fail("scale, bias, mean and variance must be constant")
+    gamma, beta, mean, var = (c.real().reshape(-1) for c in consts)
+    eps = float(node.attrs.get("epsilon", 1e-5))
+    a = gamma / np.sqrt(var + eps)
+    shift = beta - a * mean
+    c = len(a)
+    if em.quantized:
+        wq = np.where(a < 0, -127, 127).astype(np.int8)
+        sw = np.abs(a) / 127.0
+        sw = np.where(sw == 0, 1.0, sw)
+        wq = np.where(a == 0, 0, wq).astype(np.int8)
+        w = Const(f"{node.name}.scale", wq.reshape(c, 1, 1, 1), sw, np.zeros(c, np.int64), 0)
+        b = Const(f"{node.name}.shift", np.round(shift / (x.scale * sw)).astype(np.int64),
+                  x.scale * sw, np.zeros(c, np.int64), 0)
+    else:
+        w = Const(f"{node.name}.scale", a.reshape(c, 1, 1, 1).astype(np.float32))
+        b = Const(f"{node.name}.shift", shift.astype(np.float32))
+    conv = QNode(node.name, "Conv", [x, w, b], node.outputs, {"group": c}, node.clamp)
+    convert_conv(em, conv)

@@ -1,0 +1,252 @@
+"""Pooling, Resize and Softmax.
+
+Resize and Softmax go straight to tigris kernel ops: TOSA's resize cannot
+express every ONNX coordinate mode, and TOSA has no int8 softmax op.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import tosa
+
+from tigris.dialects import kernel_op
+from tigris.importers.onnx.emit_core import EmitterBase
+from tigris.importers.onnx.graph import Const, QNode
+from tigris.importers.onnx.ops_conv import conv_padding, fit_tosa_padding
+from tigris.reference.fixedpoint import softmax_exp_table, softmax_output_scale_q16
+
+
+def _pool_geometry(em: EmitterBase, node: QNode, h: int, w: int):
+    a = node.attrs
+    k = list(a.get("kernel_shape", []))
+    if len(k) != 2:
+        em.fail(f"only 2-D pooling is supported (kernel_shape {k})")
+    strides = list(a.get("strides", [1, 1]))
+    dil = list(a.get("dilations", [1, 1]))
+    pad = conv_padding(em, a, (h, w), k, strides, dil)
+    if a.get("ceil_mode", 0):
+        # Extend bottom/right padding so the floor formula gives the ceil size;
+        # a window starting inside the padding is dropped, as ONNX specifies.
+        for i, (size, lo, hi) in enumerate(((h, 0, 1), (w, 2, 3))):
+            span = size + pad[lo] + pad[hi] - dil[i] * (k[i] - 1) - 1
+            out = -(-span // strides[i]) + 1
+            if (out - 1) * strides[i] >= size + pad[lo]:
+                out -= 1
+            pad[hi] += max(0, (out - 1) * strides[i] + dil[i] * (k[i] - 1) + 1 - (size + pad[lo] + pad[hi]))
+    return k, strides, dil, pad
+
+
+def convert_maxpool(em: EmitterBase, node: QNode) -> None:
+    x, out = node.inputs[0], node.outputs[0]
+    xv = em.as_nhwc(em.get(x))
+    n, h, w, c = ir.RankedTensorType(xv.type).shape
+    if node.op == "GlobalMaxPool":
+        k, strides, dil, pad = [h, w], [1, 1], [1, 1], [0, 0, 0, 0]
+    else:
+        k, strides, dil, pad = _pool_geometry(em, node, h, w)
+    shape = [out.shape[i] for i in (0, 2, 3, 1)]
+    tosa_pad = fit_tosa_padding((h, w), k, strides, dil, pad)
+    if dil != [1, 1] or tosa_pad is None:
+        if not em.quantized:
+            em.fail("dilated or floor-mode max pooling in a float model is not supported")
+        y = kernel_op("max_pool", [xv], em.tensor(shape), {
+            "kernel": k, "stride": strides, "dilation": dil, "pad": pad,
+            "act_min": -128, "act_max": 127}).result
+    else:
+        y = tosa.max_pool2d(em.tensor(shape), xv, ir.DenseI64ArrayAttr.get(k),
+                            ir.DenseI64ArrayAttr.get(strides), ir.DenseI64ArrayAttr.get(tosa_pad))
+    em.put(out, y, "nhwc")
+
+
+def convert_avgpool(em: EmitterBase, node: QNode) -> None:
+    x, out = node.inputs[0], node.outputs[0]
+    xv = em.as_nhwc(em.get(x))
+    n, h, w, c = ir.RankedTensorType(xv.type).shape
+    if node.op == "GlobalAveragePool":
+        k, strides, pad, include = [h, w], [1, 1], [0, 0, 0, 0], 0
+    else:
+        k, strides, dil, pad = _pool_geometry(em, node, h, w)
+        include = int(node.attrs.get("count_include_pad", 0))
+    shape = [out.shape[i] for i in (0, 2, 3, 1)]
+    zp = x.zp if em.quantized else 0
+    if include and any(pad):
+        # ONNX pads with real 0 (the zero point) and divides by the full
+        # window; TOSA excludes padding, so the padding is made explicit.
+        pad_const = em.const(np.array([zp]), em.act_type) if em.quantized else \
+            em.const(np.array([0.0], np.float32), em.f32)
+        padded = [n, h + pad[0] + pad[1], w + pad[2] + pad[3], c]
+        xv = tosa.pad(em.tensor(padded), xv, em.shape_const([0, 0, pad[0], pad[1], pad[2], pad[3], 0, 0]),
+                      pad_const)
+        pad = [0, 0, 0, 0]
+    acc = em.i32 if em.quantized else em.f32
+    h2, w2 = ir.RankedTensorType(xv.type).shape[1:3]
+    tosa_pad = fit_tosa_padding((h2, w2), k, strides, [1, 1], pad)
+    if tosa_pad is None:
+        if not em.quantized:
+            em.fail("floor-mode average pooling in a float model is not supported")
+        y = kernel_op("avg_pool", [xv], em.tensor(shape), {
+            "kernel": k, "stride": strides, "pad": pad, "count_include_pad": 0,
+            "act_min": -128, "act_max": 127}).result
+    else:
+        y = tosa.avg_pool2d(em.tensor(shape), xv, em.zp(zp, em.act_type), em.zp(zp, em.act_type),
+                            ir.DenseI64ArrayAttr.get(k), ir.DenseI64ArrayAttr.get(strides),
+                            ir.DenseI64ArrayAttr.get(tosa_pad), ir.TypeAttr.get(acc))
+    if em.quantized and not x.same_quant(out):
+        y = em.rescale(y, em.i8, x.scale / out.scale, x.zp, out.zp)
+    em.put(out, y, "nhwc")
+
+
+# ------------------------------------------------------------------- resize
+def _coordinate(mode: str, out_i: np.ndarray, scale: float, in_size: int, out_size: int):
+    if mode == "half_pixel":
+        return (out_i + 0.5) / scale - 0.5
+    if mode == "pytorch_half_pixel":
+        return (out_i + 0.5) / scale - 0.5 if out_size > 1 else np.zeros_like(out_i)
+    if mode == "align_corners":
+        return out_i * (in_size - 1) / (out_size - 1) if out_size > 1 else np.zeros_like(out_i)
+    if mode == "asymmetric":
+        return out_i / scale
+    if mode == "tf_half_pixel_for_nn":
+        return (out_i + 0.5) / scale
+    if mode == "half_pixel_symmetric":
+        adj = out_size / scale
+        center = in_size / 2
+        offset = center * (1 - adj / in_size)
+        return offset + (out_i + 0.5) / scale - 0.5
+    raise ValueError(mode)
+
+
+def _nearest(mode: str, x: np.ndarray) -> np.ndarray:
+    if mode == "round_prefer_floor":
+        return np.where(x - np.floor(x) == 0.5, np.floor(x), np.round(x))
+    if mode == "round_prefer_ceil":
+        return np.where(x - np.floor(x) == 0.5, np.ceil(x), np.round(x))
+    if mode == "floor":
+        return np.floor(x)
+    if mode == "ceil":
+        return np.ceil(x)
+    raise ValueError(mode)
+
+
+def resize_tables(mode: str, coord: str, nearest_mode: str, in_size: int, out_size: int,
+                  scale: float) -> tuple[list[int], list[int], list[int]]:
+    """Per output index along one axis: (index0, index1, Q11 weight of index1)."""
+    o = np.arange(out_size, dtype=np.float64)
+    src = _coordinate(coord, o, scale, in_size, out_size)
+    if mode == "nearest":
+        idx = np.clip(_nearest(nearest_mode, src), 0, in_size - 1).astype(np.int64)
+        return idx.tolist(), idx.tolist(), [0] * out_size
+    src = np.clip(src, 0, in_size - 1)
+    i0 = np.floor(src).astype(np.int64)
+    i1 = np.minimum(i0 + 1, in_size - 1)
+    wgt = np.round((src - i0) * 2048).astype(np.int64)
+    return i0.tolist(), i1.tolist(), wgt.tolist()
+
+
+def convert_resize(em: EmitterBase, node: QNode) -> None:
+    x, out = node.inputs[0], node.outputs[0]
+    a = node.attrs
+    dec = lambda v, d: (v.decode() if isinstance(v, bytes) else v) if v is not None else d
+    mode = dec(a.get("mode"), "nearest")
+    coord = dec(a.get("coordinate_transformation_mode"), "half_pixel" if node.op == "Resize" else "asymmetric")
+    nearest_mode = dec(a.get("nearest_mode"), "round_prefer_floor")
+    if node.op == "Upsample":
+        coord = "asymmetric"
+        nearest_mode = "floor"
+    if mode not in ("nearest", "linear", "bilinear"):
+        em.fail(f"Resize mode '{mode}' is not supported (nearest, linear)")
+    mode = "linear" if mode == "bilinear" else mode
+    if a.get("antialias", 0):
+        em.fail("Resize with antialias=1 is not supported")
+    if coord == "tf_crop_and_resize":
+        em.fail("coordinate_transformation_mode tf_crop_and_resize is not supported")
+    if len(x.shape) != 4:
+        em.fail(f"Resize of a rank-{len(x.shape)} tensor is not supported (4-D only)")
+    if x.shape[0] != out.shape[0] or x.shape[1] != out.shape[1]:
+        em.fail("Resize may only scale the spatial dimensions")
+    scales = None
+    for c in node.inputs[1:]:
+        if isinstance(c, Const) and c.value.dtype.kind == "f" and c.value.size == 4:
+            scales = [float(s) for s in c.value.reshape(-1)]
+    if node.op == "Upsample" and "scales" in a:
+        scales = list(a["scales"])
+    _, _, h, w = x.shape
+    _, _, oh, ow = out.shape
+    sy = scales[2] if scales else oh / h
+    sx = scales[3] if scales else ow / w
+    try:
+        y0, y1, wy = resize_tables(mode, coord, nearest_mode, h, oh, sy)
+        x0, x1, wx = resize_tables(mode, coord, nearest_mode, w, ow, sx)
+    except ValueError as e:
+        em.fail(f"unsupported Resize mode '{e}'")
+    xv = em.as_nhwc(em.get(x))
+    y = kernel_op("resize", [xv], em.tensor([out.shape[i] for i in (0, 2, 3, 1)]), {
+        "mode": mode, "y_index0": y0, "y_index1": y1, "y_weight": wy,
+        "x_index0": x0, "x_index1": x1, "x_weight": wx}).result
+    em.put(out, y, "nhwc")
+
+
+# ------------------------------------------------------------------ softmax
+def convert_softmax(em: EmitterBase, node: QNode) -> None:
+    x, out = node.inputs[0], node.outputs[0]
+    v = em.get(x)
+    if not em.quantized:
+        _float_softmax(em, node, v)
+        return
+    rank = len(x.shape)
+    opset_lt_13 = node.attrs.get("_opset", 13) < 13
+    axis = int(node.attrs.get("axis", 1 if opset_lt_13 else -1)) % rank
+    if opset_lt_13 or axis != rank - 1:
+        # Softmax over a trailing block (opset < 13) or a middle axis: bring it last.
+        if opset_lt_13:
+            rows, cols = int(np.prod(x.shape[:axis])), int(np.prod(x.shape[axis:]))
+            val = em.reshape(em.as_plain(v), [rows, cols])
+        else:
+            perm = [d for d in range(rank) if d != axis] + [axis]
+            if v.layout == "nhwc" and axis == 1:
+                val = v.value   # channels are already last
+                perm = None
+            else:
+                val = em.transpose(em.as_plain(v), perm)
+        t = ir.RankedTensorType(val.type)
+        y = kernel_op("softmax", [val], em.tensor(list(t.shape)), _softmax_attrs(x, out, node)).result
+        if opset_lt_13:
+            em.put(out, em.reshape(y, list(out.shape)), "plain")
+        elif perm is None:
+            em.put(out, y, "nhwc")
+        else:
+            inv = [perm.index(d) for d in range(rank)]
+            em.put(out, em.transpose(y, inv), "plain")
+        return
+    val = em.as_plain(v)
+    y = kernel_op("softmax", [val], em.tensor(list(out.shape)), _softmax_attrs(x, out, node)).result
+    em.put(out, y, "plain")
+
+
+def _float_softmax(em: EmitterBase, node: QNode, v) -> None:
+    """exp(x - max) / sum over the axis, in TOSA float ops."""
+    x, out = node.inputs[0], node.outputs[0]
+    rank = len(x.shape)
+    axis = int(node.attrs.get("axis", -1)) % rank
+    if node.attrs.get("_opset", 13) < 13 and axis != rank - 1:
+        em.fail("opset < 13 Softmax over several axes in a float model is not supported")
+    val = em.as_plain(v)
+    t = ir.RankedTensorType(val.type)
+    reduced = list(t.shape)
+    reduced[axis] = 1
+    ax = ir.IntegerAttr.get(ir.IntegerType.get_signless(32), axis)
+    mx = tosa.reduce_max(val, ax, results=[em.tensor(reduced)])
+    e = tosa.exp(t, tosa.sub(t, val, mx))
+    total = tosa.reduce_sum(e, ax, results=[em.tensor(reduced)])
+    y = tosa.mul(t, e, tosa.reciprocal(em.tensor(reduced), total), em.zp(0, em.i8))
+    em.put(out, y, "plain")
+
+
+def _softmax_attrs(x, out, node) -> dict:
+    return {"exp_table": softmax_exp_table(x.scale, 1.0),
+            "output_scale_q16": softmax_output_scale_q16(out.scale), "output_offset": out.zp}
+
+
+del math

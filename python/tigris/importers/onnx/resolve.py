@@ -1,0 +1,395 @@
+"""ONNX graph -> QGraph: constants folded, QDQ pairs and QLinear ops resolved.
+
+The walk is in ONNX order. `acts` maps an int8 (or float, in float mode)
+tensor name to its Act; `views` maps the float output of a DequantizeLinear
+of an activation to that activation. A float op reading only views and
+writing a tensor that a QuantizeLinear consumes becomes one int8 QNode whose
+output carries that QuantizeLinear's parameters; a Relu/Clip between them is
+folded into the node as a clamp.
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from tigris.errors import ModelError
+from tigris.importers.onnx.fold import FOLDABLE, fold_node
+from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
+
+COMPUTE_OPS = {
+    "Conv", "Gemm", "MatMul", "Add", "Mul", "Sub", "Relu", "Clip", "LeakyRelu", "Sigmoid",
+    "HardSwish", "HardSigmoid", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool",
+    "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat",
+    "Split", "Pad", "Resize", "Upsample", "Softmax", "Identity", "Dropout",
+    "BatchNormalization", "Slice",
+}
+# Ops whose int8 output may keep the input's quantization when no
+# QuantizeLinear follows (they move or select values, never compute new ones).
+TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
+               "Transpose", "Identity", "Dropout", "Split", "Pad", "Resize", "Upsample",
+               "Slice", "Relu", "Clip", "Concat"}
+FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
+FUSING_OPS = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
+QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add",
+           "QLinearMul": "Mul", "QLinearAveragePool": "AveragePool",
+           "QLinearGlobalAveragePool": "GlobalAveragePool", "QLinearConcat": "Concat",
+           "QGemm": "Gemm", "QLinearSigmoid": "Sigmoid", "QLinearLeakyRelu": "LeakyRelu",
+           "QLinearSoftmax": "Softmax"}
+
+
+def attributes(node: onnx.NodeProto) -> dict:
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _scalar(c: Const | None, what: str, node: str) -> float:
+    if not isinstance(c, Const):
+        raise ModelError(f"node '{node}': {what} must be a constant")
+    return c.value.reshape(-1)[0].item()
+
+
+class Resolver:
+    def __init__(self, model: onnx.ModelProto, label: str):
+        self.model, self.label = model, label
+        g = model.graph
+        self.shapes: dict[str, tuple[int, ...]] = {}
+        for vi in list(g.value_info) + list(g.input) + list(g.output):
+            t = vi.type.tensor_type
+            if t.HasField("shape"):
+                self.shapes[vi.name] = tuple(d.dim_value for d in t.shape.dim)
+        self.consts: dict[str, Const] = {t.name: Const(t.name, numpy_helper.to_array(t))
+                                         for t in g.initializer}
+        self.acts: dict[str, Act] = {}
+        self.views: dict[str, Act] = {}
+        self.consumers: dict[str, list[onnx.NodeProto]] = {}
+        for n in g.node:
+            for i in n.input:
+                self.consumers.setdefault(i, []).append(n)
+        self.quantized = any(n.op_type in ("QuantizeLinear", "DequantizeLinear") or
+                             n.op_type in QLINEAR for n in g.node)
+        self.nodes: list[QNode] = []
+        self.skip: set[int] = set()        # ids of nodes already absorbed
+        self.errors: list[str] = []
+        self.input_uint8: dict[str, bool] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def shape(self, name: str) -> tuple[int, ...]:
+        s = self.shapes.get(name)
+        if s is None or any(d <= 0 for d in s):
+            raise ModelError(f"{self.label}: could not infer the shape of '{name}'")
+        return s
+
+    def value(self, name: str):
+        """Act, Const or None for an input name of a compute node."""
+        if name == "":
+            return None
+        if name in self.consts:
+            return self.consts[name]
+        if name in self.views:
+            return self.views[name]
+        if name in self.acts:
+            return self.acts[name]
+        raise ModelError(f"{self.label}: tensor '{name}' is used before it is defined, "
+                         "or comes from an unsupported operator")
+
+    def quant_const(self, name: str, scale: Const, zp: Const | None, axis: int | None) -> Const:
+        raw = self.consts[name].value
+        s = np.asarray(scale.value, np.float64).reshape(-1)
+        z = np.zeros_like(s, dtype=np.int64) if zp is None else np.asarray(zp.value).astype(np.int64).reshape(-1)
+        value = raw.astype(np.int64) if raw.dtype != np.int64 else raw
+        if raw.dtype == np.uint8:
+            value, z = value - 128, z - 128
+        return Const(name, value, s, z, axis if s.size > 1 else None)
+
+    def new_act(self, name: str, scale, zp, uint8: bool) -> Act:
+        z = int(np.asarray(zp).reshape(-1)[0]) if zp is not None else 0
+        return Act(name, self.shape(name), float(np.asarray(scale).reshape(-1)[0]),
+                   z - 128 if uint8 else z)
+
+    @staticmethod
+    def _is_uint8(c: Const | None) -> bool:
+        return c is not None and c.value.dtype == np.uint8
+
+    # --------------------------------------------------------------------- walk
+    def run(self) -> QGraph:
+        g = self.model.graph
+        init_names = set(self.consts)
+        graph_inputs = [i for i in g.input if i.name not in init_names]
+        for inp in graph_inputs:
+            elem = inp.type.tensor_type.elem_type
+            if elem in (onnx.TensorProto.INT8, onnx.TensorProto.UINT8):
+                raise ModelError(f"{self.label}: input '{inp.name}' is already integer; "
+                                 "its scale is unknown (give a float input with QuantizeLinear)")
+            if not self.quantized:
+                self.acts[inp.name] = Act(inp.name, self.shape(inp.name))
+        for node in g.node:
+            if id(node) in self.skip:
+                continue
+            try:
+                self.visit(node)
+            except ModelError as e:
+                msg = str(e)
+                self.errors.append(msg)
+        if self.errors:
+            raise ModelError(f"{self.label}: {len(self.errors)} unsupported or invalid "
+                             f"node(s): " + "; ".join(self.errors))
+        inputs = []
+        for inp in graph_inputs:
+            act = self._input_act(inp.name)
+            inputs.append(act)
+        outputs = []
+        for out in g.output:
+            v = self.views.get(out.name) or self.acts.get(out.name)
+            if v is None:
+                raise ModelError(f"{self.label}: graph output '{out.name}' is not computed "
+                                 "by a supported operator")
+            outputs.append(v)
+        return QGraph(g.name or "model", inputs, outputs, self.nodes, self.quantized,
+                      self.input_uint8)
+
+    def _input_act(self, name: str) -> Act:
+        if not self.quantized:
+            return self.acts[name]
+        qs = [n for n in self.consumers.get(name, []) if n.op_type == "QuantizeLinear"]
+        if not qs:
+            raise ModelError(f"{self.label}: quantized model, but input '{name}' is not "
+                             "quantized by a QuantizeLinear")
+        return self.acts[qs[0].output[0]]
+
+    def visit(self, node: onnx.NodeProto) -> None:
+        op, label = node.op_type, node.name or node.output[0]
+        if node.domain not in ("", "ai.onnx", "com.microsoft"):
+            raise ModelError(f"node '{label}' ({node.domain}.{op}): unknown operator domain")
+        if op == "Constant":
+            self.consts[node.output[0]] = Const(node.output[0], fold_node(node, [])[0])
+            return
+        if op in FOLDABLE and all(i == "" or i in self.consts for i in node.input) or \
+                op == "Shape" and node.input[0] not in self.consts:
+            self._fold(node, label)
+            return
+        if op == "DequantizeLinear":
+            self._dequantize(node, label)
+            return
+        if op == "QuantizeLinear":
+            self._quantize(node, label)
+            return
+        if op in QLINEAR:
+            self._qlinear(node, QLINEAR[op], label)
+            return
+        if op not in COMPUTE_OPS:
+            raise ModelError(f"node '{label}' ({op}): operator not supported")
+        self._compute(node, op, label)
+
+    def _fold(self, node, label):
+        values = []
+        for i in node.input:
+            if i == "":
+                values.append(None)
+            elif i in self.consts:
+                values.append(self.consts[i].value)
+            else:  # Shape of an activation: its static shape
+                values.append(np.array(self.shape(i), np.int64))
+        try:
+            results = fold_node(node, values)
+        except ModelError:
+            raise
+        except Exception as e:
+            raise ModelError(f"node '{label}' ({node.op_type}): cannot evaluate constant: {e}") from None
+        for name, v in zip(node.output, results):
+            self.consts[name] = Const(name, np.asarray(v))
+
+    def _dequantize(self, node, label):
+        x, s = node.input[0], self.consts.get(node.input[1])
+        zp = self.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+        if s is None:
+            raise ModelError(f"node '{label}' (DequantizeLinear): scale must be a constant")
+        axis = attributes(node).get("axis", 1)
+        if x in self.consts:
+            c = self.consts[x]
+            if c.value.dtype not in (np.int8, np.uint8, np.int32):
+                raise ModelError(f"node '{label}' (DequantizeLinear): constant of type "
+                                 f"{c.value.dtype} not supported")
+            if axis < 0:
+                axis += c.value.ndim
+            self.consts[node.output[0]] = self.quant_const(x, s, zp, axis)
+            return
+        if x not in self.acts:
+            raise ModelError(f"node '{label}' (DequantizeLinear): input '{x}' is not an int8 tensor")
+        self.views[node.output[0]] = self.acts[x]
+
+    def _quantize(self, node, label):
+        x, out = node.input[0], node.output[0]
+        s = self.consts.get(node.input[1])
+        zp = self.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+        if s is None:
+            raise ModelError(f"node '{label}' (QuantizeLinear): scale must be a constant")
+        if np.asarray(s.value).size != 1:
+            raise ModelError(f"node '{label}' (QuantizeLinear): per-axis activation "
+                             "quantization is not supported")
+        if zp is not None and zp.value.dtype not in (np.int8, np.uint8):
+            raise ModelError(f"node '{label}' (QuantizeLinear): output type {zp.value.dtype} "
+                             "not supported (int8 or uint8)")
+        uint8 = self._is_uint8(zp)
+        if x in self.consts:  # a float constant quantized in the graph: do it now
+            c = self.consts[x]
+            sc, z = float(s.value.reshape(-1)[0]), int(zp.value.reshape(-1)[0]) if zp is not None else 0
+            lo, hi = (0, 255) if uint8 else (-128, 127)
+            q = np.clip(np.round(c.value / sc) + z, lo, hi).astype(np.uint8 if uint8 else np.int8)
+            self.consts[out] = Const(out, q)
+            return
+        act = self.new_act(out, s.value, zp.value if zp is not None else None, uint8)
+        if x in self.views or x in self.acts:   # requantize an existing activation
+            src = self.views.get(x) or self.acts[x]
+            if src.quantized and src.same_quant(act):
+                self.acts[out] = src
+                return
+            self.acts[out] = act
+            self.nodes.append(QNode(label, "Requantize", [src], [act]))
+            return
+        # A graph input: the model's int8 input.
+        self.acts[out] = act
+        self.input_uint8[out] = uint8
+
+    def _qlinear(self, node, op, label):
+        a = attributes(node)
+        v = [self.value(i) if i else None for i in node.input]
+
+        def act(i: int, si: int, zi: int) -> Act:
+            x = v[i]
+            if not isinstance(x, Act):
+                raise ModelError(f"node '{label}' ({node.op_type}): input {i} must be an activation")
+            return x
+
+        def out(si: int, zi: int, name: str | None = None) -> Act:
+            zc = v[zi] if zi < len(v) else None
+            return self.new_act(name or node.output[0], v[si].value, zc.value if zc else None,
+                                self._is_uint8(zc))
+
+        def weight(i, si, zi):
+            return self.quant_const(node.input[i], v[si], v[zi] if zi < len(v) else None, 0)
+
+        if op == "Conv":
+            x, w = act(0, 1, 2), weight(3, 4, 5)
+            inputs = [x, w]
+            if len(v) > 8 and v[8] is not None:
+                inputs.append(Const(node.input[8], v[8].value.astype(np.int64),
+                                    np.asarray(v[1].value).reshape(-1)[0] * np.asarray(w.scale), np.zeros(1), 0))
+            q = QNode(label, op, inputs, [out(6, 7)], a)
+        elif op == "MatMul":
+            x = act(0, 1, 2)
+            w = self.quant_const(node.input[3], v[4], v[5], 1)
+            q = QNode(label, op, [x, w], [out(6, 7)], a)
+        elif op == "Gemm":
+            x = act(0, 1, 2)
+            w = self.quant_const(node.input[3], v[4], v[5], 0 if a.get("transB", 0) else 1)
+            inputs = [x, w]
+            if len(v) > 6 and v[6] is not None:
+                inputs.append(Const(node.input[6], v[6].value.astype(np.int64),
+                                    np.asarray(v[1].value).reshape(-1)[0] * np.asarray(w.scale), np.zeros(1), 0))
+            yname = node.output[0]
+            if len(v) > 7 and v[7] is not None:
+                q = QNode(label, op, inputs, [out(7, 8)], a)
+            else:
+                raise ModelError(f"node '{label}' (QGemm): float output not supported")
+        elif op in ("Add", "Mul"):
+            inputs = [v[0] if isinstance(v[0], Act) else self.quant_const(node.input[0], v[1], v[2], None),
+                      v[3] if isinstance(v[3], Act) else self.quant_const(node.input[3], v[4], v[5], None)]
+            q = QNode(label, op, inputs, [out(6, 7)], a)
+        elif op in ("AveragePool", "GlobalAveragePool", "Sigmoid", "LeakyRelu"):
+            if a.get("channels_last", 0):
+                raise ModelError(f"node '{label}' ({node.op_type}): channels_last=1 not supported")
+            q = QNode(label, op, [act(0, 1, 2)], [out(3, 4)], a)
+        elif op == "Softmax":
+            q = QNode(label, op, [act(0, 1, 2)], [out(3, 4)], a)
+        elif op == "Concat":
+            ins = [v[i] for i in range(2, len(v), 3)]
+            if not all(isinstance(x, Act) for x in ins):
+                raise ModelError(f"node '{label}' (QLinearConcat): constant inputs not supported")
+            q = QNode(label, op, ins, [out(0, 1)], a)
+        else:
+            raise ModelError(f"node '{label}' ({node.op_type}): operator not supported")
+        for o in q.outputs:
+            self.acts[o.name] = o
+        self.nodes.append(q)
+
+    def _compute(self, node, op, label):
+        a = attributes(node)
+        inputs = [self.value(i) for i in node.input]
+        acts = [x for x in inputs if isinstance(x, Act)]
+        if not acts and op not in ("Identity",):
+            raise ModelError(f"node '{label}' ({op}): no activation input (constant subgraph "
+                             "not foldable)")
+        if not self.quantized:
+            outs = [Act(o, self.shape(o)) for o in node.output if o]
+            for o in outs:
+                self.acts[o.name] = o
+            self.nodes.append(QNode(label, op, inputs, outs, a))
+            return
+        if any(not x.quantized for x in acts):
+            raise ModelError(f"node '{label}' ({op}): input is float in a quantized model")
+        clamp = None
+        outs = []
+        for o in node.output:
+            if not o:
+                continue
+            target, clamp_o = self._output_quant(node, o, op, label)
+            if clamp_o is not None:
+                clamp = clamp_o
+            outs.append(target)
+        for name, act in zip([o for o in node.output if o], outs):
+            self.views[name] = act
+            self.acts[act.name] = act
+        self.nodes.append(QNode(label, op, inputs, outs, a, clamp))
+
+    def _output_quant(self, node, out: str, op: str, label: str):
+        """The Act for a float output `out`: from the QuantizeLinear that consumes it,
+        through a fused Relu/Clip, or inherited by a transparent op."""
+        users = self.consumers.get(out, [])
+        q = [u for u in users if u.op_type == "QuantizeLinear"]
+        if q:
+            return self._absorb_q(q[0]), None
+        if op in FUSING_OPS and len(users) == 1 and users[0].op_type in FUSABLE_ACTIVATIONS:
+            actnode = users[0]
+            lo, hi = self._activation_range(actnode)
+            q2 = [u for u in self.consumers.get(actnode.output[0], [])
+                  if u.op_type == "QuantizeLinear"]
+            if q2:
+                self.skip.add(id(actnode))
+                target = self._absorb_q(q2[0])
+                self.views[actnode.output[0]] = target
+                return target, (lo, hi)
+        if op in TRANSPARENT:
+            src = next(x for x in (self.value(i) for i in node.input) if isinstance(x, Act))
+            return Act(out, self.shape(out), src.scale, src.zp), None
+        raise ModelError(f"node '{label}' ({op}): output '{out}' is not quantized "
+                         "(no QuantizeLinear follows it)")
+
+    def _absorb_q(self, qnode) -> Act:
+        self.skip.add(id(qnode))
+        s = self.consts[qnode.input[1]]
+        zp = self.consts.get(qnode.input[2]) if len(qnode.input) > 2 and qnode.input[2] else None
+        act = self.new_act(qnode.output[0], s.value, zp.value if zp is not None else None,
+                           self._is_uint8(zp))
+        self.acts[act.name] = act
+        return act
+
+    def _activation_range(self, node) -> tuple[float, float]:
+        if node.op_type == "Relu":
+            return 0.0, float("inf")
+        a = attributes(node)
+        lo, hi = a.get("min", -float("inf")), a.get("max", float("inf"))
+        if len(node.input) > 1 and node.input[1]:
+            lo = float(self._const_real(node.input[1]))
+        if len(node.input) > 2 and node.input[2]:
+            hi = float(self._const_real(node.input[2]))
+        return lo, hi
+
+    def _const_real(self, name: str):
+        c = self.consts.get(name)
+        if c is None:
+            raise ModelError(f"Clip bound '{name}' must be a constant")
+        return c.real().reshape(-1)[0]
+
+
+def resolve(model: onnx.ModelProto, label: str) -> QGraph:
+    return Resolver(model, label).run()

@@ -1,0 +1,237 @@
+/*
+ * Depthwise convolution: esp_nn_depthwise_conv_s8 (ESP-NN interface, one
+ * image) and tigris_depthwise_conv2d_s8 (the full op of docs/kernels.md),
+ * sharing one per-image loop.
+ *
+ * Output channel oc = ic * M + m reads input channel ic = oc / M; the filter
+ * is [KH][KW][C * M] (the leading 1 of the tensor [1, KH, KW, C*M] dropped).
+ */
+#include <stddef.h>
+
+#include "esp_nn_ref.h"
+#include "tigris_internal.h"
+
+/* See s_conv_scratch in conv.c. */
+static const void *s_dw_scratch;
+
+typedef struct {
+    int32_t in_h, in_w, in_c;
+    int32_t f_h, f_w;
+    int32_t ch_mult;
+    int32_t out_h, out_w;
+    int32_t stride_h, stride_w;
+    int32_t dil_h, dil_w;
+    int32_t pad_top, pad_left;
+    int32_t input_offset, output_offset;
+    int32_t act_min, act_max;
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t per_channel;
+} dw_geom_t;
+
+static void dw_image(const dw_geom_t *g, const int8_t *in, const int8_t *filter,
+                     const int32_t *bias, int8_t *out)
+{
+    const int32_t out_c = g->in_c * g->ch_mult;
+    const uint32_t in_off = (uint32_t)g->input_offset;
+    int32_t oy, ox, oc, ky, kx;
+
+    for (oy = 0; oy < g->out_h; oy++) {
+        const int32_t base_y = oy * g->stride_h - g->pad_top;
+        for (ox = 0; ox < g->out_w; ox++) {
+            const int32_t base_x = ox * g->stride_w - g->pad_left;
+            for (oc = 0; oc < out_c; oc++) {
+                const int32_t ic = oc / g->ch_mult;
+                const int32_t q = g->per_channel ? oc : 0;
+                uint32_t acc = (bias != NULL) ? (uint32_t)bias[oc] : 0u;
+                for (ky = 0; ky < g->f_h; ky++) {
+                    const int32_t iy = base_y + ky * g->dil_h;
+                    if (iy < 0 || iy >= g->in_h) {
+                        continue; /* padding adds nothing */
+                    }
+                    for (kx = 0; kx < g->f_w; kx++) {
+                        const int32_t ix = base_x + kx * g->dil_w;
+                        int32_t v;
+                        int32_t w;
+                        if (ix < 0 || ix >= g->in_w) {
+                            continue;
+                        }
+                        v = in[(iy * g->in_w + ix) * g->in_c + ic];
+                        w = filter[(ky * g->f_w + kx) * out_c + oc];
+                        acc += ((uint32_t)v + in_off) * (uint32_t)w;
+                    }
+                }
+                *out++ = tigris_fp_finish(tigris_to_i32(acc), g->mult[q], g->shift[q],
+                                          g->output_offset, g->act_min, g->act_max);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------ ESP-NN interface */
+
+int esp_nn_get_depthwise_conv_scratch_size(const data_dims_t *input_dims,
+                                           const data_dims_t *filter_dims,
+                                           const data_dims_t *output_dims,
+                                           const dw_conv_params_t *conv_params)
+{
+    (void)input_dims;
+    (void)filter_dims;
+    (void)output_dims;
+    (void)conv_params;
+    return 0;
+}
+
+void esp_nn_set_depthwise_conv_scratch_buf(const void *buf)
+{
+    s_dw_scratch = buf;
+    (void)s_dw_scratch;
+}
+
+void esp_nn_depthwise_conv_s8(const data_dims_t *input_dims,
+                              const int8_t *input_data,
+                              const data_dims_t *filter_dims,
+                              const int8_t *filter_data,
+                              const int32_t *bias,
+                              const data_dims_t *output_dims,
+                              int8_t *out_data,
+                              const dw_conv_params_t *conv_params,
+                              const quant_data_t *quant_data)
+{
+    dw_geom_t g;
+    int32_t sizes[4];
+
+    if (input_dims == NULL || input_data == NULL || filter_dims == NULL ||
+        filter_data == NULL || output_dims == NULL || out_data == NULL ||
+        conv_params == NULL || quant_data == NULL || quant_data->mult == NULL ||
+        quant_data->shift == NULL) {
+        return;
+    }
+    g.in_h = input_dims->height;
+    g.in_w = input_dims->width;
+    g.in_c = input_dims->channels;
+    g.f_h = filter_dims->height;
+    g.f_w = filter_dims->width;
+    g.ch_mult = conv_params->ch_mult;
+    g.out_h = output_dims->height;
+    g.out_w = output_dims->width;
+    /* ESP-NN reads the output channel count from in_c * ch_mult; a
+     * different output_dims->channels is a caller error. */
+    sizes[0] = g.in_h;
+    sizes[1] = g.in_w;
+    sizes[2] = g.in_c;
+    sizes[3] = g.ch_mult;
+    if (tigris_count(sizes, 4) < 0) {
+        return;
+    }
+    sizes[0] = g.out_h;
+    sizes[1] = g.out_w;
+    sizes[2] = g.in_c;
+    sizes[3] = g.ch_mult;
+    if (tigris_count(sizes, 4) < 0 || output_dims->channels != g.in_c * g.ch_mult) {
+        return;
+    }
+    sizes[0] = g.f_h;
+    sizes[1] = g.f_w;
+    sizes[2] = g.in_c;
+    sizes[3] = g.ch_mult;
+    if (tigris_count(sizes, 4) < 0) {
+        return;
+    }
+    g.stride_h = conv_params->stride.height;
+    g.stride_w = conv_params->stride.width;
+    g.pad_top = conv_params->padding.height;
+    g.pad_left = conv_params->padding.width;
+    if (g.stride_h < 1 || g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0) {
+        return;
+    }
+    g.dil_h = 1; /* ignored by ESP-NN, see esp_nn_ref.h */
+    g.dil_w = 1;
+    if (!tigris_reach_ok(g.out_h, g.stride_h, g.f_h, 1) ||
+        !tigris_reach_ok(g.out_w, g.stride_w, g.f_w, 1)) {
+        return;
+    }
+    g.input_offset = conv_params->in_offset;
+    g.output_offset = conv_params->out_offset;
+    g.act_min = conv_params->activation.min;
+    g.act_max = conv_params->activation.max;
+    g.mult = quant_data->mult;
+    g.shift = quant_data->shift;
+    g.per_channel = 1;
+    dw_image(&g, input_data, filter_data, bias, out_data);
+}
+
+/* --------------------------------------------- full depthwise_conv2d op */
+
+int32_t tigris_depthwise_conv2d_s8(const tigris_dims4_t *input_dims, const int8_t *input,
+                                   const tigris_dims4_t *filter_dims, const int8_t *filter,
+                                   const int32_t *bias,
+                                   const tigris_dims4_t *output_dims, int8_t *output,
+                                   const tigris_conv_params_t *params)
+{
+    dw_geom_t g;
+    int32_t n;
+    int32_t in_image;
+    int32_t out_image;
+    const tigris_conv_params_t *p = params;
+
+    if (input_dims == NULL || input == NULL || filter_dims == NULL || filter == NULL ||
+        output_dims == NULL || output == NULL || p == NULL || p->multiplier == NULL ||
+        p->shift == NULL) {
+        return TIGRIS_ERR_NULL;
+    }
+    if (tigris_count4(input_dims) < 0 || tigris_count4(filter_dims) < 0 ||
+        tigris_count4(output_dims) < 0) {
+        return TIGRIS_ERR_SHAPE;
+    }
+    if (p->stride[0] < 1 || p->stride[1] < 1 || p->dilation[0] < 1 || p->dilation[1] < 1 ||
+        p->pad[0] < 0 || p->pad[1] < 0 || p->pad[2] < 0 || p->pad[3] < 0 ||
+        p->channel_multiplier < 1) {
+        return TIGRIS_ERR_PARAM;
+    }
+    if (p->quant_count != 1 && p->quant_count != output_dims->c) {
+        return TIGRIS_ERR_PARAM;
+    }
+    if (output_dims->n != input_dims->n || filter_dims->n != 1 ||
+        (int64_t)input_dims->c * p->channel_multiplier != output_dims->c ||
+        filter_dims->c != output_dims->c) {
+        return TIGRIS_ERR_SHAPE;
+    }
+    if (output_dims->h > tigris_window_count(input_dims->h, p->pad[0], p->pad[1],
+                                             filter_dims->h, p->stride[0], p->dilation[0]) ||
+        output_dims->w > tigris_window_count(input_dims->w, p->pad[2], p->pad[3],
+                                             filter_dims->w, p->stride[1], p->dilation[1]) ||
+        !tigris_reach_ok(output_dims->h, p->stride[0], filter_dims->h, p->dilation[0]) ||
+        !tigris_reach_ok(output_dims->w, p->stride[1], filter_dims->w, p->dilation[1])) {
+        return TIGRIS_ERR_SHAPE;
+    }
+
+    g.in_h = input_dims->h;
+    g.in_w = input_dims->w;
+    g.in_c = input_dims->c;
+    g.f_h = filter_dims->h;
+    g.f_w = filter_dims->w;
+    g.ch_mult = p->channel_multiplier;
+    g.out_h = output_dims->h;
+    g.out_w = output_dims->w;
+    g.stride_h = p->stride[0];
+    g.stride_w = p->stride[1];
+    g.dil_h = p->dilation[0];
+    g.dil_w = p->dilation[1];
+    g.pad_top = p->pad[0];
+    g.pad_left = p->pad[2];
+    g.input_offset = p->input_offset;
+    g.output_offset = p->output_offset;
+    g.act_min = p->act_min;
+    g.act_max = p->act_max;
+    g.mult = p->multiplier;
+    g.shift = p->shift;
+    g.per_channel = (p->quant_count != 1) ? 1 : 0;
+
+    in_image = input_dims->h * input_dims->w * input_dims->c;
+    out_image = output_dims->h * output_dims->w * output_dims->c;
+    for (n = 0; n < input_dims->n; n++) {
+        dw_image(&g, input + n * in_image, filter, bias, output + n * out_image);
+    }
+    return TIGRIS_OK;
+}
