@@ -81,13 +81,15 @@ def kernel_op(name: str, operands, result_type: ir.Type, attrs: dict | None = No
 
 def attr_value(a: ir.Attribute):
     """MLIR attribute -> Python value (the inverse of `attr`)."""
+    if isinstance(a, ir.BoolAttr):
+        return a.value
     if isinstance(a, ir.IntegerAttr):
         return a.value
     if isinstance(a, ir.StringAttr):
         return a.value
     if isinstance(a, (ir.DenseI8ArrayAttr, ir.DenseI32ArrayAttr, ir.DenseI64ArrayAttr)):
         return list(a)
-    if isinstance(a, ir.BoolAttr):
+    if isinstance(a, (ir.BoolAttr, ir.FloatAttr)):
         return a.value
     if isinstance(a, ir.ArrayAttr):
         return [attr_value(x) for x in a]

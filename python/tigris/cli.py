@@ -1,17 +1,36 @@
-"""The `tigris` command: import, analyze, compile, run."""
+"""The `tigris` command: import, analyze, compile, run.
+
+Every failure is one line on stderr, `tigris: <reason>`, with a fixed exit
+code (2: bad model or arguments, 3: does not fit the budget); never a traceback.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 
+from tigris.errors import TigrisError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's default prints usage; keep it one line
+        print(f"tigris: {message}", file=sys.stderr)
+        sys.exit(2)
+
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tigris", description="Plan int8 networks into a RAM budget.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="tigris", description="Plan int8 networks into a RAM budget.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     from tigris.commands import register_all
     register_all(sub)
     args = p.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except TigrisError as e:
+        print(f"tigris: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("tigris: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

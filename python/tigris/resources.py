@@ -18,9 +18,12 @@ _BLOB = re.compile(r'^\s*"?([^":\s]+)"?\s*:\s*"0x([0-9A-Fa-f]*)"', re.M)
 
 def resource_name(attr: ir.Attribute) -> str | None:
     """The blob name of a dense_resource attribute (None for other attributes)."""
-    if not isinstance(attr, ir.DenseResourceElementsAttr):
+    # The bindings do not downcast dense_resource attributes: go by their text,
+    # whose prefix is short (the blob itself is printed elsewhere).
+    text = str(attr)
+    if not text.startswith("dense_resource<"):
         return None
-    m = _RESOURCE_NAME.search(str(attr))
+    m = _RESOURCE_NAME.match(text)
     return m.group(1) if m else None
 
 
@@ -59,9 +62,10 @@ class WeightTable:
     def from_asm(cls, text: str) -> "WeightTable":
         return cls(blobs=blobs_from_asm(text))
 
-    def constant(self, attr: ir.Attribute) -> np.ndarray:
-        """The value of a tosa.const `values` attribute as a numpy array."""
-        t = ir.RankedTensorType(attr.type)
+    def constant(self, const_op) -> np.ndarray:
+        """The value of a tosa.const op as a numpy array."""
+        attr = const_op.attributes["values"]
+        t = ir.RankedTensorType(const_op.results[0].type)
         name = resource_name(attr)
         if name is None:
             return np.array(attr).reshape(t.shape)

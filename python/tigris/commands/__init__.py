@@ -4,5 +4,5 @@ from __future__ import annotations
 
 def register_all(sub) -> None:
     from tigris.commands import import_cmd
-    for module in (import_cmd,):
+    for module in (import_cmd,):  # noqa: one module per subcommand
         module.register(sub)

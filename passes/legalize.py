@@ -1,0 +1,303 @@
+"""tigris-legalize: TOSA (int8 with tosa.rescale) -> tigris kernel ops.
+
+One kernel op per runtime call: a convolution with its rescale and clamp
+becomes one tigris.conv2d carrying the per-channel TFLite multiplier/shift;
+the rescale-add-rescale idiom becomes tigris.add; any int8 -> int8
+elementwise map (table, clamp, standalone rescale) becomes tigris.lut.
+TOSA's rescale shift s is TFLite's 31 - s; both use DOUBLE_ROUND semantics.
+"""
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+
+from tigris.dialects import kernel_op
+from tigris.passes.registry import Pass, PassError
+from tigris.reference.fixedpoint import requant
+
+
+def _const(value: ir.Value) -> np.ndarray:
+    owner = value.owner
+    if not (isinstance(owner, ir.Operation) or hasattr(owner, "name")) or owner.name != "tosa.const":
+        raise PassError("expected a constant operand", owner.location if hasattr(owner, "location") else None)
+    return np.array(owner.attributes["values"]).reshape(-1)
+
+
+def _users(value: ir.Value) -> list:
+    return [u.owner for u in value.uses]
+
+
+def _single_user(value: ir.Value, name: str):
+    users = _users(value)
+    if len(users) == 1 and users[0].name == name:
+        return users[0]
+    return None
+
+
+def _is_int(value: ir.Value, width: int) -> bool:
+    et = ir.RankedTensorType(value.type).element_type
+    return isinstance(et, ir.IntegerType) and et.width == width
+
+
+def _rescale_params(op) -> dict:
+    """TFLite-style view of a tosa.rescale: multipliers, shifts, zero points."""
+    mult = _const(op.operands[1]).astype(np.int64)
+    shift = 31 - _const(op.operands[2]).astype(np.int64)
+    return {"multiplier": [int(m) for m in mult], "shift": [int(s) for s in shift],
+            "input_zp": int(_const(op.operands[3])[0]), "output_zp": int(_const(op.operands[4])[0])}
+
+
+def _clamp_after(value: ir.Value):
+    """A tosa.clamp that is the only user of `value`: (op, lo, hi) or (None, -128, 127)."""
+    c = _single_user(value, "tosa.clamp")
+    if c is None:
+        return None, -128, 127
+    return c, int(ir.IntegerAttr(c.attributes["min_val"]).value), \
+        int(ir.IntegerAttr(c.attributes["max_val"]).value)
+
+
+class Legalizer:
+    def __init__(self, func_op):
+        self.func = func_op
+        self.dead: list = []
+
+    def replace(self, last, new_value: ir.Value, chain: list) -> None:
+        last.results[0].replace_all_uses_with(new_value)
+        for op in chain:
+            # Python wrappers of one op are not identical objects: mark the op itself.
+            op.attributes["tigris.dead"] = ir.UnitAttr.get()
+        self.dead.extend(chain)
+
+    def run(self) -> None:
+        ops = [op for op in self.func.regions[0].blocks[0].operations]
+        for op in ops:
+            op = op.operation
+            if "tigris.dead" in op.attributes:
+                continue
+            handler = getattr(self, "on_" + op.name.replace("tosa.", "").replace(".", "_"), None)
+            if op.name.startswith("tosa.") and op.name not in ("tosa.const", "tosa.const_shape"):
+                if handler is None:
+                    raise PassError(f"cannot legalize '{op.name}' to a tigris kernel", op.location)
+                with ir.InsertionPoint(op), op.location:
+                    handler(op)
+        for op in reversed(self.dead):
+            op.erase()
+        # Constants that only fed the rewritten ops (zero points, multipliers).
+        for op in reversed([o.operation for o in self.func.regions[0].blocks[0].operations]):
+            if op.name in ("tosa.const", "tosa.const_shape") and not list(op.results[0].uses):
+                op.erase()
+
+    # -------------------------------------------------------------- convolution
+    def _conv_like(self, op, kind: str) -> None:
+        x, w, b = op.operands[0], op.operands[1], op.operands[2]
+        if not _is_int(x, 8):
+            raise PassError(f"'{op.name}' on {ir.RankedTensorType(x.type).element_type}: "
+                            "compilation needs an int8 model", op.location)
+        rescale = _single_user(op.results[0], "tosa.rescale")
+        if rescale is None:
+            raise PassError(f"'{op.name}' result must feed exactly one tosa.rescale", op.location)
+        rp = _rescale_params(rescale)
+        clamp, lo, hi = _clamp_after(rescale.results[0])
+        last = clamp or rescale
+        attrs = {
+            "stride": list(ir.DenseI64ArrayAttr(op.attributes["stride"])),
+            "dilation": list(ir.DenseI64ArrayAttr(op.attributes["dilation"])),
+            "pad": list(ir.DenseI64ArrayAttr(op.attributes["pad"])),
+            "input_offset": -int(_const(op.operands[3])[0]),
+            "output_offset": rp["output_zp"], "multiplier": rp["multiplier"],
+            "shift": rp["shift"], "act_min": lo, "act_max": hi,
+        }
+        if int(_const(op.operands[4])[0]) != 0:
+            raise PassError("weight zero point must be 0", op.location)
+        out_t = last.results[0].type
+        in_shape = ir.RankedTensorType(x.type).shape
+        w_shape = ir.RankedTensorType(w.type).shape
+        with ir.InsertionPoint(last):
+            if kind == "depthwise":
+                new = kernel_op("depthwise_conv2d", [x, w, b], out_t,
+                                {**attrs, "channel_multiplier": w_shape[3]}, loc=op.location)
+            elif in_shape[1:3] == [1, 1] and w_shape[1:3] == [1, 1] and attrs["pad"] == [0, 0, 0, 0]:
+                fc = {k: attrs[k] for k in ("input_offset", "output_offset", "multiplier",
+                                            "shift", "act_min", "act_max")}
+                new = kernel_op("fully_connected", [x, w, b], out_t, fc, loc=op.location)
+            else:
+                new = kernel_op("conv2d", [x, w, b], out_t, {**attrs, "groups": 1}, loc=op.location)
+        self.replace(last, new.result, [op, rescale] + ([clamp] if clamp else []))
+
+    def on_conv2d(self, op):
+        self._conv_like(op, "conv")
+
+    def on_depthwise_conv2d(self, op):
+        self._conv_like(op, "depthwise")
+
+    # -------------------------------------------------------------- elementwise
+    def _binary(self, op, kind: str) -> None:
+        a, b = op.operands[0].owner, op.operands[1].owner
+        if not all(getattr(x, "name", "") == "tosa.rescale" for x in (a, b)):
+            raise PassError(f"'{op.name}' operands must come from tosa.rescale "
+                            "(int8 idiom)", op.location)
+        out = _single_user(op.results[0], "tosa.rescale")
+        if out is None:
+            raise PassError(f"'{op.name}' result must feed exactly one tosa.rescale", op.location)
+        pa, pb, po = _rescale_params(a), _rescale_params(b), _rescale_params(out)
+        clamp, lo, hi = _clamp_after(out.results[0])
+        last = clamp or out
+        common = {"input1_offset": -pa["input_zp"], "input2_offset": -pb["input_zp"],
+                  "output_offset": po["output_zp"], "act_min": lo, "act_max": hi}
+        if kind == "mul":
+            if pa["multiplier"] != [1 << 30] or pa["shift"] != [1] or pb != pa | {"input_zp": pb["input_zp"]}:
+                raise PassError("tosa.mul inputs must be rescaled by exactly 1.0", op.location)
+            attrs = {**common, "output_multiplier": po["multiplier"][0],
+                     "output_shift": po["shift"][0]}
+            name = "mul"
+        else:
+            # The input rescales carry TFLite's left shift (20): their exponent is 20 higher.
+            sign = -1 if kind == "sub" else 1
+            attrs = {**common, "left_shift": 20,
+                     "input1_multiplier": pa["multiplier"][0], "input1_shift": pa["shift"][0] - 20,
+                     "input2_multiplier": sign * pb["multiplier"][0], "input2_shift": pb["shift"][0] - 20,
+                     "output_multiplier": po["multiplier"][0], "output_shift": po["shift"][0]}
+            name = "add"
+        with ir.InsertionPoint(last):
+            new = kernel_op(name, [a.operands[0], b.operands[0]], last.results[0].type, attrs,
+                            loc=op.location)
+        chain = [op, out] + ([clamp] if clamp else [])
+        for r in (a, b):
+            if len(list(r.results[0].uses)) == 1:
+                chain.insert(0, r)
+        self.replace(last, new.result, chain)
+
+    def on_add(self, op):
+        self._binary(op, "add")
+
+    def on_sub(self, op):
+        self._binary(op, "sub")
+
+    def on_mul(self, op):
+        self._binary(op, "mul")
+
+    def _lut(self, op, table: np.ndarray) -> None:
+        clamp, lo, hi = _clamp_after(op.results[0])
+        last = clamp or op
+        table = np.clip(table, lo, hi)
+        with ir.InsertionPoint(last):
+            new = kernel_op("lut", [op.operands[0]], last.results[0].type,
+                            {"table": [int(v) for v in table]}, loc=op.location)
+        self.replace(last, new.result, [op] + ([clamp] if clamp else []))
+
+    def on_rescale(self, op):
+        users = _users(op.results[0])
+        if _is_int(op.results[0], 32) and users and \
+                all(u.name in ("tosa.add", "tosa.sub", "tosa.mul") for u in users):
+            return  # an input of the add/mul idiom: rewritten with that op
+        if not (_is_int(op.operands[0], 8) and _is_int(op.results[0], 8)):
+            users = ", ".join(sorted({u.name for u in _users(op.results[0])}))
+            raise PassError(f"'tosa.rescale' to or from int32 outside a kernel idiom "
+                            f"(used by {users or 'nothing'})", op.location)
+        p = _rescale_params(op)
+        q = np.arange(-128, 128, dtype=np.int64)
+        r = requant((q - p["input_zp"]).astype(np.int32), p["multiplier"][0], p["shift"][0])
+        self._lut(op, np.clip(r.astype(np.int64) + p["output_zp"], -128, 127))
+
+    def on_table(self, op):
+        if not _is_int(op.operands[0], 8):
+            raise PassError("only int8 tosa.table is supported", op.location)
+        self._lut(op, _const(op.operands[1]).astype(np.int64))
+
+    def on_clamp(self, op):
+        if not _is_int(op.operands[0], 8):
+            raise PassError("float tosa.clamp: compilation needs an int8 model", op.location)
+        lo = int(ir.IntegerAttr(op.attributes["min_val"]).value)
+        hi = int(ir.IntegerAttr(op.attributes["max_val"]).value)
+        self._lut(op, np.clip(np.arange(-128, 128), lo, hi))
+
+    # ------------------------------------------------------------------ pooling
+    def on_max_pool2d(self, op):
+        clamp, lo, hi = _clamp_after(op.results[0])
+        last = clamp or op
+        attrs = {"kernel": list(ir.DenseI64ArrayAttr(op.attributes["kernel"])),
+                 "stride": list(ir.DenseI64ArrayAttr(op.attributes["stride"])),
+                 "dilation": [1, 1], "pad": list(ir.DenseI64ArrayAttr(op.attributes["pad"])),
+                 "act_min": lo, "act_max": hi}
+        with ir.InsertionPoint(last):
+            new = kernel_op("max_pool", [op.operands[0]], last.results[0].type, attrs, loc=op.location)
+        self.replace(last, new.result, [op] + ([clamp] if clamp else []))
+
+    def on_avg_pool2d(self, op):
+        x = op.operands[0]
+        if not _is_int(x, 8):
+            raise PassError("float tosa.avg_pool2d: compilation needs an int8 model", op.location)
+        kernel = list(ir.DenseI64ArrayAttr(op.attributes["kernel"]))
+        pad = list(ir.DenseI64ArrayAttr(op.attributes["pad"]))
+        stride = list(ir.DenseI64ArrayAttr(op.attributes["stride"]))
+        in_shape = ir.RankedTensorType(x.type).shape
+        zp = int(_const(op.operands[1])[0])
+        if kernel == in_shape[1:3] and pad == [0, 0, 0, 0]:
+            rescale = _single_user(op.results[0], "tosa.rescale")
+            real, ozp, chain, last = 1.0, zp, [op], op
+            if rescale is not None and _is_int(rescale.results[0], 8):
+                p = _rescale_params(rescale)
+                real = p["multiplier"][0] * 2.0 ** (p["shift"][0] - 31)
+                ozp, chain, last = p["output_zp"], [op, rescale], rescale
+            from tigris.reference.fixedpoint import quantize_multiplier
+            m, s = quantize_multiplier(real / (kernel[0] * kernel[1]))
+            with ir.InsertionPoint(last):
+                new = kernel_op("global_avg_pool", [x], last.results[0].type,
+                                {"input_offset": -zp, "output_offset": ozp,
+                                 "multiplier": m, "shift": s}, loc=op.location)
+            self.replace(last, new.result, chain)
+            return
+        with ir.InsertionPoint(op):
+            new = kernel_op("avg_pool", [x], op.results[0].type,
+                            {"kernel": kernel, "stride": stride, "pad": pad,
+                             "count_include_pad": 0, "act_min": -128, "act_max": 127},
+                            loc=op.location)
+        self.replace(op, new.result, [op])
+
+    # ------------------------------------------------------------ data movement
+    def _simple(self, op, name: str, attrs: dict | None = None) -> None:
+        new = kernel_op(name, [op.operands[0]], op.results[0].type, attrs or {}, loc=op.location)
+        self.replace(op, new.result, [op])
+
+    def on_reshape(self, op):
+        self._simple(op, "reshape")
+
+    def on_transpose(self, op):
+        self._simple(op, "transpose", {"perm": list(ir.DenseI32ArrayAttr(op.attributes["perms"]))})
+
+    def on_slice(self, op):
+        self._simple(op, "slice", {"begin": [int(v) for v in _shape_const(op.operands[1])]})
+
+    def on_pad(self, op):
+        flat = [int(v) for v in _shape_const(op.operands[1])]
+        rank = len(flat) // 2
+        pad = flat[0::2] + flat[1::2]
+        value = int(_const(op.operands[2])[0])
+        assert len(pad) == 2 * rank
+        self._simple(op, "pad", {"pad": pad, "value": value})
+
+    def on_concat(self, op):
+        axis = int(ir.IntegerAttr(op.attributes["axis"]).value)
+        out_t = op.results[0].type
+        dest = kernel_op("empty", [], out_t, {}, loc=op.location).result
+        offset = 0
+        for v in op.operands:
+            dest = kernel_op("insert", [v, dest], out_t, {"axis": axis, "offset": offset},
+                             loc=op.location).result
+            offset += ir.RankedTensorType(v.type).shape[axis]
+        self.replace(op, dest, [op])
+
+
+def _shape_const(value: ir.Value) -> np.ndarray:
+    owner = value.owner
+    if owner.name != "tosa.const_shape":
+        raise PassError("expected a tosa.const_shape operand", owner.location)
+    return np.array(owner.attributes["values"]).reshape(-1)
+
+
+def run(func_op, options) -> None:
+    Legalizer(func_op).run()
+
+
+PASS = Pass("tigris-legalize", "Rewrite int8 TOSA (conv/rescale/clamp, add and mul idioms, "
+            "tables, pools, data movement) into tigris kernel ops, one per runtime call", run)

@@ -1,0 +1,28 @@
+"""`tigris import model.onnx -o model.mlir`: ONNX -> TOSA (or tigris ops with --legalize)."""
+from __future__ import annotations
+
+import sys
+
+from tigris.commands.common import load_onnx, write_text
+
+
+def register(sub) -> None:
+    p = sub.add_parser("import", help="import an ONNX model into MLIR (TOSA on tensors)")
+    p.add_argument("model", help="the .onnx file")
+    p.add_argument("-o", "--output", default="-", help="output .mlir (default: stdout)")
+    p.add_argument("--input-shape", action="append", metavar="NAME:1x3x96x96",
+                   help="fix a dynamic input shape (repeatable)")
+    p.add_argument("--legalize", action="store_true",
+                   help="also run tigris-legalize (print tigris kernel ops)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    ctx, result = load_onnx(args.model, args.input_shape, legalize=args.legalize)
+    with ctx:
+        text = result.module.operation.get_asm()
+    write_text(args.output, text)
+    if args.output != "-":
+        print(f"tigris: wrote {args.output} ({result.onnx_nodes} ONNX nodes, "
+              f"{len(result.weights)} weight blobs)", file=sys.stderr)
+    return 0

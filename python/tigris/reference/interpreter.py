@@ -1,0 +1,76 @@
+"""The numpy reference interpreter: runs a func.func of tigris kernel ops.
+
+It is the oracle for the C runtime and for tiled plans: every kernel op is
+evaluated by `tigris.reference.kernels` with the exact integer semantics of
+docs/kernels.md, in the order the ops appear.
+"""
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+
+from tigris.dialects import op_attrs
+from tigris.reference import kernels
+from tigris.resources import WeightTable
+
+# Ops whose kernel needs the result shape.
+_NEEDS_SHAPE = {"reshape", "slice", "empty", "avg_pool", "max_pool"}
+
+
+def result_shape(value: ir.Value) -> list[int]:
+    return list(ir.RankedTensorType(value.type).shape)
+
+
+def kernel_arguments(op, operands: list[np.ndarray]) -> tuple[list[np.ndarray], dict]:
+    """Operand arrays and keyword attributes for `kernels.<op>`, in the kernel's layouts."""
+    kind = op.name.split(".", 1)[1]
+    attrs = {k: v for k, v in op_attrs(op).items() if not k.startswith("tigris.")}
+    args = list(operands)
+    if kind == "depthwise_conv2d" and args[1].ndim == 4 and args[1].shape[0] != 1:
+        w = args[1]   # [KH,KW,C,M] (TOSA) is the same bytes as [1,KH,KW,C*M]
+        args[1] = w.reshape(1, w.shape[0], w.shape[1], -1)
+    if kind == "fully_connected":    # [OC,1,1,K] is the same bytes as [OC,K]
+        args[1] = args[1].reshape(args[1].shape[0], -1)
+    if kind in _NEEDS_SHAPE:
+        attrs["out_shape"] = result_shape(op.results[0])
+    return args, attrs
+
+
+def run_function(func_op, weights: WeightTable, inputs: list[np.ndarray],
+                 trace: dict | None = None) -> list[np.ndarray]:
+    """Evaluate `func_op` on int8 inputs (in the function's layout). If `trace`
+    is a dict, it receives every intermediate result keyed by the SSA name order."""
+    func_op = getattr(func_op, "operation", func_op)
+    block = func_op.regions[0].blocks[0]
+    env: dict = {}
+    if len(inputs) != len(block.arguments):
+        raise ValueError(f"function takes {len(block.arguments)} inputs, got {len(inputs)}")
+    for arg, x in zip(block.arguments, inputs):
+        want = result_shape(arg)
+        x = np.asarray(x)
+        if list(x.shape) != want or x.dtype != np.int8:
+            raise ValueError(f"input of shape {list(x.shape)} {x.dtype}, expected {want} int8")
+        env[arg] = x
+    step = 0
+    for op in block.operations:
+        op = op.operation
+        name = op.name
+        if name == "func.return":
+            return [env[v] for v in op.operands]
+        if name == "tosa.const":
+            env[op.results[0]] = weights.constant(op)
+            continue
+        if name == "tosa.const_shape":
+            continue
+        if not name.startswith("tigris."):
+            raise ValueError(f"the reference interpreter runs tigris kernel ops, not '{name}' "
+                             "(run tigris-legalize first)")
+        kind = name.split(".", 1)[1]
+        args, attrs = kernel_arguments(op, [env[v] for v in op.operands])
+        out = getattr(kernels, kind)(*args, **attrs)
+        out = np.asarray(out).reshape(result_shape(op.results[0]))
+        env[op.results[0]] = out
+        if trace is not None:
+            trace[step] = out
+        step += 1
+    raise ValueError("function has no return")

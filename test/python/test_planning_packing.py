@@ -1,0 +1,97 @@
+"""tigris.planning packing: heuristics, CP-SAT, baselines, verification."""
+import random
+
+import pytest
+
+from tigris.planning import (lifetimes, lower_bound, no_reuse_sum, pack, schedule, tflm_greedy,
+                             verify_packing)
+from tigris.planning.generators import cnn_like, inception_like, random_dag, unet_like
+
+
+def planned(g, alignment=16):
+    s = schedule(g, alignment=alignment)
+    return lifetimes(g, s.order)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cnn_like_packing_reaches_the_bound(seed):
+    """Chains with residuals (and sometimes concats): the heuristic alone
+    reaches the lower bound, so the arena is optimal."""
+    g = cnn_like(seed, blocks=10 + 4 * seed, concat_every=[0, 3][seed % 2])
+    st = planned(g)
+    p = pack(st, alignment=16, solver=False)
+    assert p.gap == 0 and p.optimal
+    assert verify_packing(st, p.offsets, p.arena, 16) == []
+    assert p.arena <= tflm_greedy(st).arena < no_reuse_sum(st)
+
+
+@pytest.mark.parametrize("make", [lambda: inception_like(1, 3), lambda: unet_like(3),
+                                  lambda: cnn_like(7, 24, scratch=False)])
+def test_branchy_graphs_reach_the_bound(make):
+    g = make()
+    st = planned(g)
+    p = pack(st, alignment=16, time_limit=1.0)
+    assert p.gap == 0
+    assert verify_packing(st, p.offsets, p.arena, 16) == []
+
+
+def test_cpsat_closes_a_heuristic_gap():
+    g = random_dag(112, random.Random(112).randint(3, 20))
+    st = lifetimes(g)
+    h = pack(st, alignment=16, restarts=0, solver=False)
+    assert h.gap > 0
+    p = pack(st, alignment=16, restarts=0, time_limit=5.0)
+    assert p.method == "cp-sat" and p.solver_status == "OPTIMAL"
+    assert p.arena == p.bound < p.heuristic_arena == h.arena
+    assert p.optimal and p.solver_seconds > 0
+    assert verify_packing(st, p.offsets, p.arena, 16) == []
+
+
+def test_tflm_greedy_hand_example():
+    # C and D (size 2) go first, each at 0; A then lands above C, and B, which
+    # overlaps A and D, above both: 4 bytes where 3 suffice.
+    st = {"A": (1, 2, 3), "B": (1, 0, 2), "C": (2, 3, 3), "D": (2, 0, 1)}
+    t = tflm_greedy(st, alignment=1)
+    assert t.offsets == {"A": 2, "B": 3, "C": 0, "D": 0} and t.arena == 4
+    p = pack(st, alignment=1)
+    assert p.arena == p.bound == lower_bound(st, 1) == 3
+    assert verify_packing(st, p.offsets, p.arena, 1) == []
+    assert no_reuse_sum(st, 1) == 6 and no_reuse_sum(st, 16) == 64
+
+
+def test_tflm_greedy_never_beats_pack():
+    for seed in range(40):
+        st = lifetimes(random_dag(500 + seed, 15))
+        t = tflm_greedy(st)
+        assert verify_packing(st, t.offsets, t.arena) == []
+        assert pack(st, time_limit=0.1).arena <= t.arena
+
+
+def test_alignment_rounds_sizes_and_offsets():
+    st = {"a": (1, 0, 1), "b": (17, 1, 2), "c": (33, 0, 0), "z": (0, 0, 2)}
+    p = pack(st, alignment=16)
+    assert all(o % 16 == 0 for o in p.offsets.values())
+    assert p.bound == lower_bound(st, 16) == 16 + 48
+    assert p.arena == 64 and p.offsets["z"] == 0
+    assert verify_packing(st, p.offsets, p.arena, 16) == []
+    q = pack(st, alignment=1)
+    assert q.arena == lower_bound(st, 1) == 34
+
+
+def test_verify_packing_reports_problems():
+    st = {"a": (16, 0, 1), "b": (16, 1, 2), "c": (16, 2, 2)}
+    assert verify_packing(st, {"a": 0, "b": 16, "c": 0}, 32) == []
+    errs = verify_packing(st, {"a": 0, "b": 8, "c": 48}, 32)
+    assert any("not aligned" in e for e in errs)
+    assert any("overlaps" in e and e.startswith("a") for e in errs)
+    assert any("outside the arena" in e for e in errs)
+    assert verify_packing(st, {"a": 0, "b": 16}, 32) == ["c: no offset"]
+    # c and b share step 2, a does not live then
+    assert verify_packing(st, {"a": 0, "b": 16, "c": 16}, 32)[0].startswith("b")
+
+
+def test_empty_and_trivial_inputs():
+    p = pack({})
+    assert p.arena == 0 and p.offsets == {} and p.optimal
+    p = pack({"only": (5, 0, 0)})
+    assert p.arena == 16 and p.offsets == {"only": 0} and p.method.endswith("first")
