@@ -69,6 +69,13 @@ class Legalizer:
         self.dead.extend(chain)
 
     def run(self) -> None:
+        for arg in self.func.regions[0].blocks[0].arguments:
+            et = ir.RankedTensorType(arg.type).element_type
+            if not isinstance(et, ir.IntegerType):
+                raise PassError(f"the model is float ({et}): compilation needs an int8 model "
+                                "(quantize it first, e.g. with onnxruntime.quantization."
+                                "quantize_static); `tigris analyze` also works on float models",
+                                self.func.location)
         ops = [op for op in self.func.regions[0].blocks[0].operations]
         for op in ops:
             op = op.operation

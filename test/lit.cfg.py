@@ -27,4 +27,5 @@ config.substitutions += [
     ("%python", sys.executable),
     ("%tigris_irdl", os.path.join(repo, "dialects", "tigris.irdl.mlir")),
     ("%inputs", os.path.join(config.test_source_root, "Inputs")),
+    ("%zoo", sys.executable + " " + os.path.join(config.test_source_root, "models", "zoo.py")),
 ]

@@ -95,3 +95,20 @@ def test_empty_and_trivial_inputs():
     assert p.arena == 0 and p.offsets == {} and p.optimal
     p = pack({"only": (5, 0, 0)})
     assert p.arena == 16 and p.offsets == {"only": 0} and p.method.endswith("first")
+
+
+def test_plan_memory_end_to_end():
+    from tigris.planning import plan_memory
+
+    g = cnn_like(11, blocks=12, concat_every=4)
+    mp = plan_memory(g, alignment=16)
+    assert mp.packing.gap == 0 and mp.arena == mp.schedule.peak
+    offs = mp.buffer_offsets()
+    assert set(offs) == set(g.buffers)
+    assert all(o % 16 == 0 for o in offs.values())
+    for nd in g.nodes:  # aliases sit on their input
+        for o, i in nd.aliases.items():
+            assert offs[o] == offs[i]
+    assert set(mp.scratch_offsets()) == {nd.name for nd in g.nodes if nd.scratch}
+    fixed = plan_memory(g, order=g.order)
+    assert fixed.schedule.method == "fixed" and fixed.arena >= mp.arena

@@ -49,22 +49,37 @@ Packing (:mod:`.packing`); ``storages`` is a ``lifetimes`` result or any
     GreedyMemoryPlanner baseline. ``no_reuse_sum(storages, alignment=16)``.
     ``verify_packing(storages, offsets, arena, alignment=16) -> [problem]``.
 
-Typical use::
+All at once (:mod:`.plan`)
+    ``plan_memory(graph, alignment=16, inplace=True, order=None,
+    schedule_time=1.0, pack_time=2.0, workers=2) -> MemoryPlan(schedule,
+    storages, packing)`` with ``.order``, ``.arena``, ``.buffer_offsets()``
+    ``{buffer: offset}`` and ``.scratch_offsets()`` ``{node: offset}``;
+    ``order`` given means no scheduling (method ``"fixed"``).
 
-    s = schedule(graph)
+Typical use, step by step::
+
+    s = schedule(graph, alignment=16)
     st = lifetimes(graph, s.order)
     p = pack(st, alignment=16)
     assert not verify_packing(st, p.offsets, p.arena, 16)
+
+Limitations: the peak counts whole buffers (no row-granular liveness);
+aliases are trusted to be free of write-after-read hazards (views, or
+``insert`` into disjoint regions of a fresh destination); the in-place merge
+needs equal byte sizes; beyond the beam/time budget the schedule is a beam
+search (``exact`` False), and beyond CP-SAT's time limit the arena may stay
+above the bound (``optimal`` False).
 """
 from .graph import Graph, GraphBuilder, GraphError, Node, Problem, align_up
 from .liveness import (Storage, lifetimes, load_profile, lower_bound, naive_peak, peak,
                        storage_of)
 from .packing import Packing, no_reuse_sum, pack, tflm_greedy, verify_packing
+from .plan import MemoryPlan, plan_memory
 from .schedule import Schedule, schedule
 
 __all__ = [
     "Graph", "GraphBuilder", "GraphError", "Node", "Problem", "align_up",
     "Storage", "lifetimes", "load_profile", "lower_bound", "naive_peak", "peak", "storage_of",
     "Packing", "no_reuse_sum", "pack", "tflm_greedy", "verify_packing",
-    "Schedule", "schedule",
+    "Schedule", "schedule", "MemoryPlan", "plan_memory",
 ]

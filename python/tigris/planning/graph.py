@@ -116,6 +116,9 @@ class Graph:
         for b in self.inputs + self.outputs:
             if b not in self.buffers:
                 raise GraphError(f"graph input/output {b!r} is not a buffer")
+        for b in self.outputs:
+            if b not in producer and b not in self.inputs:
+                raise GraphError(f"graph output {b!r} has no producer and is not an input")
         seen = set(self.inputs)
         for n in self.nodes:
             for b in n.inputs:

@@ -83,11 +83,23 @@ int32_t tigris_conv2d_s8(const tigris_dims4_t *input_dims, const int8_t *input,
                          const tigris_dims4_t *output_dims, int8_t *output,
                          const tigris_conv_params_t *params);
 
+/* The checks of tigris_conv2d_s8 alone (no data pointers): for plan
+ * loaders and tigris_kernel_args.c. */
+int32_t tigris_conv2d_check(const tigris_dims4_t *input_dims,
+                            const tigris_dims4_t *filter_dims,
+                            const tigris_dims4_t *output_dims,
+                            const tigris_conv_params_t *params);
+
 int32_t tigris_depthwise_conv2d_s8(const tigris_dims4_t *input_dims, const int8_t *input,
                                    const tigris_dims4_t *filter_dims, const int8_t *filter,
                                    const int32_t *bias,
                                    const tigris_dims4_t *output_dims, int8_t *output,
                                    const tigris_conv_params_t *params);
+
+int32_t tigris_depthwise_conv2d_check(const tigris_dims4_t *input_dims,
+                                      const tigris_dims4_t *filter_dims,
+                                      const tigris_dims4_t *output_dims,
+                                      const tigris_conv_params_t *params);
 
 typedef struct {
     int32_t input_offset;
@@ -171,6 +183,10 @@ int32_t tigris_avg_pool_s8(const tigris_dims4_t *input_dims, const int8_t *input
 int32_t tigris_max_pool_s8(const tigris_dims4_t *input_dims, const int8_t *input,
                            const tigris_dims4_t *output_dims, int8_t *output,
                            const tigris_pool_params_t *params);
+
+/* The checks of the two pool kernels alone; is_max selects max_pool's. */
+int32_t tigris_pool_check(const tigris_dims4_t *input_dims, const tigris_dims4_t *output_dims,
+                          const tigris_pool_params_t *params, int32_t is_max);
 
 typedef struct {
     int32_t input_offset;

@@ -163,21 +163,14 @@ void esp_nn_depthwise_conv_s8(const data_dims_t *input_dims,
 
 /* --------------------------------------------- full depthwise_conv2d op */
 
-int32_t tigris_depthwise_conv2d_s8(const tigris_dims4_t *input_dims, const int8_t *input,
-                                   const tigris_dims4_t *filter_dims, const int8_t *filter,
-                                   const int32_t *bias,
-                                   const tigris_dims4_t *output_dims, int8_t *output,
-                                   const tigris_conv_params_t *params)
+int32_t tigris_depthwise_conv2d_check(const tigris_dims4_t *input_dims,
+                                      const tigris_dims4_t *filter_dims,
+                                      const tigris_dims4_t *output_dims,
+                                      const tigris_conv_params_t *params)
 {
-    dw_geom_t g;
-    int32_t n;
-    int32_t in_image;
-    int32_t out_image;
     const tigris_conv_params_t *p = params;
-
-    if (input_dims == NULL || input == NULL || filter_dims == NULL || filter == NULL ||
-        output_dims == NULL || output == NULL || p == NULL || p->multiplier == NULL ||
-        p->shift == NULL) {
+    if (input_dims == NULL || filter_dims == NULL || output_dims == NULL || p == NULL ||
+        p->multiplier == NULL || p->shift == NULL) {
         return TIGRIS_ERR_NULL;
     }
     if (tigris_count4(input_dims) < 0 || tigris_count4(filter_dims) < 0 ||
@@ -204,6 +197,29 @@ int32_t tigris_depthwise_conv2d_s8(const tigris_dims4_t *input_dims, const int8_
         !tigris_reach_ok(output_dims->h, p->stride[0], filter_dims->h, p->dilation[0]) ||
         !tigris_reach_ok(output_dims->w, p->stride[1], filter_dims->w, p->dilation[1])) {
         return TIGRIS_ERR_SHAPE;
+    }
+    return TIGRIS_OK;
+}
+
+int32_t tigris_depthwise_conv2d_s8(const tigris_dims4_t *input_dims, const int8_t *input,
+                                   const tigris_dims4_t *filter_dims, const int8_t *filter,
+                                   const int32_t *bias,
+                                   const tigris_dims4_t *output_dims, int8_t *output,
+                                   const tigris_conv_params_t *params)
+{
+    dw_geom_t g;
+    int32_t n;
+    int32_t in_image;
+    int32_t out_image;
+    const tigris_conv_params_t *p = params;
+    const int32_t status =
+        tigris_depthwise_conv2d_check(input_dims, filter_dims, output_dims, params);
+
+    if (status != TIGRIS_OK) {
+        return status;
+    }
+    if (input == NULL || filter == NULL || output == NULL) {
+        return TIGRIS_ERR_NULL;
     }
 
     g.in_h = input_dims->h;

@@ -36,9 +36,9 @@ static void copy_box(const int8_t *src, const int32_t *src_shape, const int32_t 
                      int8_t *dst, const int32_t *dst_shape, const int32_t *dst_begin,
                      const int32_t *box, int32_t rank)
 {
-    int32_t src_stride[TIGRIS_MAX_RANK];
-    int32_t dst_stride[TIGRIS_MAX_RANK];
-    int32_t idx[TIGRIS_MAX_RANK];
+    int32_t src_stride[TIGRIS_MAX_RANK] = {0};
+    int32_t dst_stride[TIGRIS_MAX_RANK] = {0};
+    int32_t idx[TIGRIS_MAX_RANK] = {0};
     int32_t src_off = 0;
     int32_t dst_off = 0;
     int32_t outer = 1;

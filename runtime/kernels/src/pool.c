@@ -49,7 +49,8 @@ static void avg_image(const pool_geom_t *g, const int8_t *in, int8_t *out)
                         if (ix < 0 || ix >= g->in_w) {
                             continue;
                         }
-                        sum += (uint32_t)(int32_t)in[(iy * g->in_w + ix) * g->ch + c];
+                        const int32_t v = in[(iy * g->in_w + ix) * g->ch + c];
+                        sum += (uint32_t)v;
                         inside++;
                     }
                 }
@@ -192,14 +193,12 @@ void esp_nn_max_pool_s8(const int8_t *input, const uint16_t input_wd, const uint
 
 /* -------------------------------------------------------- full pool ops */
 
-/* 0 when valid; fills g for one image of the batch. */
+/* TIGRIS_OK when valid; fills g for one image of the batch. */
 static int32_t tigris_pool_setup(pool_geom_t *g, const tigris_dims4_t *input_dims,
-                                 const int8_t *input, const tigris_dims4_t *output_dims,
-                                 const int8_t *output, const tigris_pool_params_t *p,
-                                 int32_t use_dilation)
+                                 const tigris_dims4_t *output_dims,
+                                 const tigris_pool_params_t *p, int32_t use_dilation)
 {
-    if (input_dims == NULL || input == NULL || output_dims == NULL || output == NULL ||
-        p == NULL) {
+    if (input_dims == NULL || output_dims == NULL || p == NULL) {
         return TIGRIS_ERR_NULL;
     }
     if (tigris_count4(input_dims) < 0 || tigris_count4(output_dims) < 0 ||
@@ -229,15 +228,25 @@ static int32_t tigris_pool_setup(pool_geom_t *g, const tigris_dims4_t *input_dim
     return pool_geom_ok(g) ? TIGRIS_OK : TIGRIS_ERR_PARAM;
 }
 
+int32_t tigris_pool_check(const tigris_dims4_t *input_dims, const tigris_dims4_t *output_dims,
+                          const tigris_pool_params_t *params, int32_t is_max)
+{
+    pool_geom_t g;
+    return tigris_pool_setup(&g, input_dims, output_dims, params, is_max ? 1 : 0);
+}
+
 int32_t tigris_avg_pool_s8(const tigris_dims4_t *input_dims, const int8_t *input,
                            const tigris_dims4_t *output_dims, int8_t *output,
                            const tigris_pool_params_t *params)
 {
     pool_geom_t g;
     int32_t n;
-    int32_t status = tigris_pool_setup(&g, input_dims, input, output_dims, output, params, 0);
+    const int32_t status = tigris_pool_setup(&g, input_dims, output_dims, params, 0);
     if (status != TIGRIS_OK) {
         return status;
+    }
+    if (input == NULL || output == NULL) {
+        return TIGRIS_ERR_NULL;
     }
     for (n = 0; n < input_dims->n; n++) {
         avg_image(&g, input + n * (g.in_h * g.in_w * g.ch),
@@ -252,9 +261,12 @@ int32_t tigris_max_pool_s8(const tigris_dims4_t *input_dims, const int8_t *input
 {
     pool_geom_t g;
     int32_t n;
-    int32_t status = tigris_pool_setup(&g, input_dims, input, output_dims, output, params, 1);
+    const int32_t status = tigris_pool_setup(&g, input_dims, output_dims, params, 1);
     if (status != TIGRIS_OK) {
         return status;
+    }
+    if (input == NULL || output == NULL) {
+        return TIGRIS_ERR_NULL;
     }
     for (n = 0; n < input_dims->n; n++) {
         max_image(&g, input + n * (g.in_h * g.in_w * g.ch),

@@ -106,12 +106,14 @@ class Emitter(EmitterBase):
                 func.ReturnOp([v.value for v in outs])
             f.attributes["function_type"] = ir.TypeAttr.get(
                 ir.FunctionType.get(in_types, [v.value.type for v in outs]))
-            f.attributes["tigris.inputs"] = attr([self._io(a, l) for a, l in zip(g.inputs, in_layouts)])
-            f.attributes["tigris.outputs"] = attr([self._io(v.act, v.layout) for v in outs])
+            f.attributes["tigris.inputs"] = attr([self._io(a, l, n) for a, l, n in
+                                                  zip(g.inputs, in_layouts, g.input_names)])
+            f.attributes["tigris.outputs"] = attr([self._io(v.act, v.layout, n) for v, n in
+                                                   zip(outs, g.output_names)])
         return module
 
-    def _io(self, a: Act, layout: str) -> ir.Attribute:
-        d = {"name": ir.StringAttr.get(a.name), "layout": ir.StringAttr.get(layout),
+    def _io(self, a: Act, layout: str, onnx_name: str) -> ir.Attribute:
+        d = {"name": ir.StringAttr.get(onnx_name), "layout": ir.StringAttr.get(layout),
              "shape": ir.DenseI64ArrayAttr.get(list(a.shape))}
         if a.quantized:
             d["scale"] = ir.FloatAttr.get(ir.F64Type.get(), float(a.scale))

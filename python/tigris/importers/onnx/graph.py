@@ -69,3 +69,5 @@ class QGraph:
     nodes: list[QNode]
     quantized: bool
     input_uint8: dict[str, bool] = field(default_factory=dict)
+    input_names: list[str] = field(default_factory=list)    # the ONNX graph's names
+    output_names: list[str] = field(default_factory=list)

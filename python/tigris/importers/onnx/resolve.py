@@ -145,7 +145,7 @@ class Resolver:
                                  "by a supported operator")
             outputs.append(v)
         return QGraph(g.name or "model", inputs, outputs, self.nodes, self.quantized,
-                      self.input_uint8)
+                      self.input_uint8, [i.name for i in graph_inputs], [o.name for o in g.output])
 
     def _input_act(self, name: str) -> Act:
         if not self.quantized:
