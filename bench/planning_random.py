@@ -61,7 +61,8 @@ def main(argv=None):
             tflm_same=tf_same.arena, tflm=tf.arena, noreuse=no_reuse_sum(st)))
     print(f"{'family':10} {'graphs':>6} {'ops':>9} {'sched<given':>11} {'exact':>6} "
           f"{'heur=LB':>7} {'final=LB':>8} {'optimal':>7} {'CP runs':>7} {'CP s mean/max':>14} "
-          f"{'sched ms':>9} {'pack ms med':>11} {'vs TFLM':>8} {'vs given+TFLM':>13} {'vs no-reuse':>11}")
+          f"{'sched ms':>9} {'pack ms med':>11} {'vs TFLM':>8} {'vs given+TFLM':>13} "
+          f"{'vs no-reuse':>11}")
     for fam, rs in rows.items():
         n = len(rs)
         cps = [r["cp"] for r in rs if r["cp_ran"]]

@@ -22,7 +22,8 @@ def random_dag(seed: int, n_ops: int = 12, max_size: int = 64, unit: int = 16) -
     b = GraphBuilder()
 
     def sz():
-        return rng.randint(1, max_size) * rng.choice([1, unit, unit // 2 or 1]) + rng.choice([0, 0, 3])
+        scale = rng.choice([1, unit, unit // 2 or 1])
+        return rng.randint(1, max_size) * scale + rng.choice([0, 0, 3])
 
     avail = [b.input("in0", sz())]
     if rng.random() < 0.3:

@@ -230,7 +230,8 @@ def _cpsat(items: _Items, ub: int, hint: list[int], time_limit: float, workers: 
     status = solver.solve(m)
     name = solver.status_name(status)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return [solver.value(y) for y in ys], int(solver.value(arena)), name, status == cp_model.OPTIMAL
+        offs = [solver.value(y) for y in ys]
+        return offs, int(solver.value(arena)), name, status == cp_model.OPTIMAL
     return None, None, name, False
 
 

@@ -56,7 +56,7 @@ def node_bound(p: Problem) -> int:
     storages and scratch at its step (less a possible in-place merge), and
     storages that are both graph inputs and outputs are always live."""
     always = [s for s in range(p.m) if p.is_in[s] and p.is_out[s]]
-    lb = p.res0 if p.n else p.res0
+    lb = p.res0  # step 0 holds every graph input
     for k in range(p.n):
         touched = set(p.touched[k])
         need = sum(p.size[s] for s in touched) + p.scratch[k]

@@ -35,6 +35,7 @@ extern "C" {
 #define TIGRIS_ERR_SHAPE (-2)       /* sizes are non-positive, inconsistent or too large */
 #define TIGRIS_ERR_PARAM (-3)       /* an attribute is out of its range */
 #define TIGRIS_ERR_UNSUPPORTED (-4) /* not expressible (tigris_kernel_args.h) */
+#define TIGRIS_ERR_SCRATCH (-5)     /* ESP-NN wants more scratch than the plan reserved */
 
 /* Highest rank of the N-D data movement and broadcasting kernels. */
 #define TIGRIS_MAX_RANK 6
