@@ -286,12 +286,22 @@ class Legalizer:
     def on_concat(self, op):
         axis = int(ir.IntegerAttr(op.attributes["axis"]).value)
         out_t = op.results[0].type
-        dest = kernel_op("empty", [], out_t, {}, loc=op.location).result
-        offset = 0
+        offsets, offset = [], 0
         for v in op.operands:
-            dest = kernel_op("insert", [v, dest], out_t, {"axis": axis, "offset": offset},
-                             loc=op.location).result
+            offsets.append(offset)
             offset += ir.RankedTensorType(v.type).shape[axis]
+        # Inserts fill disjoint slices, so their order is free: insert the
+        # inputs defined earliest first, so the scheduler can retire them
+        # (e.g. a U-Net skip) before the later inputs are computed.
+        position = {}
+        for i, o in enumerate(self.func.regions[0].blocks[0].operations):
+            for r in o.operation.results:
+                position[r] = i
+        order = sorted(range(len(offsets)), key=lambda i: position.get(op.operands[i], -1))
+        dest = kernel_op("empty", [], out_t, {}, loc=op.location).result
+        for i in order:
+            dest = kernel_op("insert", [op.operands[i], dest], out_t,
+                             {"axis": axis, "offset": offsets[i]}, loc=op.location).result
         self.replace(op, dest, [op])
 
 

@@ -122,7 +122,7 @@ def case_missing_file(tmp_path):
 def case_directory(tmp_path):
     path = tmp_path / "folder.onnx"
     path.mkdir()
-    return [path], ["folder.onnx", "not a file"]
+    return [path], ["folder.onnx", "is a directory"]
 
 
 def case_no_graph(tmp_path):
@@ -133,7 +133,7 @@ def case_no_graph(tmp_path):
 
 def case_no_nodes(tmp_path):
     model = _model([], outputs=[_vi("x", F, [1, 3, 8, 8])])
-    return [_save(tmp_path, "nonodes", model)], ["nonodes.onnx", "no nodes"]
+    return [_save(tmp_path, "nonodes", model)], ["nonodes.onnx", "graph has no nodes"]
 
 
 def case_unknown_op(tmp_path):
@@ -206,7 +206,8 @@ def case_partially_quantized(tmp_path):
 
 def case_int8_graph_input(tmp_path):
     model = _model([helper.make_node("Relu", ["x"], ["y"], name="relu0")],
-                   inputs=[_vi("x", TensorProto.INT8, [1, 3, 8, 8])])
+                   inputs=[_vi("x", TensorProto.INT8, [1, 3, 8, 8])],
+                   outputs=[_vi("y", TensorProto.INT8)])
     return [_save(tmp_path, "int8in", model)], ["int8in.onnx", "'x'", "already integer"]
 
 
@@ -247,7 +248,7 @@ def case_missing_external_data(tmp_path):
 def case_truncated_external_data(tmp_path):
     path, data = _external(tmp_path)
     data.write_bytes(data.read_bytes()[:100])
-    return [path], ["ext.onnx", "'w'", "truncated"]
+    return [path], ["ext.onnx", "w.bin", "'w'", "is truncated", "432 bytes"]
 
 
 def _typed_input(tmp_path, name, elem):

@@ -35,15 +35,30 @@ def test_branchy_graphs_reach_the_bound(make):
     assert verify_packing(st, p.offsets, p.arena, 16) == []
 
 
+def gap_case(seed):
+    """A random DAG whose deterministic heuristics miss the optimum."""
+    st = lifetimes(random_dag(seed, random.Random(seed).randint(3, 20)))
+    return st
+
+
 def test_cpsat_closes_a_heuristic_gap():
-    g = random_dag(112, random.Random(112).randint(3, 20))
-    st = lifetimes(g)
+    st = gap_case(41)
     h = pack(st, alignment=16, restarts=0, solver=False)
     assert h.gap > 0
     p = pack(st, alignment=16, restarts=0, time_limit=5.0)
     assert p.method == "cp-sat" and p.solver_status == "OPTIMAL"
     assert p.arena == p.bound < p.heuristic_arena == h.arena
     assert p.optimal and p.solver_seconds > 0
+    assert verify_packing(st, p.offsets, p.arena, 16) == []
+
+
+def test_cpsat_proves_an_arena_above_the_bound():
+    """The max-load bound is not always reachable; CP-SAT then proves the
+    optimum and the result is optimal with a positive gap."""
+    st = gap_case(25)
+    p = pack(st, alignment=16, restarts=0, time_limit=10.0)
+    assert p.method == "cp-sat" and p.solver_status == "OPTIMAL" and p.optimal
+    assert p.bound < p.arena < p.heuristic_arena
     assert verify_packing(st, p.offsets, p.arena, 16) == []
 
 

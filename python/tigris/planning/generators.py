@@ -45,7 +45,7 @@ def random_dag(seed: int, n_ops: int = 12, max_size: int = 64, unit: int = 16) -
             x = pick()
             out = b.op(name, [x], sz(), scratch=scratch)
         elif kind == "op2":
-            xs = list({pick(), pick()})
+            xs = list(dict.fromkeys([pick(), pick()]))
             out = b.op(name, xs, sz(), scratch=scratch)
         elif kind == "reshape":
             x = pick()

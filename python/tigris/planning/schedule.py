@@ -15,8 +15,11 @@ Two exact reductions keep the state count down:
 * pruning: a set whose peak already reaches the best known complete order
   cannot improve it (only strictly better orders are searched);
 * source nodes (no inputs, no scratch, no dead outputs: ``empty`` and the
-  like) are only run when one of their consumers becomes ready; moving such
-  a node to just before its first consumer never raises the peak.
+  like) are only run once a consumer of theirs has all its other
+  non-source predecessors done; moving such nodes to just before their first
+  consumer never raises the peak (their step needs no more than the
+  consumer's, which holds their outputs too). They may still run first:
+  unused graph inputs live at step 0 only, so what runs first matters.
 
 The given order is always a candidate, so the result is never worse.
 """
@@ -85,6 +88,7 @@ class _Search:
     def __init__(self, p: Problem):
         self.p = p
         self.movable = _movable(p)
+        self.mov_mask = sum(1 << k for k in range(p.n) if self.movable[k])
         self.states = 0
 
     def run(self, ub: int, beam: int, deadline: float, fallback_beam: int):
@@ -92,6 +96,7 @@ class _Search:
         p = self.p
         n, pred, succ, step = p.n, p.pred, p.succ, p.step
         movable = self.movable
+        hard_pred = [pr & ~self.mov_mask for pr in pred]
         layer = {0: (0, p.res0, p.ready(0))}
         parent: dict[int, tuple[int, int]] = {}
         cut = False
@@ -105,12 +110,12 @@ class _Search:
                     r ^= low
                     k = low.bit_length() - 1
                     T = S | low
-                    if movable[k]:
+                    if movable[k] and S:
                         sm, ok = succ[k], False
                         while sm:
                             lm = sm & -sm
                             sm ^= lm
-                            if not (pred[lm.bit_length() - 1] & ~T):
+                            if not (hard_pred[lm.bit_length() - 1] & ~T):
                                 ok = True
                                 break
                         if not ok:
@@ -192,17 +197,26 @@ def schedule(graph: Graph, alignment: int = 1, inplace: bool = True,
         best, best_peak, method = order, pk, "search"
     if best_peak <= lb:
         return result(best, best_peak, method, True, search)
-    width = max(16, min(beam, max_transitions // max(1, p.n * _mean_ready(p, best))))
+    mean = _mean_ready(p, best, search.mov_mask)
+    width = max(64, min(beam, max_transitions // max(1, p.n * mean)))
     order, pk, cut = search.run(best_peak, width, deadline, 16)
     if order is not None:
         best, best_peak, method = order, pk, "search"
     return result(best, best_peak, method, not cut or best_peak <= lb, search)
 
 
-def _mean_ready(p: Problem, order: Sequence[int]) -> int:
-    """Average number of ready nodes along ``order`` (sizes the beam)."""
-    done, total = 0, 0
+def _mean_ready(p: Problem, order: Sequence[int], skip: int = 0) -> int:
+    """Average number of ready nodes (not counting ``skip``) along ``order``
+    (sizes the beam)."""
+    done, total, rdy = 0, 0, p.ready(0)
     for k in order:
-        total += p.ready(done).bit_count()
+        total += (rdy & ~skip).bit_count()
         done |= 1 << k
+        rdy &= ~(1 << k)
+        sm = p.succ[k]
+        while sm:
+            lm = sm & -sm
+            sm ^= lm
+            if not (p.pred[lm.bit_length() - 1] & ~done):
+                rdy |= lm
     return max(1, round(total / max(1, len(order))))

@@ -33,7 +33,7 @@ def fold_node(node, values: list) -> list[np.ndarray]:
                 if key == "value":
                     return [numpy_helper.to_array(v)]
                 return [np.asarray(v, np.float32 if "float" in key else np.int64)]
-        raise ModelError(f"node '{node.name}' (Constant): unsupported value kind")
+        raise ModelError(f"node '{node.name or node.output[0]}' (Constant): unsupported value kind")
     if op == "Shape":
         start, end = a.get("start", 0), a.get("end", None)
         return [np.asarray(x, np.int64)[start:end]]
@@ -87,4 +87,4 @@ def fold_node(node, values: list) -> list[np.ndarray]:
         return [np.reshape(x, (int(np.prod(s[:ax])), -1))]
     if op == "ReduceProd":
         return [np.asarray(np.prod(x, keepdims=bool(a.get("keepdims", 1))))]
-    raise ModelError(f"node '{node.name}' ({op}): cannot fold")
+    raise ModelError(f"node '{node.name or node.output[0]}' ({op}): cannot fold")

@@ -6,7 +6,7 @@ import os
 import onnx
 from onnx import TensorProto, numpy_helper
 
-from tigris.errors import ModelError
+from tigris.errors import ModelError, UsageError
 from tigris.importers.onnx.contrib_shapes import infer_with_contrib
 
 SUPPORTED_INPUT_TYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8",
@@ -32,7 +32,7 @@ def parse_input_shapes(specs: list[str] | None) -> dict[str, list[int]]:
         except ValueError:
             values = []
         if not sep or not name or not values or any(v <= 0 for v in values):
-            raise ModelError(f"bad --input-shape '{spec}': expected NAME:D1xD2x... with positive sizes")
+            raise UsageError(f"bad --input-shape '{spec}': expected NAME:D1xD2x... with positive sizes")
         shapes[name] = values
     return shapes
 
@@ -40,6 +40,8 @@ def parse_input_shapes(specs: list[str] | None) -> dict[str, list[int]]:
 def load_model(path: str, input_shapes: dict[str, list[int]] | None = None) -> onnx.ModelProto:
     """Load, check and shape-infer an ONNX model; raise ModelError on any problem."""
     label = os.path.basename(path)
+    if os.path.isdir(path):
+        raise ModelError(f"{path}: is a directory, not a file")
     if not os.path.isfile(path):
         raise ModelError(f"{path}: no such file")
     with open(path, "rb") as f:
@@ -51,8 +53,10 @@ def load_model(path: str, input_shapes: dict[str, list[int]] | None = None) -> o
     except Exception:
         raise ModelError(f"{label}: not an ONNX model, or the file is truncated or corrupt "
                          "(protobuf parse failed)") from None
-    if model.ir_version <= 0 or not model.HasField("graph") or len(model.graph.node) == 0:
-        raise ModelError(f"{label}: not an ONNX model (no graph or no nodes)")
+    if model.ir_version <= 0 or not model.HasField("graph"):
+        raise ModelError(f"{label}: not an ONNX model (no graph)")
+    if len(model.graph.node) == 0:
+        raise ModelError(f"{label}: the graph has no nodes, nothing to import")
     _load_external_data(model, path, label)
     _check_types(model, label)
     _set_input_shapes(model, input_shapes or {}, label)
@@ -80,6 +84,16 @@ def _load_external_data(model: onnx.ModelProto, path: str, label: str) -> None:
         if not os.path.isfile(full):
             raise ModelError(f"{label}: external data file '{location}' not found "
                              f"(needed by initializer '{t.name}')")
+        info = {e.key: e.value for e in t.external_data}
+        try:
+            end = int(info.get("offset") or 0) + int(info.get("length") or 0)
+        except ValueError:
+            raise ModelError(f"{label}: initializer '{t.name}' has a bad external data "
+                             "offset or length") from None
+        size = os.path.getsize(full)
+        if end > size:
+            raise ModelError(f"{label}: external data file '{location}' is truncated "
+                             f"(initializer '{t.name}' needs {end} bytes, the file has {size})")
     if external:
         try:
             onnx.external_data_helper.load_external_data_for_model(model, base)

@@ -36,10 +36,19 @@ QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add"
            "QLinearGlobalAveragePool": "GlobalAveragePool", "QLinearConcat": "Concat",
            "QGemm": "Gemm", "QLinearSigmoid": "Sigmoid", "QLinearLeakyRelu": "LeakyRelu",
            "QLinearSoftmax": "Softmax"}
+KNOWN_OPS = COMPUTE_OPS | FOLDABLE | set(QLINEAR) | {"Constant", "QuantizeLinear",
+                                                     "DequantizeLinear"}
 
 
 def attributes(node: onnx.NodeProto) -> dict:
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _check_scale(s: np.ndarray, name: str) -> None:
+    bad = s[~(np.isfinite(s) & (s > 0))]
+    if bad.size:
+        raise ModelError(f"quantization scale {bad[0]:g} of '{name}' is not a positive "
+                         "finite number")
 
 
 def _scalar(c: Const | None, what: str, node: str) -> float:
@@ -96,6 +105,12 @@ class Resolver:
         raw = self.consts[name].value
         s = np.asarray(scale.value, np.float64).reshape(-1)
         z = np.zeros_like(s, dtype=np.int64) if zp is None else np.asarray(zp.value).astype(np.int64).reshape(-1)
+        _check_scale(s, name)
+        if s.size > 1 and axis is not None and (axis >= raw.ndim or raw.shape[axis] != s.size):
+            raise ModelError(f"'{name}' has {s.size} per-axis scales but shape {list(raw.shape)} "
+                             f"(axis {axis})")
+        if z.size not in (1, s.size):
+            raise ModelError(f"'{name}' has {s.size} scales but {z.size} zero points")
         value = raw.astype(np.int64) if raw.dtype != np.int64 else raw
         if raw.dtype == np.uint8:
             value, z = value - 128, z - 128
@@ -103,8 +118,9 @@ class Resolver:
 
     def new_act(self, name: str, scale, zp, uint8: bool) -> Act:
         z = int(np.asarray(zp).reshape(-1)[0]) if zp is not None else 0
-        return Act(name, self.shape(name), float(np.asarray(scale).reshape(-1)[0]),
-                   z - 128 if uint8 else z)
+        s = float(np.asarray(scale).reshape(-1)[0])
+        _check_scale(np.array([s]), name)
+        return Act(name, self.shape(name), s, z - 128 if uint8 else z)
 
     @staticmethod
     def _is_uint8(c: Const | None) -> bool:
@@ -122,14 +138,22 @@ class Resolver:
                                  "its scale is unknown (give a float input with QuantizeLinear)")
             if not self.quantized:
                 self.acts[inp.name] = Act(inp.name, self.shape(inp.name))
+        failed: set[str] = set()   # outputs of nodes already reported (not reported again)
         for node in g.node:
             if id(node) in self.skip:
                 continue
+            if any(i in failed for i in node.input):
+                failed.update(node.output)
+                try:   # its input is missing, but an unknown operator is still reported
+                    self.check_known(node)
+                except Exception as e:
+                    self.errors.append(self._node_error(node, e))
+                continue
             try:
                 self.visit(node)
-            except ModelError as e:
-                msg = str(e)
-                self.errors.append(msg)
+            except Exception as e:
+                self.errors.append(self._node_error(node, e))
+                failed.update(node.output)
         if self.errors:
             raise ModelError(f"{self.label}: {len(self.errors)} unsupported or invalid "
                              f"node(s): " + "; ".join(self.errors))
@@ -147,6 +171,17 @@ class Resolver:
         return QGraph(g.name or "model", inputs, outputs, self.nodes, self.quantized,
                       self.input_uint8, [i.name for i in graph_inputs], [o.name for o in g.output])
 
+    def _node_error(self, node: onnx.NodeProto, e: Exception) -> str:
+        """One clause of the error line: `node 'name' (Op): reason`."""
+        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        if not isinstance(e, ModelError):   # a malformed node the checks above missed
+            text = f"invalid node ({type(e).__name__}{': ' + text if text else ''})"
+        text = text.removeprefix(f"{self.label}: ")
+        if text.startswith("node '"):
+            return text
+        label = node.name or (node.output[0] if node.output else "?")
+        return f"node '{label}' ({node.op_type}): {text}"
+
     def _input_act(self, name: str) -> Act:
         if not self.quantized:
             return self.acts[name]
@@ -156,10 +191,18 @@ class Resolver:
                              "quantized by a QuantizeLinear")
         return self.acts[qs[0].output[0]]
 
-    def visit(self, node: onnx.NodeProto) -> None:
+    @staticmethod
+    def check_known(node: onnx.NodeProto) -> None:
+        """Reject an operator no path of `visit` handles, whatever its inputs."""
         op, label = node.op_type, node.name or node.output[0]
         if node.domain not in ("", "ai.onnx", "com.microsoft"):
             raise ModelError(f"node '{label}' ({node.domain}.{op}): unknown operator domain")
+        if op not in KNOWN_OPS:
+            raise ModelError(f"node '{label}' ({op}): operator not supported")
+
+    def visit(self, node: onnx.NodeProto) -> None:
+        op, label = node.op_type, node.name or node.output[0]
+        self.check_known(node)
         if op == "Constant":
             self.consts[node.output[0]] = Const(node.output[0], fold_node(node, [])[0])
             return

@@ -1,0 +1,111 @@
+"""The bridge between a func.func and the planning library's Graph.
+
+Every op that computes a tensor (tigris kernel ops; TOSA ops in a float model
+analyzed before legalization) is a node; every tensor value it produces is a
+buffer of `numel * element bytes`. Constants live in flash and are not
+buffers. Each node carries a persistent name (`tigris.name`) so the planning
+passes agree on names after the schedule has moved ops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from mlir import ir
+
+from tigris.planning import Graph, Node
+
+CONSTANT_OPS = {"tosa.const", "tosa.const_shape", "arith.constant"}
+# Ops whose result is a view of an operand (same bytes): result aliases operand 0.
+VIEW_OPS = {"tigris.reshape", "tosa.reshape"}
+# Ops writing their result into operand 1 (destination-passing insert).
+DEST_OPS = {"tigris.insert"}
+# Elementwise kernels that may write over an input that dies at them.
+INPLACE_OPS = {"tigris.lut": (0,), "tigris.add": (0, 1), "tigris.mul": (0, 1)}
+
+
+def value_bytes(value: ir.Value) -> int:
+    t = ir.RankedTensorType(value.type)
+    et = t.element_type
+    width = et.width if isinstance(et, ir.IntegerType) else 32 if isinstance(et, ir.F32Type) else 16
+    return int(np.prod(t.shape, dtype=np.int64)) * max(width // 8, 1)
+
+
+def block_of(func_op):
+    return func_op.regions[0].blocks[0]
+
+
+def compute_ops(func_op) -> list:
+    """The ops of the function that are nodes, in block order."""
+    out = []
+    for op in block_of(func_op).operations:
+        op = op.operation
+        if op.name in CONSTANT_OPS or op.name == "func.return":
+            continue
+        out.append(op)
+    return out
+
+
+def ensure_names(func_op) -> None:
+    """Give every node a persistent `tigris.name` ("n0", "n1", ...)."""
+    ops = compute_ops(func_op)
+    used = [int(ir.StringAttr(op.attributes["tigris.name"]).value[1:]) for op in ops
+            if "tigris.name" in op.attributes]
+    nxt = max(used, default=-1) + 1
+    for op in ops:
+        if "tigris.name" not in op.attributes:
+            op.attributes["tigris.name"] = ir.StringAttr.get(f"n{nxt}")
+            nxt += 1
+
+
+def node_name(op) -> str:
+    return ir.StringAttr(op.attributes["tigris.name"]).value
+
+
+@dataclass
+class IRGraph:
+    graph: Graph
+    ops: dict[str, object]          # node name -> op
+    value_buffer: dict              # ir.Value (hashable) -> buffer name
+    func: object
+
+    def buffer_of(self, value) -> str:
+        return self.value_buffer[value]
+
+
+def build_graph(func_op, scratch=None) -> IRGraph:
+    """The planning Graph of `func_op` in its current op order.
+    `scratch(op) -> bytes` gives each node's kernel scratch (default none)."""
+    ensure_names(func_op)
+    block = block_of(func_op)
+    buffers: dict[str, int] = {}
+    value_buffer: dict = {}
+    inputs = []
+    for i, arg in enumerate(block.arguments):
+        name = f"arg{i}"
+        buffers[name] = value_bytes(arg)
+        value_buffer[arg] = name
+        inputs.append(name)
+    nodes, ops = [], {}
+    for op in compute_ops(func_op):
+        name = node_name(op)
+        ops[name] = op
+        ins = [value_buffer[v] for v in op.operands if v in value_buffer]
+        outs = []
+        for j, r in enumerate(op.results):
+            b = name if len(op.results) == 1 else f"{name}.{j}"
+            buffers[b] = value_bytes(r)
+            value_buffer[r] = b
+            outs.append(b)
+        aliases = {}
+        if op.name in VIEW_OPS and ins:
+            aliases = {outs[0]: ins[0]}
+        elif op.name in DEST_OPS:
+            aliases = {outs[0]: value_buffer[op.operands[1]]}
+        inplace = [value_buffer[op.operands[k]] for k in INPLACE_OPS.get(op.name, ())
+                   if op.operands[k] in value_buffer
+                   and value_bytes(op.operands[k]) == value_bytes(op.results[0])]
+        nodes.append(Node(name, ins, outs, scratch(op) if scratch else 0, aliases, inplace))
+    ret = next(op.operation for op in block.operations if op.operation.name == "func.return")
+    outputs = [value_buffer[v] for v in ret.operands]
+    return IRGraph(Graph(nodes, buffers, inputs, outputs), ops, value_buffer, func_op)
