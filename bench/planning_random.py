@@ -78,6 +78,17 @@ def main(argv=None):
               f"{statistics.mean(r['arena'] / r['tflm_same'] for r in rs):8.3f} "
               f"{statistics.mean(r['arena'] / r['tflm'] for r in rs):13.3f} "
               f"{statistics.mean(r['arena'] / r['noreuse'] for r in rs):11.3f}")
+    print()
+    for label, g in [("MobileNetV2-like", cnn_like(0, blocks=17)),
+                     ("100-op CNN", cnn_like(1, blocks=30)),
+                     ("100-op CNN + concats", cnn_like(2, blocks=26, concat_every=4))]:
+        t0 = time.perf_counter()
+        s = schedule(g, alignment=16)
+        st = lifetimes(g, s.order)
+        p = pack(st, alignment=16, time_limit=args.time_limit)
+        dt = time.perf_counter() - t0
+        print(f"{label:22} {len(g.nodes):4d} ops: schedule+lifetimes+pack {1000 * dt:6.1f} ms, "
+              f"arena {p.arena} = bound + {p.gap} ({p.method}), schedule exact: {s.exact}")
     print("\nsched<given: schedule strictly below the given order's peak; exact: schedule proven "
           "optimal;\nheur=LB / final=LB: arena equal to the lower bound before / after CP-SAT; "
           "optimal: reached LB or CP-SAT proved optimality;\nvs TFLM: our arena / TFLM greedy on "

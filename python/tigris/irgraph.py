@@ -109,3 +109,14 @@ def build_graph(func_op, scratch=None) -> IRGraph:
     ret = next(op.operation for op in block.operations if op.operation.name == "func.return")
     outputs = [value_buffer[v] for v in ret.operands]
     return IRGraph(Graph(nodes, buffers, inputs, outputs), ops, value_buffer, func_op)
+
+
+def read_scratch(op) -> int:
+    """Kernel scratch bytes recorded by tigris-bufferize (0 when absent)."""
+    a = op.attributes
+    return ir.IntegerAttr(a["tigris.scratch"]).value if "tigris.scratch" in a else 0
+
+
+def steps(func_op) -> dict[str, int]:
+    """Node name -> its position among the nodes (the step it runs at)."""
+    return {node_name(op): i for i, op in enumerate(compute_ops(func_op))}

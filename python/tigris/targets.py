@@ -153,13 +153,16 @@ def _s3_conv(shape: dict) -> int:
     if (kh, kw) == (1, 1) and (pad_t, pad_l) == (0, 0) and (sh, sw) == (1, 1):
         # Pointwise path (esp_nn_conv_s8_mult8_1x1_esp32s3 / esp_nn_conv_s8_1x1).
         ch8 = _round_up(in_c, 8)
-        # It transposes 8 pixels x all channels into int16 (2 bytes each)
-        # before the MACs; with fewer than 8 pixels there is no full block.
+        # The kernels transpose blocks of 8 pixels x all channels into int16
+        # (2 bytes each) before the MACs; with fewer than 8 pixels there is
+        # no full block. This is the only part the current kernels touch.
         transpose = 2 * 8 * ch8 if in_h * in_w >= 8 else 0
-        # Channels that are not a multiple of 8 are widened to one: a copy of
-        # the whole input with zero channels appended.
+        # ESP-NN still counts a copy of the input widened to a multiple of 8
+        # channels (when it is not one) and a filter copy at that width
+        # (always), from older 1x1 kernels that widened and realigned them;
+        # at this commit neither copy is made, but the size function keeps
+        # them and TFLite reserves them, so the planner does too.
         widened_input = in_h * in_w * ch8 if in_c % 8 else 0
-        # The filter rows are likewise stored at the widened length.
         filt = ch8 * out_c
         return widened_input + filt + transpose + _CONV_MARGIN
 
@@ -182,14 +185,18 @@ def _s3_conv(shape: dict) -> int:
     padded_input = 0
     if (pad_t, pad_l) != (0, 0):
         padded_input = (in_w + 2 * pad_l) * (in_h + 2 * pad_t) * in_c
-    # Filter copy with channels widened to a multiple of 16 (the SIMD width).
+    # The filter is copied so the assembly can load it 16-byte aligned: with
+    # each row (kw * in_c bytes) zero-padded to 16 when rows are not a
+    # multiple of 16, else verbatim when its address is not aligned. ESP-NN
+    # counts both worst cases: a copy with channels widened to 16 ...
     filt = kh * kw * _round_up(in_c, 16) * out_c
-    # Filter copy whose rows (kw * in_c bytes) are zero-padded to 16 bytes.
+    # ... and one with rows padded to 16 bytes.
     filt_rows = _round_up(row, 16) * kh * out_c
     # When the last window runs past the right / bottom edge (SAME padding
-    # with pad 0 on the leading side, or any pad), the input is also copied
-    # with those edges padded. ESP-NN counts this copy on top of the padded
-    # one above even when both are requested.
+    # with pad 0 on the leading side), the input is instead copied with only
+    # those edges padded. The kernel makes one of the two input copies, but
+    # ESP-NN counts this one on top of the padded one above (it also finds
+    # such edges when pad > 0, e.g. every stride-1 SAME 3x3 layer).
     pad_r = max(0, out_w * sw + kw - 1 - in_w)
     pad_b = max(0, out_h * sh + kh - 1 - in_h)
     edge_input = (in_w + pad_r) * (in_h + pad_b) * in_c if pad_r or pad_b else 0
@@ -270,7 +277,9 @@ def _s3_depthwise(shape: dict) -> int:
 
 def _s3_softmax(shape: dict) -> int:
     # One int32 exp() value per element of a row (the last axis), kept between
-    # the sum pass and the normalizing pass.
+    # the sum pass and the normalizing pass. (esp-tflite-micro's softmax.cc
+    # passes dims[1] as the row length, right only for [N, depth] inputs; the
+    # kernel writes `depth` values, so the last axis is what is reserved here.)
     dims = shape.get("input")
     if not dims:
         raise ValueError("shape keyword 'input' is required for softmax")

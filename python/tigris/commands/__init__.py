@@ -3,6 +3,6 @@ from __future__ import annotations
 
 
 def register_all(sub) -> None:
-    from tigris.commands import import_cmd
-    for module in (import_cmd,):  # noqa: one module per subcommand
+    from tigris.commands import analyze_cmd, import_cmd
+    for module in (import_cmd, analyze_cmd):
         module.register(sub)

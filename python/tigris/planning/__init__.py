@@ -2,7 +2,10 @@
 
 The MLIR passes (tigris-schedule, tigris-liveness, tigris-assign-offsets)
 translate IR into a :class:`Graph`, call these functions and write the
-answers back. Everything here is deterministic.
+answers back. Results are deterministic except where a wall-clock limit
+binds: the scheduler's ``time_limit`` (only very wide graphs reach it; the
+``beam``/``max_transitions`` budgets are deterministic) and CP-SAT's
+``time_limit`` (only when the packing heuristics miss the bound).
 
 Data model (:mod:`.graph`)
     ``Node(name, inputs=(), outputs=(), scratch=0, aliases={}, inplace_ok=())``
@@ -14,8 +17,9 @@ Data model (:mod:`.graph`)
         bytes live during the node's step only.
     ``Graph(nodes, buffers, inputs=(), outputs=())``
         ``nodes`` in the given (ONNX) topological order, ``buffers = {name:
-        bytes}``. Graph inputs are live from step 0, outputs to the last
-        step. Constants are not buffers. ``GraphBuilder`` builds one
+        bytes}``. Graph inputs are live from step 0 to their last use (an
+        unused one at step 0 only; in-place ops may overwrite them), outputs
+        to the last step. Constants are not buffers. ``GraphBuilder`` builds one
         incrementally; ``GraphError`` reports a malformed graph.
     ``Storage(name, size, birth, death, buffers, kind, node)``
         one block to place, live at steps ``birth..death`` inclusive.
@@ -25,7 +29,8 @@ Scheduling (:mod:`.schedule`)
     max_transitions=400_000) -> Schedule(order, peak, given_peak, bound,
     method, exact, states, seconds)``: memory-aware topological order
     (DP over executed sets, exact unless a layer had to be cut to the beam;
-    never worse than the given order).
+    never worse than the given order). ``method`` is ``"given"`` when the
+    given order is kept, ``"search"`` when the DP found a better one.
 
 Liveness (:mod:`.liveness`)
     ``lifetimes(graph, order=None, inplace=True) -> {name: Storage}``:
@@ -55,6 +60,9 @@ All at once (:mod:`.plan`)
     storages, packing)`` with ``.order``, ``.arena``, ``.buffer_offsets()``
     ``{buffer: offset}`` and ``.scratch_offsets()`` ``{node: offset}``;
     ``order`` given means no scheduling (method ``"fixed"``).
+
+Synthetic graphs for tests and benchmarks (:mod:`.generators`):
+``random_dag``, ``cnn_like``, ``inception_like``, ``unet_like``.
 
 Typical use, step by step::
 

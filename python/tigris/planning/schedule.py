@@ -39,7 +39,8 @@ class Schedule:
 
     ``order``: node names; ``peak``: its peak live bytes; ``given_peak``: the
     given order's; ``bound``: a lower bound valid for every order;
-    ``method``: ``"given"``, ``"search"`` (the DP/beam found it);
+    ``method``: ``"given"``, ``"search"`` (the DP/beam found it) or
+    ``"fixed"`` (an order imposed through ``plan_memory``);
     ``exact``: the peak is proven minimal over all topological orders;
     ``states``: DP states expanded; ``seconds``: wall time.
     """
@@ -199,7 +200,7 @@ def schedule(graph: Graph, alignment: int = 1, inplace: bool = True,
         return result(best, best_peak, method, True, search)
     mean = _mean_ready(p, best, search.mov_mask)
     width = max(64, min(beam, max_transitions // max(1, p.n * mean)))
-    order, pk, cut = search.run(best_peak, width, deadline, 16)
+    order, pk, cut = search.run(best_peak, width, deadline, 1)
     if order is not None:
         best, best_peak, method = order, pk, "search"
     return result(best, best_peak, method, not cut or best_peak <= lb, search)

@@ -60,6 +60,7 @@ def _scalar(c: Const | None, what: str, node: str) -> float:
 class Resolver:
     def __init__(self, model: onnx.ModelProto, label: str):
         self.model, self.label = model, label
+        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
         g = model.graph
         self.shapes: dict[str, tuple[int, ...]] = {}
         for vi in list(g.value_info) + list(g.input) + list(g.output):
@@ -200,9 +201,22 @@ class Resolver:
         if op not in KNOWN_OPS:
             raise ModelError(f"node '{label}' ({op}): operator not supported")
 
+    def _check_arity(self, node: onnx.NodeProto, label: str) -> None:
+        if node.domain not in ("", "ai.onnx"):
+            return
+        try:
+            schema = onnx.defs.get_schema(node.op_type, self.opset, "")
+        except onnx.defs.SchemaError:
+            return
+        if len(node.input) < schema.min_input or len(node.output) < schema.min_output:
+            raise ModelError(f"node '{label}' ({node.op_type}): {len(node.input)} input(s) and "
+                             f"{len(node.output)} output(s), opset {self.opset} needs at least "
+                             f"{schema.min_input} and {schema.min_output}")
+
     def visit(self, node: onnx.NodeProto) -> None:
         op, label = node.op_type, node.name or node.output[0]
         self.check_known(node)
+        self._check_arity(node, label)
         if op == "Constant":
             self.consts[node.output[0]] = Const(node.output[0], fold_node(node, [])[0])
             return

@@ -1,0 +1,71 @@
+"""tigris-bufferize: give every tensor a buffer in a memory space, and kernels their scratch.
+
+Tensors stay SSA values (the tigris ops are IRDL ops on tensors); each value's
+storage is recorded on its producer as `tigris.buffer` (a name) and
+`tigris.space` (fast | flash). Views (reshape) and destination-passing
+inserts share their source's buffer; an elementwise kernel (lut, add, mul)
+writes in place over an input of the same size that dies at it. Constants
+are placed in flash. Kernel scratch (`tigris.scratch`, bytes) follows the
+target's rules (ESP-NN on esp32s3, none for the reference kernels).
+"""
+from __future__ import annotations
+
+from mlir import ir
+
+from tigris.dialects import attr
+from tigris.irgraph import CONSTANT_OPS, block_of, build_graph
+from tigris.passes.registry import Option, Pass, PassError
+from tigris.planning import lifetimes, storage_of
+
+
+def _scratch(op, target: str) -> int:
+    if target == "reference" or op.name not in ("tigris.conv2d", "tigris.depthwise_conv2d"):
+        return 0
+    from tigris.dialects import op_attrs
+    from tigris.targets import scratch_bytes
+    a = op_attrs(op)
+    shape_in = list(ir.RankedTensorType(op.operands[0].type).shape)
+    shape_out = list(ir.RankedTensorType(op.results[0].type).shape)
+    w = list(ir.RankedTensorType(op.operands[1].type).shape)
+    kind = op.name.split(".", 1)[1]
+    kernel = (w[1], w[2]) if kind == "conv2d" else (w[0], w[1])
+    kw = {"input": tuple(shape_in), "output": tuple(shape_out), "kernel": kernel,
+          "stride": tuple(a["stride"]), "dilation": tuple(a["dilation"]), "pad": tuple(a["pad"])}
+    if kind == "depthwise_conv2d":
+        kw["channel_multiplier"] = a["channel_multiplier"]
+    else:
+        kw["groups"] = a["groups"]
+    return int(scratch_bytes(target, kind, **kw))
+
+
+def run(func_op, options) -> None:
+    target = options["target"]
+    if target not in ("reference", "esp32s3"):
+        raise PassError(f"unknown target '{target}' (reference, esp32s3)", func_op.location)
+    g = build_graph(func_op)
+    for name, op in g.ops.items():
+        scratch = _scratch(op, target)
+        if scratch:
+            op.attributes["tigris.scratch"] = attr(scratch)
+        elif "tigris.scratch" in op.attributes:
+            del op.attributes["tigris.scratch"]
+    storages = lifetimes(g.graph, g.graph.order, inplace=True)
+    owner = storage_of(storages)
+    for name, op in g.ops.items():
+        op.attributes["tigris.buffer"] = attr(owner[g.buffer_of(op.results[0])])
+        op.attributes["tigris.space"] = attr("fast")
+    for op in block_of(func_op).operations:
+        if op.operation.name in CONSTANT_OPS:
+            op.operation.attributes["tigris.space"] = attr("flash")
+    func_op.attributes["tigris.arg_buffers"] = attr(
+        [ir.StringAttr.get(owner[g.value_buffer[a]]) for a in block_of(func_op).arguments])
+    func_op.attributes["tigris.target"] = attr(target)
+
+
+PASS = Pass(
+    "tigris-bufferize",
+    "Assign each tensor a buffer in a memory space (views and in-place elementwise ops "
+    "share buffers; constants in flash) and reserve kernel scratch for the target",
+    run,
+    (Option("target", str, "reference", "kernel library whose scratch rules apply: "
+            "reference | esp32s3"),))

@@ -1,0 +1,122 @@
+"""`tigris analyze model.onnx -m 256K -f 16M`: the memory plan and whether it fits."""
+from __future__ import annotations
+
+import json
+import sys
+
+from tigris.budget import Budget, human, kib, parse_size
+from tigris.errors import BudgetError, UsageError
+from tigris.importers.onnx import parse_input_shapes
+
+
+def register(sub) -> None:
+    p = sub.add_parser("analyze", help="plan a model's memory and check it against a budget")
+    p.add_argument("model", help="the .onnx file")
+    p.add_argument("-m", "--memory", default="256K", metavar="FAST[+SLOW]",
+                   help="RAM budget: fast pool, optionally + slow pool (PSRAM), e.g. 256K or 64K+8M")
+    p.add_argument("-f", "--flash", default=None, metavar="SIZE", help="flash budget, e.g. 16M")
+    p.add_argument("--target", default="reference", choices=["reference", "esp32s3"],
+                   help="kernel library whose scratch needs are reserved (default reference)")
+    p.add_argument("--alignment", type=int, default=16, help="buffer alignment in bytes")
+    p.add_argument("--input-shape", action="append", metavar="NAME:1x3x96x96")
+    p.add_argument("--json", action="store_true", help="print the versioned JSON report")
+    p.add_argument("--plot", metavar="FILE.png|svg", help="draw the arena over time")
+    p.add_argument("-v", "--verbose", action="store_true", help="add the per-operator table")
+    p.set_defaults(func=run)
+
+
+def _shape(s) -> str:
+    return "x".join(str(d) for d in s)
+
+
+def format_report(r: dict, verbose: bool) -> str:
+    pk = r["peak"]
+    lines = [
+        f"{'Model':<21}{r['model']} ({r['format']})",
+        f"{'Operators':<21}{r['operators']}",
+        f"{'Tensors':<21}{r['tensors']} ({r['activations']} activations)",
+        f"{'Peak memory (naive)':<21}{kib(pk['naive']):<16}(ONNX order, no reuse beyond lifetimes)",
+        f"{'Peak memory (plan)':<21}{kib(pk['plan']):<16}(scheduled and packed; lower bound "
+        f"{kib(pk['lower_bound'])}, gap {pk['gap']} B)",
+        f"{'Baselines':<21}TFLM greedy {kib(pk['tflm_greedy'])}, no reuse {kib(pk['no_reuse'])}",
+    ]
+    if r["largest_tensor"]:
+        lt = r["largest_tensor"]
+        lines.append(f"{'Largest tensor':<21}{_shape(lt['shape'])} ({kib(lt['bytes'])})")
+    b = r["budget"]
+    slow = f" + {human(b['slow'])} slow" if b["slow"] else ""
+    if b["fits"]:
+        verdict = "PASS"
+    else:
+        po = r["peak_operator"]
+        verdict = (f"FAIL - {po['op']} '{po['node']}' (step {po['step']}) holds the peak; "
+                   f"needs {kib(pk['plan'])}")
+    lines.append(f"{'SRAM budget':<21}{kib(b['fast'])}{slow}, {b['stages']} stage"
+                 f"{'s' if b['stages'] != 1 else ''}   {verdict}")
+    f = r["flash"]
+    fv = "" if f["fits"] is None else ("   PASS" if f["fits"] else "   FAIL - plan exceeds flash")
+    budget = "" if f["budget"] is None else f" of {human(f['budget'])}"
+    lines.append(f"{'Flash':<21}weights {human(f['weights'])}, plan {human(f['plan'])}{budget}{fv}")
+    if verbose:
+        lines.append("")
+        lines.append(f"{'step':>4}  {'op':<18} {'node':<28} {'output shape':<16} {'live bytes':>10}")
+        for row in r["operators_table"]:
+            lines.append(f"{row['step']:>4}  {row['op']:<18} {row['node'][:28]:<28} "
+                         f"{_shape(row['shape']):<16} {row['live']:>10}")
+    return "\n".join(lines)
+
+
+def plot(r: dict, path: str) -> None:
+    if not path.lower().endswith((".png", ".svg")):
+        raise UsageError(f"--plot wants a .png or .svg file, got '{path}'")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+    fig, ax = plt.subplots(figsize=(10, 5))
+    steps = max((b["death"] for b in r["buffers"].values()), default=0) + 1
+    cmap = plt.get_cmap("tab20")
+    for i, (name, b) in enumerate(sorted(r["buffers"].items())):
+        if b["offset"] is None:
+            continue
+        ax.add_patch(Rectangle((b["birth"], b["offset"] / 1024), b["death"] - b["birth"] + 1,
+                               b["size"] / 1024, facecolor=cmap(i % 20), edgecolor="black",
+                               linewidth=0.4))
+    arena = r["peak"]["plan"] / 1024
+    ax.axhline(arena, color="red", linewidth=1, label=f"arena {arena:.1f} KiB")
+    ax.axhline(r["budget"]["fast"] / 1024, color="green", linestyle="--", linewidth=1,
+               label=f"budget {r['budget']['fast'] / 1024:.1f} KiB")
+    ax.set_xlim(0, steps)
+    ax.set_ylim(0, max(arena, r["budget"]["fast"] / 1024) * 1.05)
+    ax.set_xlabel("step (operator)")
+    ax.set_ylabel("offset (KiB)")
+    ax.set_title(f"{r['model']}: arena over time")
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    try:
+        fig.savefig(path)
+    except OSError as e:
+        raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+    finally:
+        plt.close(fig)
+
+
+def run(args) -> int:
+    from tigris.analysis import analyze
+    budget = Budget.parse(args.memory)
+    flash = parse_size(args.flash, "flash budget") if args.flash is not None else None
+    if args.alignment <= 0 or args.alignment & (args.alignment - 1):
+        raise UsageError(f"--alignment must be a power of two, got {args.alignment}")
+    report = analyze(args.model, budget, flash, args.target, args.alignment,
+                     parse_input_shapes(args.input_shape))
+    if args.plot:
+        plot(report, args.plot)
+    if args.json:
+        json.dump(report, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(format_report(report, args.verbose))
+    if not report["budget"]["fits"]:
+        raise BudgetError(f"{report['model']} does not fit {kib(budget.fast)}: needs "
+                          f"{kib(report['peak']['plan'])} (tiling into stages is not available yet)")
+    return 0
