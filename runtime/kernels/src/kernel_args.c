@@ -15,9 +15,14 @@
  *            depthwise sizes its end padding as OH*sh + KH - 1 - H, which
  *            underflows (uint16) when OH is smaller than the doc's size;
  *            the optimized kernels may dereference bias without a NULL test.
- * ESP-NN shifts left in int32 without saturation where the doc saturates
- * in int64; that differs only when acc * 2^shift overflows int32, i.e. for
- * outputs that would be far outside int8 anyway, and is accepted.
+ * [exact] also covers requantization: ESP-NN computes acc * (1 << shift)
+ * in int32 without saturation and 1 << -shift, and sums in int32 without
+ * wrap-around (signed overflow). The op goes to ESP-NN only when the
+ * largest |acc| the op can produce (from its geometry and bias) neither
+ * wraps nor overflows the left shift, and no right shift exceeds 31.
+ * Checked against ESP-NN's own ANSI C kernels (host build of d45b843,
+ * the src/.../esp_nn_*_ansi.c files): every mapped case matched the doc
+ * bit for bit.
  */
 #include <stddef.h>
 
@@ -64,6 +69,39 @@ static int s3_pads_ok(int32_t h, int32_t w, int32_t oh, int32_t ow, int32_t kh, 
     return allow_end_pad && top == 0 && left == 0;
 }
 
+/* Largest |in + input_offset| * |w| of one tap: 255 * 128 (offsets are
+ * limited to a negated int8 zero point, weights are int8). */
+#define TAP_BOUND ((int64_t)255 * 128)
+
+static int64_t max_abs(const int32_t *v, int32_t n)
+{
+    int64_t m = 0;
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        const int64_t a = (v[i] < 0) ? -(int64_t)v[i] : (int64_t)v[i];
+        m = (a > m) ? a : m;
+    }
+    return m;
+}
+
+/* [exact] every |acc| <= bound is summed and requantized by ESP-NN exactly
+ * as by the doc (see the header of this file). */
+static int requant_ok(int64_t bound, const int32_t *shift, int32_t n)
+{
+    int32_t i;
+    if (bound > INT32_MAX) {
+        return 0; /* the int32 accumulator could wrap */
+    }
+    for (i = 0; i < n; i++) {
+        /* bound <= 2^31 and left <= 31: the shift stays inside int64 */
+        const int32_t left = (shift[i] > 0) ? shift[i] : 0;
+        if (shift[i] < -31 || shift[i] > 31 || (bound << left) > INT32_MAX) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int all_le(const int32_t *v, int32_t n, int32_t limit)
 {
     int32_t i;
@@ -78,7 +116,7 @@ static int all_le(const int32_t *v, int32_t n, int32_t limit)
 /* Checks shared by conv and depthwise after their own validation. */
 static int32_t conv_common(const tigris_dims4_t *in, const tigris_dims4_t *f,
                            const tigris_dims4_t *out, const tigris_conv_params_t *p,
-                           const int32_t *bias, int allow_end_pad)
+                           const int32_t *bias, int32_t taps, int allow_end_pad)
 {
     int32_t sizes[13];
     int32_t lo, hi;
@@ -102,7 +140,8 @@ static int32_t conv_common(const tigris_dims4_t *in, const tigris_dims4_t *f,
         (int64_t)(out->h - 1) * p->stride[0] > ESP_I16_MAX || /* out_y * stride too */
         (int64_t)(out->w - 1) * p->stride[1] > ESP_I16_MAX ||
         !in_offset_ok(p->input_offset) || !out_offset_ok(p->output_offset) ||
-        !act_cut(p->act_min, p->act_max, &lo, &hi)) {
+        !act_cut(p->act_min, p->act_max, &lo, &hi) ||
+        !requant_ok((int64_t)taps * TAP_BOUND + max_abs(bias, out->c), p->shift, out->c)) {
         return TIGRIS_ERR_UNSUPPORTED;
     }
     /* [s3] the doc's output size exactly, no partial (strip) outputs */
@@ -146,7 +185,8 @@ int32_t tigris_esp_nn_conv_args(const tigris_dims4_t *input_dims,
     }
     allow_end_pad = !(filter_dims->h == 1 && filter_dims->w == 1 && p->stride[0] == 1 &&
                       p->stride[1] == 1);
-    status = conv_common(input_dims, filter_dims, output_dims, p, bias, allow_end_pad);
+    status = conv_common(input_dims, filter_dims, output_dims, p, bias,
+                         filter_dims->h * filter_dims->w * filter_dims->c, allow_end_pad);
     if (status != TIGRIS_OK) {
         return status;
     }
@@ -193,7 +233,8 @@ int32_t tigris_esp_nn_depthwise_args(const tigris_dims4_t *input_dims,
     if (status != TIGRIS_OK) {
         return status;
     }
-    status = conv_common(input_dims, filter_dims, output_dims, p, bias, 1);
+    status = conv_common(input_dims, filter_dims, output_dims, p, bias,
+                         filter_dims->h * filter_dims->w, 1);
     if (status != TIGRIS_OK) {
         return status;
     }
@@ -245,7 +286,9 @@ int32_t tigris_esp_nn_fc_args(int32_t rows, int32_t depth, int32_t out_channels,
     }
     if (bias == NULL || depth > ESP_U16_MAX || out_channels > ESP_U16_MAX ||
         !in_offset_ok(params->input_offset) || !out_offset_ok(params->output_offset) ||
-        !act_cut(params->act_min, params->act_max, &lo, &hi)) {
+        !act_cut(params->act_min, params->act_max, &lo, &hi) ||
+        !requant_ok((int64_t)depth * TAP_BOUND + max_abs(bias, out_channels), params->shift,
+                    params->quant_count)) {
         return TIGRIS_ERR_UNSUPPORTED;
     }
     args->rows = rows;
@@ -306,6 +349,7 @@ int32_t tigris_esp_nn_add_args(const int32_t *shape1, int32_t rank1,
         return count;
     }
     if (p->input1_shift > 0 || p->input2_shift > 0 || p->output_shift > 0 || /* [exact] */
+        p->input1_shift < -31 || p->input2_shift < -31 || p->output_shift < -31 ||
         p->left_shift > 31 ||
         !in_offset_ok(p->input1_offset) || !in_offset_ok(p->input2_offset) ||
         !out_offset_ok(p->output_offset) || !act_cut(p->act_min, p->act_max, &lo, &hi)) {
@@ -336,7 +380,7 @@ int32_t tigris_esp_nn_mul_args(const int32_t *shape1, int32_t rank1,
         return count;
     }
     /* [exact] ESP-NN documents output_shift <= 0 for mul */
-    if (p->output_shift > 0 || !in_offset_ok(p->input1_offset) ||
+    if (p->output_shift > 0 || p->output_shift < -31 || !in_offset_ok(p->input1_offset) ||
         !in_offset_ok(p->input2_offset) || !out_offset_ok(p->output_offset) ||
         !act_cut(p->act_min, p->act_max, &lo, &hi)) {
         return TIGRIS_ERR_UNSUPPORTED;
@@ -417,7 +461,8 @@ int32_t tigris_esp_nn_mean_ok(const tigris_dims4_t *input_dims,
         return TIGRIS_ERR_SHAPE;
     }
     if (!TIGRIS_ESP_NN_HAS_MEAN ||                           /* [iface] */
-        !in_offset_ok(params->input_offset) || !out_offset_ok(params->output_offset)) {
+        !in_offset_ok(params->input_offset) || !out_offset_ok(params->output_offset) ||
+        !requant_ok((int64_t)input_dims->h * input_dims->w * 256, &params->shift, 1)) {
         return TIGRIS_ERR_UNSUPPORTED;
     }
     return TIGRIS_OK;

@@ -44,8 +44,11 @@ def load_model(path: str, input_shapes: dict[str, list[int]] | None = None) -> o
         raise ModelError(f"{path}: is a directory, not a file")
     if not os.path.isfile(path):
         raise ModelError(f"{path}: no such file")
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ModelError(f"{path}: cannot read: {e.strerror}") from None
     if not data:
         raise ModelError(f"{label}: empty file, not an ONNX model")
     try:
