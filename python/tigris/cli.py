@@ -17,7 +17,25 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+# Options whose values may look like flags (`-m -5K`): argparse would take
+# `-5K` for an option, so such pairs are joined as `-m=-5K` before parsing.
+_VALUE_OPTIONS = {"-m", "--memory", "-f", "--flash"}
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] in _VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     p = _Parser(prog="tigris", description="Plan int8 networks into a RAM budget.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     from tigris.commands import register_all

@@ -373,8 +373,6 @@ def test_valid_qdq_conv_imports(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="emit.py stops at the first node it cannot convert, "
-                   "so a second unsupported attribute variant is not listed")
 def test_every_unsupported_variant_is_listed(tmp_path):
     nodes = [helper.make_node("Pad", ["x", "p"], ["pd"], name="pad0", mode="reflect"),
              helper.make_node("Resize", ["pd", "", "sc"], ["y"], name="up0", mode="cubic")]
@@ -385,8 +383,6 @@ def test_every_unsupported_variant_is_listed(tmp_path):
     assert "'pad0'" in r.stderr and "'up0'" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="commands/common.py prints the location 'unknown' "
-                   "of a module-level pass error")
 def test_float_legalize_has_no_unknown_location(tmp_path):
     r = _tigris(_save(tmp_path, "float", _conv_relu()), "--legalize")
     assert r.returncode == 2 and ": unknown:" not in r.stderr

@@ -32,7 +32,8 @@ def run_pipeline(ctx: ir.Context, module: ir.Module, pipeline: str, label: str) 
                 d = diags[0]
                 where = str(d.location)
                 where = where[4:-1] if where.startswith("loc(") else where
-                raise ModelError(f"{label}: {where}: {d.message}") from None
+                where = "" if where == "unknown" else f"{where}: "
+                raise ModelError(f"{label}: {where}{d.message}") from None
             raise ModelError(f"{label}: {str(e).splitlines()[0]}") from None
 
 

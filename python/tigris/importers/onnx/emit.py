@@ -7,7 +7,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import func
 
-from tigris.dialects import attr
+from tigris.dialects import attr, kernel_op
+from tigris.errors import ModelError
 from tigris.importers.onnx import ops_conv, ops_elementwise, ops_pool, ops_shape
 from tigris.importers.onnx.emit_core import EmitterBase
 from tigris.importers.onnx.graph import Act, QGraph, QNode
@@ -86,6 +87,25 @@ class Emitter(EmitterBase):
                     return
             conv(self, node)
 
+    def _convert_all(self, nodes) -> None:
+        """Convert every node and report every failure at once. A failed node's
+        outputs get placeholder values, so later nodes are still checked."""
+        errors = []
+        for node in nodes:
+            try:
+                self.convert(node)
+            except ModelError as e:
+                errors.append(str(e))
+                for o in node.outputs:
+                    layout = "nhwc" if len(o.shape) == 4 else "plain"
+                    shape = self.onnx_to_layout_shape(o.shape, layout)
+                    self.put(o, kernel_op("empty", [], self.tensor(shape)).result, layout)
+        self.node = None
+        if len(errors) == 1:
+            raise ModelError(errors[0])
+        if errors:
+            raise ModelError(f"{len(errors)} unsupported or invalid node(s): " + "; ".join(errors))
+
     def emit(self) -> ir.Module:
         g = self.graph
         module = ir.Module.create()
@@ -100,8 +120,7 @@ class Emitter(EmitterBase):
             for a, layout, arg in zip(g.inputs, in_layouts, block.arguments):
                 self.put(a, arg, layout)
             with ir.InsertionPoint(block):
-                for node in g.nodes:
-                    self.convert(node)
+                self._convert_all(g.nodes)
                 outs = [self.get(a) for a in g.outputs]
                 func.ReturnOp([v.value for v in outs])
             f.attributes["function_type"] = ir.TypeAttr.get(

@@ -130,6 +130,19 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
     dl_a = ir.DenseI64ArrayAttr.get(dil)
     acc_t = em.tensor(out_shape, acc_elem)
     tosa_pad = fit_tosa_padding((h, wd), (kh, kw), strides, dil, pad)
+    if tosa_pad is None and not em.quantized and group == 1 or depthwise and tosa_pad is None \
+            and not em.quantized:
+        # Float models (analysis only): drop the input rows/columns that no
+        # window reaches, which makes the strided convolution exact for TOSA.
+        used_h = (oh - 1) * strides[0] + dil[0] * (kh - 1) + 1 - pad[0]
+        used_w = (ow - 1) * strides[1] + dil[1] * (kw - 1) + 1 - pad[2]
+        used_h, used_w = min(h, used_h), min(wd, used_w)
+        xv = tosa.slice(em.tensor([n, used_h, used_w, cin]), xv, em.shape_const([0, 0, 0, 0]),
+                        em.shape_const([n, used_h, used_w, cin]))
+        pad = [pad[0], max(0, pad[1] - (h - used_h)) if used_h == h else 0, pad[2],
+               max(0, pad[3] - (wd - used_w)) if used_w == wd else 0]
+        h, wd = used_h, used_w
+        tosa_pad = fit_tosa_padding((h, wd), (kh, kw), strides, dil, pad)
     if group > 1 and not depthwise or tosa_pad is None:
         # TOSA has no grouped convolution, and no floor-mode strided one.
         if not em.quantized:

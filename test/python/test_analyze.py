@@ -1,0 +1,132 @@
+"""`tigris analyze` and the planning passes on the zoo models."""
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tigris.analysis import analyze
+from tigris.budget import Budget
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+import zoo  # noqa: E402
+
+ZOO = [n for n in zoo.names() if not n.startswith("tiny_")]
+
+
+def tigris(*args):
+    return subprocess.run([sys.executable, "-m", "tigris.cli", *args], capture_output=True,
+                          text=True)
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_plan_reaches_bound_and_never_beats_naive(name):
+    r = analyze(str(zoo.build(name)), Budget(10 ** 9), None)
+    pk = r["peak"]
+    print(f"\n{name:28s} naive {pk['naive']:>8} scheduled {pk['scheduled']:>8} "
+          f"arena {pk['plan']:>8} bound {pk['lower_bound']:>8} gap {pk['gap']}")
+    assert pk["plan"] == pk["lower_bound"]
+    assert pk["scheduled"] <= pk["naive"] + 16 * r["activations"]  # naive is unaligned
+    assert pk["plan"] <= pk["tflm_greedy"] <= pk["no_reuse"]
+
+
+@pytest.mark.parametrize("name", ["inception_block", "unet_small"])
+def test_branchy_models_schedule_strictly_better(name):
+    r = analyze(str(zoo.build(name)), Budget(10 ** 9), None)
+    assert r["peak"]["plan"] < r["peak"]["naive"]
+
+
+def test_mobilenet_v1_figures_and_timing(tmp_path):
+    path = str(zoo.build("mobilenet_v1_1.0_128"))
+    png = tmp_path / "arena.png"
+    t0 = time.perf_counter()
+    out = tigris("analyze", path, "-m", "512K", "-f", "16M", "--plot", str(png))
+    seconds = time.perf_counter() - t0
+    print(f"\ntigris analyze mobilenet_v1_1.0_128: {seconds:.2f} s end to end")
+    assert out.returncode == 0, out.stderr
+    assert "Peak memory (naive)  384.00 KiB" in out.stdout
+    assert "Largest tensor       1x64x64x64 (256.00 KiB)" in out.stdout
+    assert "PASS" in out.stdout
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    import matplotlib.image
+    img = matplotlib.image.imread(str(png))
+    assert img.shape[0] > 100 and img.shape[1] > 100 and img.std() > 0
+
+
+def test_over_budget_fails_with_the_peak_operator():
+    out = tigris("analyze", str(zoo.build("mobilenet_v1_1.0_128")), "-m", "256K")
+    assert out.returncode == 3
+    assert "FAIL - conv2d 'pw1'" in out.stdout
+    assert out.stderr.count("\n") == 1 and "needs 384.00 KiB" in out.stderr
+
+
+def test_json_report_is_versioned_and_complete():
+    out = tigris("analyze", str(zoo.build("resnet8")), "-m", "64K", "--json")
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)
+    assert r["version"] == 1
+    for key in ("naive", "plan", "lower_bound", "gap", "tflm_greedy", "no_reuse"):
+        assert isinstance(r["peak"][key], int)
+    assert r["budget"] == {"fast": 65536, "slow": 0, "stages": 1, "tiled_stages": 0,
+                           "fits": True}
+    offsets = {k: v for k, v in r["buffers"].items()}
+    assert all(v["offset"] is not None and v["offset"] % 16 == 0 for v in offsets.values())
+
+
+def test_verbose_table_lists_every_operator():
+    out = tigris("analyze", str(zoo.build("ds_cnn")), "-m", "256K", "-v")
+    assert out.returncode == 0, out.stderr
+    rows = [l for l in out.stdout.splitlines() if l[:4].strip().isdigit()]
+    assert len(rows) == int(next(l for l in out.stdout.splitlines()
+                                 if l.startswith("Operators")).split()[1])
+
+
+def test_float_model_is_analyzable():
+    out = tigris("analyze", str(zoo.build("resnet8", "float")), "-m", "256K")
+    assert out.returncode == 0, out.stderr
+    assert "(float32)" in out.stdout
+
+
+@pytest.mark.parametrize("budget", ["12Q", "-5K", "0", "K", "64K+", "1.5", "64K+8M+1M"])
+def test_bad_budget_strings(budget):
+    out = tigris("analyze", str(zoo.build("tiny_conv_relu")), "-m", budget)
+    assert out.returncode == 2
+    assert out.stderr.startswith("tigris: bad ") and out.stderr.count("\n") == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_budget_parsing():
+    assert Budget.parse("256K") == Budget(262144)
+    assert Budget.parse("64K+8M") == Budget(65536, 8 * 1024 * 1024)
+    assert Budget.parse("1000") == Budget(1000)
+
+
+@pytest.mark.parametrize("name", ["inception_block", "unet_small", "resnet8"])
+def test_scheduled_plan_computes_the_same_bytes(name):
+    """Reordering and buffer assignment must not change the output."""
+    from tigris.commands.common import run_pipeline
+    from tigris.dialects import make_context
+    from tigris.importers.onnx import import_onnx
+    from tigris.passes.registry import functions
+    from tigris.reference.interpreter import run_function
+    from tigris.resources import WeightTable
+    path = str(zoo.build(name))
+    outs = []
+    for pipeline in ("builtin.module(tigris-legalize)",
+                     "builtin.module(tigris-legalize,tigris-schedule,tigris-bufferize,"
+                     "tigris-liveness,tigris-assign-offsets)"):
+        ctx = make_context()
+        res = import_onnx(path, ctx)
+        run_pipeline(ctx, res.module, pipeline, name)
+        with ctx:
+            fn = functions(res.module.operation)[0]
+            arg = fn.regions[0].blocks[0].arguments[0]
+            from mlir import ir
+            shape = ir.RankedTensorType(arg.type).shape
+            x = np.random.default_rng(7).integers(-128, 128, shape, dtype=np.int8)
+            outs.append(run_function(fn, WeightTable(res.weights), [x])[0])
+    assert np.array_equal(outs[0], outs[1])
