@@ -16,26 +16,7 @@ from tigris.dialects import attr
 from tigris.irgraph import CONSTANT_OPS, block_of, build_graph
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
-
-
-def _scratch(op, target: str) -> int:
-    if target == "reference" or op.name not in ("tigris.conv2d", "tigris.depthwise_conv2d"):
-        return 0
-    from tigris.dialects import op_attrs
-    from tigris.targets import scratch_bytes
-    a = op_attrs(op)
-    shape_in = list(ir.RankedTensorType(op.operands[0].type).shape)
-    shape_out = list(ir.RankedTensorType(op.results[0].type).shape)
-    w = list(ir.RankedTensorType(op.operands[1].type).shape)
-    kind = op.name.split(".", 1)[1]
-    kernel = (w[1], w[2]) if kind == "conv2d" else (w[0], w[1])
-    kw = {"input": tuple(shape_in), "output": tuple(shape_out), "kernel": kernel,
-          "stride": tuple(a["stride"]), "dilation": tuple(a["dilation"]), "pad": tuple(a["pad"])}
-    if kind == "depthwise_conv2d":
-        kw["channel_multiplier"] = a["channel_multiplier"]
-    else:
-        kw["groups"] = a["groups"]
-    return int(scratch_bytes(target, kind, **kw))
+from tigris.targets import op_scratch_bytes
 
 
 def run(func_op, options) -> None:
@@ -44,7 +25,7 @@ def run(func_op, options) -> None:
         raise PassError(f"unknown target '{target}' (reference, esp32s3)", func_op.location)
     g = build_graph(func_op)
     for name, op in g.ops.items():
-        scratch = _scratch(op, target)
+        scratch = op_scratch_bytes(op, target)
         if scratch:
             op.attributes["tigris.scratch"] = attr(scratch)
         elif "tigris.scratch" in op.attributes:

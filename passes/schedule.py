@@ -7,10 +7,12 @@ from tigris.dialects import attr
 from tigris.irgraph import CONSTANT_OPS, block_of, build_graph, read_scratch
 from tigris.passes.registry import Option, Pass
 from tigris.planning import schedule
+from tigris.targets import op_scratch_bytes
 
 
 def run(func_op, options) -> None:
-    g = build_graph(func_op, scratch=read_scratch)
+    target = options["target"]
+    g = build_graph(func_op, scratch=lambda op: max(read_scratch(op), op_scratch_bytes(op, target)))
     s = schedule(g.graph, alignment=options["alignment"], time_limit=options["time-limit"])
     block = block_of(func_op)
     ops = [op.operation for op in block.operations]
@@ -35,4 +37,5 @@ PASS = Pass(
     "small graphs, beam beyond; never worse than the input order); sets tigris.step",
     run,
     (Option("alignment", int, 16, "buffer alignment in bytes used when counting the peak"),
-     Option("time-limit", float, 1.0, "seconds for the exact search before the beam takes over")))
+     Option("time-limit", float, 1.0, "seconds for the exact search before the beam takes over"),
+     Option("target", str, "reference", "kernel library whose scratch counts toward the peak")))

@@ -17,6 +17,7 @@ from tigris.importers.onnx import import_onnx
 from tigris.irgraph import build_graph, compute_ops, node_name, value_bytes
 from tigris.modelio import io_specs
 from tigris.passes.registry import functions
+from tigris.targets import op_scratch_bytes
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
 REPORT_VERSION = 1
@@ -29,7 +30,7 @@ PLAN_HEADER_BYTES = 64
 
 def plan_pipeline(quantized: bool, target: str, alignment: int) -> str:
     passes = ["tigris-legalize", "tigris-verify"] if quantized else []
-    passes += ["tigris-schedule{alignment=%d}" % alignment,
+    passes += [f"tigris-schedule{{alignment={alignment} target={target}}}",
                f"tigris-bufferize{{target={target}}}", "tigris-liveness",
                f"tigris-assign-offsets{{alignment={alignment}}}"]
     return "builtin.module(" + ",".join(passes) + ")"
@@ -57,7 +58,7 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         func = functions(result.module.operation)[0]
         if quantized:
             run_pipeline(ctx, result.module, "builtin.module(tigris-legalize,tigris-verify)", label)
-        given = build_graph(func)
+        given = build_graph(func, scratch=lambda op: op_scratch_bytes(op, target))
         naive = naive_peak(given.graph, alignment=1, inplace=False)
         given_storages = lifetimes(given.graph, given.graph.order, inplace=False)
         tflm = tflm_greedy(given_storages, alignment=alignment)

@@ -287,3 +287,25 @@ def _s3_softmax(shape: dict) -> int:
     if depth < 1:
         raise ValueError(f"softmax input must have a last axis >= 1, got {dims!r}")
     return depth * 4
+
+
+def op_scratch_bytes(op, target: str) -> int:
+    """Scratch bytes a tigris kernel op needs on `target` (from its IR shapes/attributes)."""
+    if target == "reference" or op.name not in ("tigris.conv2d", "tigris.depthwise_conv2d"):
+        return 0
+    from mlir import ir
+
+    from tigris.dialects import op_attrs
+    a = op_attrs(op)
+    shape_in = list(ir.RankedTensorType(op.operands[0].type).shape)
+    shape_out = list(ir.RankedTensorType(op.results[0].type).shape)
+    w = list(ir.RankedTensorType(op.operands[1].type).shape)
+    kind = op.name.split(".", 1)[1]
+    kernel = (w[1], w[2]) if kind == "conv2d" else (w[0], w[1])
+    kw = {"input": tuple(shape_in), "output": tuple(shape_out), "kernel": kernel,
+          "stride": tuple(a["stride"]), "dilation": tuple(a["dilation"]), "pad": tuple(a["pad"])}
+    if kind == "depthwise_conv2d":
+        kw["channel_multiplier"] = a["channel_multiplier"]
+    else:
+        kw["groups"] = a["groups"]
+    return int(scratch_bytes(target, kind, **kw))
