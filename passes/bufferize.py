@@ -13,10 +13,38 @@ from __future__ import annotations
 from mlir import ir
 
 from tigris.dialects import attr
-from tigris.irgraph import CONSTANT_OPS, block_of, build_graph
+from tigris.irgraph import (CONSTANT_OPS, VIEW_OPS, block_of, build_graph, is_row_view,
+                            row_insert_targets, value_bytes)
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
 from tigris.targets import op_scratch_bytes
+
+
+def view_offsets(func_op, g, owner) -> dict:
+    """Byte offset of every value inside its buffer (views, row inserts written
+    in place, in-place elementwise results)."""
+    into_dest = row_insert_targets(func_op)
+    off = {a: 0 for a in block_of(func_op).arguments}
+    for op in g.ops.values():
+        r = op.results[0]
+        if op.name in VIEW_OPS:
+            off[r] = off.get(op.operands[0], 0)
+        elif is_row_view(op):
+            t = ir.RankedTensorType(op.operands[0].type)
+            row = value_bytes(op.operands[0]) // t.shape[1]
+            off[r] = off.get(op.operands[0], 0) + list(ir.DenseI64ArrayAttr(op.attributes["begin"]))[1] * row
+        elif op.name == "tigris.insert":
+            off[r] = off.get(op.operands[1], 0)
+        elif r in into_dest:
+            ins = into_dest[r]
+            t = ir.RankedTensorType(ins.results[0].type)
+            row = value_bytes(ins.results[0]) // t.shape[1]
+            off[r] = off.get(ins.operands[1], 0) + ir.IntegerAttr(ins.attributes["offset"]).value * row
+        else:
+            mine = owner[g.buffer_of(r)]
+            off[r] = next((off.get(v, 0) for v in op.operands
+                           if v in g.value_buffer and owner[g.buffer_of(v)] == mine), 0)
+    return off
 
 
 def run(func_op, options) -> None:
@@ -32,9 +60,20 @@ def run(func_op, options) -> None:
             del op.attributes["tigris.scratch"]
     storages = lifetimes(g.graph, g.graph.order, inplace=True)
     owner = storage_of(storages)
+    offsets = view_offsets(func_op, g, owner)
+    into_dest = row_insert_targets(func_op)
     for name, op in g.ops.items():
         op.attributes["tigris.buffer"] = attr(owner[g.buffer_of(op.results[0])])
         op.attributes["tigris.space"] = attr("fast")
+        off = offsets.get(op.results[0], 0)
+        if off:
+            op.attributes["tigris.view_offset"] = attr(off)
+        elif "tigris.view_offset" in op.attributes:
+            del op.attributes["tigris.view_offset"]
+        noop = (op.name in VIEW_OPS or is_row_view(op) or op.name == "tigris.empty"
+                or op.name == "tigris.insert" and op.operands[0] in into_dest)
+        if noop:
+            op.attributes["tigris.noop"] = ir.UnitAttr.get()
     for op in block_of(func_op).operations:
         if op.operation.name in CONSTANT_OPS:
             op.operation.attributes["tigris.space"] = attr("flash")

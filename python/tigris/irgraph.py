@@ -73,6 +73,37 @@ class IRGraph:
         return self.value_buffer[value]
 
 
+def is_row_view(op) -> bool:
+    """A tigris.slice taking whole rows of a batch-1 tensor: contiguous bytes, a view."""
+    if op.name != "tigris.slice":
+        return False
+    src = ir.RankedTensorType(op.operands[0].type).shape
+    dst = ir.RankedTensorType(op.results[0].type).shape
+    begin = list(ir.DenseI64ArrayAttr(op.attributes["begin"]))
+    return (len(src) >= 2 and src[0] == 1 and list(src[2:]) == list(dst[2:])
+            and all(b == 0 for i, b in enumerate(begin) if i != 1))
+
+
+def row_insert_targets(func_op) -> dict:
+    """{producer result: insert op} for row inserts (axis 1, batch 1) whose input
+    is a kernel result used only there: the producer writes into the destination."""
+    out = {}
+    for op in compute_ops(func_op):
+        if op.name != "tigris.insert":
+            continue
+        shape = ir.RankedTensorType(op.results[0].type).shape
+        if ir.IntegerAttr(op.attributes["axis"]).value != 1 or shape[0] != 1:
+            continue
+        v = op.operands[0]
+        producer = v.owner
+        if not hasattr(producer, "name") or not producer.name.startswith("tigris.") \
+                or producer.name in VIEW_OPS or producer.name in ("tigris.slice", "tigris.empty") \
+                or len(list(v.uses)) != 1:
+            continue
+        out[v] = op
+    return out
+
+
 def build_graph(func_op, scratch=None) -> IRGraph:
     """The planning Graph of `func_op` in its current op order.
     `scratch(op) -> bytes` gives each node's kernel scratch (default none)."""
@@ -87,6 +118,7 @@ def build_graph(func_op, scratch=None) -> IRGraph:
         value_buffer[arg] = name
         inputs.append(name)
     nodes, ops = [], {}
+    into_dest = row_insert_targets(func_op)
     for op in compute_ops(func_op):
         name = node_name(op)
         ops[name] = op
@@ -98,10 +130,14 @@ def build_graph(func_op, scratch=None) -> IRGraph:
             value_buffer[r] = b
             outs.append(b)
         aliases = {}
-        if op.name in VIEW_OPS and ins:
+        if (op.name in VIEW_OPS or is_row_view(op)) and ins:
             aliases = {outs[0]: ins[0]}
         elif op.name in DEST_OPS:
             aliases = {outs[0]: value_buffer[op.operands[1]]}
+        elif op.results[0] in into_dest:
+            dest = value_buffer[into_dest[op.results[0]].operands[1]]
+            ins.append(dest)           # ordered after the destination exists
+            aliases = {outs[0]: dest}
         inplace = [value_buffer[op.operands[k]] for k in INPLACE_OPS.get(op.name, ())
                    if op.operands[k] in value_buffer
                    and value_bytes(op.operands[k]) == value_bytes(op.results[0])]

@@ -56,8 +56,11 @@ static void avg_image(const pool_geom_t *g, const int8_t *in, int8_t *out)
                 }
                 count = g->count_include_pad ? g->k_h * g->k_w : inside;
                 s = tigris_to_i32(sum);
-                if (count > 0) {
-                    /* int64: sum +- count/2 must not overflow */
+                if (count > 0 && s >= -(1 << 30) && s <= (1 << 30) && count <= (1 << 30)) {
+                    /* s +- count/2 fits int32: 32-bit division, no libgcc call */
+                    const int32_t s32 = (int32_t)s;
+                    avg = (s32 >= 0) ? (s32 + count / 2) / count : (s32 - count / 2) / count;
+                } else if (count > 0) {
                     avg = (s >= 0) ? (s + count / 2) / count : (s - count / 2) / count;
                 }
                 *out++ = tigris_fp_clamp8(avg, g->act_min, g->act_max);

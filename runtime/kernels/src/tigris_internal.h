@@ -43,14 +43,17 @@ static inline int32_t tigris_fp_srdhm(int32_t a, int32_t b)
 {
     int64_t ab;
     int64_t nudge;
+    int64_t t;
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
     ab = (int64_t)a * (int64_t)b;
     nudge = (ab >= 0) ? ((int64_t)1 << 30) : ((int64_t)1 - ((int64_t)1 << 30));
-    /* C division truncates toward zero, which is the doc's definition; the
+    t = ab + nudge;
+    /* The doc divides by 2^31 truncating toward zero. Shifting the magnitude
+     * does the same without a 64-bit division call on 32-bit cores; the
      * quotient fits int32 since |ab| < 2^62 once INT32_MIN^2 is excluded. */
-    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+    return (int32_t)((t >= 0) ? (t >> 31) : -((-t) >> 31));
 }
 
 /* Rounding divide by 2^e, half away from zero. For e >= 32 an int32 always
@@ -161,6 +164,9 @@ static inline int64_t tigris_window_count(int32_t size, int32_t before, int32_t 
     int64_t span = (int64_t)size + before + after - (int64_t)dilation * (kernel - 1) - 1;
     if (span < 0) {
         return 0;
+    }
+    if (span <= INT32_MAX) {
+        return (int32_t)span / stride + 1; /* 32-bit division: no libgcc call */
     }
     return span / stride + 1;
 }

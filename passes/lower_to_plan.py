@@ -1,0 +1,300 @@
+"""tigris-lower-to-plan: turn a planned function into a static plan of pools, buffers and calls.
+
+Runs after tigris-assign-offsets. Each `func.func` is replaced by a nested
+`builtin.module @<name>` holding only plan ops, in this order:
+
+- `tigris.pool` ops: `fast` (the arena, size `tigris.arena.size`), `slow`
+  (only when a buffer lives there) and `flash` (the constants);
+- one `tigris.buffer` per tensor the calls touch: function arguments, every
+  kernel result (at its buffer's `tigris.offset` plus its `tigris.view_offset`,
+  so views and in-place results are buffers that overlap on purpose), kernel
+  scratch (`<node>.scratch`), and constants in the flash pool at 16-byte
+  aligned offsets with their data in `tigris.data`. Per-channel
+  multiplier/shift arrays and lookup/exp/resize tables become flash buffers
+  too (identical arrays are stored once);
+- one `tigris.call` per kernel call, in schedule order: `inputs` names the
+  buffers of the kernel's slots (activations, weights, bias, parameter
+  arrays; "" for an absent optional slot), `outputs` the result buffer,
+  `params` the remaining scalar attributes, `stage` the op's `tigris.stage`
+  (0 when absent), and `scratch` the scratch buffer when there is one.
+
+No call is emitted for `empty` (undefined contents), for ops marked
+`tigris.noop` (their bytes are already in place) and for a `reshape` whose
+result occupies the bytes of its operand. The nested module keeps the
+function's `tigris.inputs` / `tigris.outputs` (model I/O quantization and
+layout), `tigris.target` and `tigris.arena`, and names the argument and
+result buffers in `tigris.plan_inputs` / `tigris.plan_outputs`. The slot
+and parameter table is `tigris.plan.format.KERNELS`.
+"""
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+
+from tigris.dialects import attr, attr_value, op_attrs
+from tigris.irgraph import CONSTANT_OPS, block_of, node_name, value_bytes
+from tigris.passes.registry import Pass, PassError
+from tigris.plan.format import (BLOB_ATTRS, CONST, IN, KERNELS, NO_CALL_OPS, OUT, SCRATCH,
+                                WEIGHT_ALIGN, align)
+
+_NP = {"i8": np.int8, "i32": np.int32}
+
+
+def _int(op, name: str, default: int = 0) -> int:
+    a = op.attributes
+    return ir.IntegerAttr(a[name]).value if name in a else default
+
+
+def _shape(t) -> list[int]:
+    return list(ir.RankedTensorType(t).shape)
+
+
+def _tensor_type(shape, element) -> ir.Type:
+    return ir.RankedTensorType.get(list(shape), element)
+
+
+class _Builder:
+    """Collects the buffers and calls of one function's plan."""
+
+    def __init__(self, func_op):
+        self.func = func_op
+        self.buffers: dict[str, dict] = {}      # name -> buffer record, in creation order
+        self.value_name: dict = {}              # ir.Value -> buffer name (activations)
+        self.const_name: dict = {}              # (const op value, type str) -> buffer name
+        self.const_offset: dict = {}            # const value -> flash offset
+        self.blob_name: dict = {}               # (dtype, bytes) -> buffer name
+        self.flash = 0
+        self.calls: list[dict] = []
+        fa = op_attrs(func_op)
+        for key in ("tigris.arena", "tigris.offsets", "tigris.arg_buffers"):
+            if key not in fa:
+                raise PassError(f"tigris-lower-to-plan needs '{key}': run the planning passes "
+                                "(tigris-schedule, tigris-bufferize, tigris-liveness, "
+                                "tigris-assign-offsets) first", func_op.location)
+        self.fa = fa
+        self.arena = int(fa["tigris.arena"]["size"])
+
+    # ------------------------------------------------------------- buffers
+    def add_buffer(self, name, pool, offset, size, type_, data=None, loc=None):
+        if name in self.buffers:
+            raise PassError(f"internal error: buffer '{name}' defined twice", loc)
+        if pool == "fast" and offset + size > self.arena:
+            raise PassError(f"buffer '{name}' ({size} B at {offset}) lies outside the "
+                            f"{self.arena}-byte arena", loc or self.func.location)
+        self.buffers[name] = {"pool": pool, "offset": offset, "size": size, "type": type_,
+                              "data": data}
+        return name
+
+    def place_flash(self, size: int) -> int:
+        offset = self.flash
+        self.flash = align(offset + size, WEIGHT_ALIGN)
+        return offset
+
+    def activation(self, value, name: str, pool: str, offset: int, loc) -> str:
+        self.value_name[value] = name
+        return self.add_buffer(name, pool, offset, value_bytes(value), value.type, loc=loc)
+
+    def constant(self, value, type_, name: str) -> str:
+        key = (value, str(type_))
+        if key in self.const_name:
+            return self.const_name[key]
+        if value not in self.const_offset:
+            self.const_offset[value] = self.place_flash(value_bytes(value))
+        op = value.owner
+        data = op.attributes["values"]
+        self.const_name[key] = self.add_buffer(name, "flash", self.const_offset[value],
+                                               value_bytes(value), type_, data, op.location)
+        return self.const_name[key]
+
+    def blob(self, values, dtype: str, name: str) -> str:
+        arr = np.asarray(values, dtype=np.int64)
+        lo, hi = (-128, 127) if dtype == "i8" else (-(1 << 31), (1 << 31) - 1)
+        if dtype == "i32":
+            arr = np.where(arr > hi, arr - (1 << 32), arr)   # uint32 bit patterns (exp tables)
+        if arr.size and (arr.min() < lo or arr.max() > hi):
+            raise PassError(f"'{name}' has values outside {dtype}", self.func.location)
+        arr = arr.astype(_NP[dtype]).reshape(-1)
+        key = (dtype, arr.tobytes())
+        if key in self.blob_name:
+            return self.blob_name[key]
+        element = ir.IntegerType.get_signless(8 if dtype == "i8" else 32)
+        type_ = _tensor_type([arr.size], element)
+        data = ir.DenseElementsAttr.get(arr, type=type_)
+        offset = self.place_flash(arr.nbytes)
+        self.blob_name[key] = self.add_buffer(name, "flash", offset, arr.nbytes, type_, data)
+        return self.blob_name[key]
+
+    def location(self, name: str) -> tuple[str, int, int]:
+        b = self.buffers[name]
+        return b["pool"], b["offset"], b["size"]
+
+    # --------------------------------------------------------------- calls
+    def operand(self, op, value, kind: str, slot: str, user: str) -> str:
+        owner = value.owner
+        if not isinstance(owner, ir.Block) and owner.name in CONSTANT_OPS:
+            return self.constant(value, _kernel_view(kind, slot, value, op), f"{user}.{slot}")
+        if value not in self.value_name:
+            raise PassError(f"'{op.name}' uses a value that has no buffer", op.location)
+        return self.value_name[value]
+
+    def lower_op(self, op) -> None:
+        if not op.name.startswith("tigris."):
+            raise PassError(f"tigris-lower-to-plan lowers tigris kernel ops, not '{op.name}' "
+                            "(run tigris-legalize first)", op.location)
+        kind = op.name.split(".", 1)[1]
+        name = node_name(op)
+        if len(op.results) != 1:
+            raise PassError(f"'{op.name}' must have one result", op.location)
+        result = op.results[0]
+        space = ir.StringAttr(op.attributes["tigris.space"]).value \
+            if "tigris.space" in op.attributes else "fast"
+        if "tigris.offset" not in op.attributes:
+            raise PassError(f"'{op.name}' has no tigris.offset: run tigris-assign-offsets",
+                            op.location)
+        offset = _int(op, "tigris.offset") + _int(op, "tigris.view_offset")
+        self.activation(result, name, space, offset, op.location)
+        if kind in NO_CALL_OPS or _int(op, "tigris.noop"):
+            return
+        if kind == "reshape":
+            src = self.operand(op, op.operands[0], kind, "input", name)
+            if self.location(src)[:2] == (space, offset):
+                return
+        if kind not in KERNELS:
+            raise PassError(f"'{op.name}' has no runtime kernel", op.location)
+        kernel = KERNELS[kind]
+        attrs = {k: v for k, v in op_attrs(op).items() if not k.startswith("tigris.")}
+        operands = iter(op.operands)
+        slots: list[str] = []
+        scratch = None
+        for s in kernel.slots:
+            if s.role == OUT:
+                slots.append(name)
+            elif s.role == SCRATCH:
+                size = _int(op, "tigris.scratch")
+                if size > 0:
+                    scratch = self.add_buffer(f"{name}.scratch", "fast",
+                                              _int(op, "tigris.scratch_offset"), size,
+                                              _tensor_type([size], ir.IntegerType.get_signless(8)),
+                                              loc=op.location)
+                slots.append(scratch or "")
+            elif s.role == CONST and s.name in BLOB_ATTRS:
+                values = attrs.pop(s.name, None)
+                if kind == "resize" and attrs.get("mode") == "nearest" and s.optional:
+                    values = None      # nearest reads index0 only
+                if values is None or (isinstance(values, list) and not values):
+                    if not s.optional:
+                        raise PassError(f"'{op.name}' has no '{s.name}'", op.location)
+                    slots.append("")
+                    continue
+                slots.append(self.blob(values, s.dtype, f"{name}.{s.name}"))
+            else:
+                value = next(operands, None)
+                if value is None:
+                    if not s.optional:
+                        raise PassError(f"'{op.name}' lacks operand '{s.name}'", op.location)
+                    slots.append("")
+                    continue
+                slots.append(self.operand(op, value, kind, s.name, name))
+        self.calls.append({"kernel": kind, "slots": slots, "params": attrs, "scratch": scratch,
+                           "stage": _int(op, "tigris.stage"), "loc": op.location})
+
+
+def _kernel_view(kind: str, slot: str, value, op) -> ir.Type:
+    """Weights in the layout the kernel reads (the same bytes): depthwise
+    [KH,KW,C,M] -> [1,KH,KW,C*M], fully connected [Cout,...,K] -> [Cout,K]."""
+    t = ir.RankedTensorType(value.type)
+    shape = list(t.shape)
+    if slot == "weights" and kind == "depthwise_conv2d" and len(shape) == 4:
+        cout = _shape(op.results[0].type)[-1]
+        if not (shape[0] == 1 and shape[3] == cout):
+            shape = [1, shape[0], shape[1], shape[2] * shape[3]]
+    elif slot == "weights" and kind == "fully_connected" and len(shape) > 2:
+        shape = [shape[0], int(np.prod(shape[1:]))]
+    return _tensor_type(shape, t.element_type)
+
+
+def _lower(func_op) -> ir.Operation:
+    b = _Builder(func_op)
+    block = block_of(func_op)
+    offsets = b.fa["tigris.offsets"]
+    inputs = []
+    for i, (arg, buf) in enumerate(zip(block.arguments, b.fa["tigris.arg_buffers"])):
+        inputs.append(b.activation(arg, f"arg{i}", "fast", int(offsets[buf]), func_op.location))
+    outputs = []
+    for op in block.operations:
+        op = op.operation
+        if op.name in CONSTANT_OPS:
+            continue
+        if op.name == "func.return":
+            for v in op.operands:
+                if v not in b.value_name:
+                    raise PassError("a function result must be an activation, not a constant",
+                                    op.location)
+                outputs.append(b.value_name[v])
+            continue
+        b.lower_op(op)
+    return _emit(func_op, b, inputs, outputs)
+
+
+def _emit(func_op, b: _Builder, inputs: list[str], outputs: list[str]) -> ir.Operation:
+    name = ir.StringAttr(func_op.attributes["sym_name"]).value
+    fa = b.fa
+    attrs = {"sym_name": attr(name), "tigris.plan_inputs": attr(inputs),
+             "tigris.plan_outputs": attr(outputs)}
+    for key in ("tigris.inputs", "tigris.outputs", "tigris.target", "tigris.arena"):
+        if key in func_op.attributes:
+            attrs[key] = func_op.attributes[key]
+    with func_op.location, ir.InsertionPoint(func_op):
+        module = ir.Operation.create("builtin.module", regions=1, attributes=attrs)
+    module.regions[0].blocks.append()
+    alignment = int(fa["tigris.arena"].get("alignment", 16))
+    slow = max((r["offset"] + r["size"] for r in b.buffers.values() if r["pool"] == "slow"),
+               default=0)
+    pools = [("fast", b.arena, alignment)]
+    if slow:
+        pools.append(("slow", align(slow, alignment), alignment))
+    pools.append(("flash", b.flash, WEIGHT_ALIGN))
+    with ir.InsertionPoint(module.regions[0].blocks[0]), func_op.location:
+        for pool, size, al in pools:
+            ir.Operation.create("tigris.pool", attributes={
+                "sym_name": attr(pool), "space": attr(pool), "size": attr(size),
+                "alignment": attr(al)})
+        for bname, r in b.buffers.items():
+            a = {"sym_name": attr(bname), "pool": attr(r["pool"]), "offset": attr(r["offset"]),
+                 "size": attr(r["size"]), "type": ir.TypeAttr.get(r["type"])}
+            if r["data"] is not None:
+                a["tigris.data"] = r["data"]
+            ir.Operation.create("tigris.buffer", attributes=a)
+        for c in b.calls:
+            kernel = KERNELS[c["kernel"]]
+            ins = [s for s, slot in zip(c["slots"], kernel.slots) if slot.role in (IN, CONST)]
+            a = {"kernel": attr(c["kernel"]),
+                 "inputs": ir.ArrayAttr.get([ir.StringAttr.get(s) for s in ins]),
+                 "outputs": ir.ArrayAttr.get([ir.StringAttr.get(c["slots"][
+                     kernel.slot_index("output")])]),
+                 "params": _params_attr(c["params"]), "stage": attr(c["stage"])}
+            if c["scratch"]:
+                a["scratch"] = attr(c["scratch"])
+            ir.Operation.create("tigris.call", attributes=a, loc=c["loc"])
+    return module
+
+
+def _params_attr(params: dict) -> ir.Attribute:
+    out = {}
+    for k, v in sorted(params.items()):
+        out[k] = attr(v, "i32" if k in BLOB_ATTRS else None) if isinstance(v, list) else attr(v)
+    return ir.DictAttr.get(out)
+
+
+def run(module_op, options) -> None:
+    from tigris.passes.registry import functions
+    for func_op in functions(module_op):
+        _lower(func_op)
+        func_op.erase()
+
+
+PASS = Pass(
+    "tigris-lower-to-plan",
+    "Replace each planned function by a nested module of plan ops: pools, buffers at fixed "
+    "offsets (constants and parameter arrays in flash) and kernel calls in schedule order",
+    run, on_module=True)

@@ -1,0 +1,204 @@
+"""Choosing stages: a dynamic program over the scheduled op sequence.
+
+A stage is one op run flat, or a segment of consecutive ops run in row
+strips of height h (each strip recomputes the rows its window needs: the
+halo). A segment qualifies when every op in it is row-streamable and only
+its last op's result is used after it. Its fast-memory peak is the bytes
+live when it starts (everything produced before it and still needed), plus
+its full output, plus the largest working set of one strip. The program
+first finds the smallest achievable peak, then the cheapest plan (cost
+model: MACs including recomputation, calls) whose every stage fits the budget.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tigris.costmodel import op_cost
+from tigris.irgraph import build_graph, compute_ops, value_bytes
+from tigris.planning import lifetimes, load_profile
+from tigris.planning.graph import align_up
+from tigris.tiling.rows import OpInfo, macs, needs, streamable
+
+MAX_SEGMENT = 16
+HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+
+
+@dataclass
+class Stage:
+    first: int                  # index of the first op (in schedule order)
+    last: int                   # index of the last op (inclusive)
+    height: int = 0             # strip height in output rows of the last op; 0 = flat
+    peak: int = 0
+    cost: float = 0.0
+    macs: int = 0
+
+    @property
+    def tiled(self) -> bool:
+        return self.height > 0
+
+
+@dataclass
+class TilePlan:
+    stages: list[Stage]
+    peak: int
+    cost: float
+    macs: int
+    model_macs: int
+    flat_cost: float
+    min_peak: int
+    fits: bool
+    also_fits: list = field(default_factory=list)
+
+
+class Problem:
+    def __init__(self, func_op, alignment: int = 16, scratch=None):
+        self.alignment = alignment
+        self.ops = compute_ops(func_op)
+        self.info = [OpInfo.of(op) for op in self.ops]
+        g = build_graph(func_op, scratch=scratch)
+        storages = lifetimes(g.graph, g.graph.order, inplace=True)
+        self.profile = load_profile(storages, alignment)
+        m = len(self.ops)
+        # Bytes live at step i that were produced before it (arguments count
+        # as produced before step 0): what a stage starting at i must keep.
+        self.entering = [0] * (m + 1)
+        for st in storages.values():
+            if st.kind != "buffer":
+                continue
+            born = -1 if st.birth == 0 and any(b.startswith("arg") for b in st.buffers) else st.birth
+            for i in range(max(born + 1, 0), min(st.death, m - 1) + 1):
+                self.entering[i] += align_up(st.size, alignment)
+        self.position = {}
+        for i, op in enumerate(self.ops):
+            self.position[op.results[0]] = i
+        self.users = [[] for _ in range(m)]
+        ret_users = set()
+        block = func_op.regions[0].blocks[0]
+        ret = next(o.operation for o in block.operations if o.operation.name == "func.return")
+        for v in ret.operands:
+            if v in self.position:
+                ret_users.add(self.position[v])
+        for j, op in enumerate(self.ops):
+            for v in op.operands:
+                if v in self.position:
+                    self.users[self.position[v]].append(j)
+        self.returned = ret_users
+        self.ok_stream = [streamable(inf) for inf in self.info]
+        self.flat_macs = [macs(inf) for inf in self.info]
+        self.flat_cost = [op_cost(inf.kind, mc) for inf, mc in zip(self.info, self.flat_macs)]
+        self._memo: dict = {}
+
+    def segment_ok(self, i: int, j: int) -> bool:
+        if not all(self.ok_stream[i:j + 1]) or self.info[j].out_shape[1] < 2:
+            return False
+        for k in range(i, j):
+            if k in self.returned or any(u > j for u in self.users[k]):
+                return False
+        return True
+
+    def strips(self, i: int, j: int, h: int):
+        """For each strip: {op index: (a, b) output rows} (ops it does not need are absent)."""
+        oh = self.info[j].out_shape[1]
+        out = []
+        for a in range(0, oh, h):
+            ranges = {j: (a, min(a + h, oh))}
+            for k in range(j, i - 1, -1):
+                if k not in ranges:
+                    continue
+                ka, kb = ranges[k]
+                op = self.ops[k]
+                for v, rows in zip(op.operands, needs(self.info[k], ka, kb)):
+                    p = self.position.get(v)
+                    if p is None or p < i or rows is None:
+                        continue
+                    lo, hi = rows
+                    if p in ranges:
+                        lo, hi = min(lo, ranges[p][0]), max(hi, ranges[p][1])
+                    ranges[p] = (lo, hi)
+            out.append(ranges)
+        return out
+
+    def tiled(self, i: int, j: int, h: int) -> Stage | None:
+        key = (i, j, h)
+        if key in self._memo:
+            return self._memo[key]
+        al = self.alignment
+        strips = self.strips(i, j, h)
+        total_macs, cost, work = 0, 0.0, 0
+        for ranges in strips:
+            live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in ranges}
+            for k in sorted(ranges):
+                a, b = ranges[k]
+                m = macs(self.info[k], b - a)
+                total_macs += m
+                cost += op_cost(self.info[k].kind, m)
+                if k == j:
+                    continue  # written straight into the stage's output
+                resident = sum(self._rows_bytes(q, ranges[q]) for q in ranges
+                               if q < k and live_until[q] >= k and q != j)
+                work = max(work, resident + self._rows_bytes(k, (a, b)))
+        out_size = align_up(value_bytes(self.ops[j].results[0]), al)
+        stage = Stage(i, j, h, self.entering[i] + out_size + work, cost, total_macs)
+        self._memo[key] = stage
+        return stage
+
+    def _rows_bytes(self, k: int, rows) -> int:
+        sh = self.info[k].out_shape
+        return align_up((rows[1] - rows[0]) * sh[2] * sh[3], self.alignment)
+
+    def flat(self, i: int) -> Stage:
+        return Stage(i, i, 0, self.profile[i], self.flat_cost[i], self.flat_macs[i])
+
+    def options(self, j: int):
+        """Every stage ending at op j."""
+        yield self.flat(j)
+        for i in range(j, max(-1, j - MAX_SEGMENT), -1):
+            if not self.segment_ok(i, j):
+                if not self.ok_stream[i]:
+                    break
+                continue
+            oh = self.info[j].out_shape[1]
+            for h in HEIGHTS:
+                if h >= oh:
+                    break
+                st = self.tiled(i, j, h)
+                if st is not None:
+                    yield st
+
+
+def choose(problem: Problem, budget: int) -> TilePlan:
+    m = len(problem.ops)
+    opts = [list(problem.options(j)) for j in range(m)]
+    # Phase 1: the smallest achievable peak (cost breaks ties).
+    best = [(0, 0.0, None)] + [None] * m
+    for j in range(m):
+        for st in opts[j]:
+            prev = best[st.first]
+            if prev is None:
+                continue
+            cand = (max(prev[0], st.peak), prev[1] + st.cost, st)
+            if best[j + 1] is None or cand[:2] < best[j + 1][:2]:
+                best[j + 1] = cand
+    min_peak = best[m][0]
+    # Phase 2: the cheapest plan whose every stage fits `budget` (or the
+    # smallest-peak plan when nothing fits).
+    limit = budget if min_peak <= budget else min_peak
+    cheap = [(0.0, None)] + [None] * m
+    for j in range(m):
+        for st in opts[j]:
+            prev = cheap[st.first]
+            if prev is None or st.peak > limit:
+                continue
+            cand = (prev[0] + st.cost, st)
+            if cheap[j + 1] is None or cand[0] < cheap[j + 1][0]:
+                cheap[j + 1] = cand
+    stages, j = [], m
+    while j > 0:
+        st = cheap[j][1]
+        stages.append(st)
+        j = st.first
+    stages.reverse()
+    return TilePlan(stages, max(s.peak for s in stages) if stages else 0,
+                    sum(s.cost for s in stages), sum(s.macs for s in stages),
+                    sum(problem.flat_macs), sum(problem.flat_cost), min_peak,
+                    min_peak <= budget)
