@@ -100,7 +100,7 @@ class _Builder:
             return self.const_name[key]
         if value not in self.const_offset:
             self.const_offset[value] = self.place_flash(value_bytes(value))
-        op = value.owner
+        op = _owner(value)
         data = op.attributes["values"]
         self.const_name[key] = self.add_buffer(name, "flash", self.const_offset[value],
                                                value_bytes(value), type_, data, op.location)
@@ -130,8 +130,8 @@ class _Builder:
 
     # --------------------------------------------------------------- calls
     def operand(self, op, value, kind: str, slot: str, user: str) -> str:
-        owner = value.owner
-        if not isinstance(owner, ir.Block) and owner.name in CONSTANT_OPS:
+        owner = _owner(value)
+        if owner is not None and owner.name in CONSTANT_OPS:
             return self.constant(value, _kernel_view(kind, slot, value, op), f"{user}.{slot}")
         if value not in self.value_name:
             raise PassError(f"'{op.name}' uses a value that has no buffer", op.location)
@@ -199,6 +199,18 @@ class _Builder:
                            "stage": _int(op, "tigris.stage"), "loc": op.location})
 
 
+def _owner(value):
+    """The operation defining `value`, or None for a block argument."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        return None
+    return getattr(owner, "operation", owner)
+
+
+def _strings(names: list[str]) -> ir.Attribute:
+    return ir.ArrayAttr.get([ir.StringAttr.get(n) for n in names])
+
+
 def _kernel_view(kind: str, slot: str, value, op) -> ir.Type:
     """Weights in the layout the kernel reads (the same bytes): depthwise
     [KH,KW,C,M] -> [1,KH,KW,C*M], fully connected [Cout,...,K] -> [Cout,K]."""
@@ -239,8 +251,8 @@ def _lower(func_op) -> ir.Operation:
 def _emit(func_op, b: _Builder, inputs: list[str], outputs: list[str]) -> ir.Operation:
     name = ir.StringAttr(func_op.attributes["sym_name"]).value
     fa = b.fa
-    attrs = {"sym_name": attr(name), "tigris.plan_inputs": attr(inputs),
-             "tigris.plan_outputs": attr(outputs)}
+    attrs = {"sym_name": attr(name), "tigris.plan_inputs": _strings(inputs),
+             "tigris.plan_outputs": _strings(outputs)}
     for key in ("tigris.inputs", "tigris.outputs", "tigris.target", "tigris.arena"):
         if key in func_op.attributes:
             attrs[key] = func_op.attributes[key]
@@ -269,9 +281,8 @@ def _emit(func_op, b: _Builder, inputs: list[str], outputs: list[str]) -> ir.Ope
             kernel = KERNELS[c["kernel"]]
             ins = [s for s, slot in zip(c["slots"], kernel.slots) if slot.role in (IN, CONST)]
             a = {"kernel": attr(c["kernel"]),
-                 "inputs": ir.ArrayAttr.get([ir.StringAttr.get(s) for s in ins]),
-                 "outputs": ir.ArrayAttr.get([ir.StringAttr.get(c["slots"][
-                     kernel.slot_index("output")])]),
+                 "inputs": _strings(ins),
+                 "outputs": _strings([c["slots"][kernel.slot_index("output")]]),
                  "params": _params_attr(c["params"]), "stage": attr(c["stage"])}
             if c["scratch"]:
                 a["scratch"] = attr(c["scratch"])
@@ -280,16 +291,14 @@ def _emit(func_op, b: _Builder, inputs: list[str], outputs: list[str]) -> ir.Ope
 
 
 def _params_attr(params: dict) -> ir.Attribute:
-    out = {}
-    for k, v in sorted(params.items()):
-        out[k] = attr(v, "i32" if k in BLOB_ATTRS else None) if isinstance(v, list) else attr(v)
-    return ir.DictAttr.get(out)
+    return ir.DictAttr.get({k: attr(v) for k, v in sorted(params.items())})
 
 
 def run(module_op, options) -> None:
     from tigris.passes.registry import functions
     for func_op in functions(module_op):
-        _lower(func_op)
+        with func_op.location:
+            _lower(func_op)
         func_op.erase()
 
 
