@@ -28,9 +28,14 @@ PLAN_BYTES_PER_TENSOR = 32
 PLAN_HEADER_BYTES = 64
 
 
-def plan_pipeline(quantized: bool, target: str, alignment: int) -> str:
+def plan_pipeline(quantized: bool, target: str, alignment: int, budget: int | None = None,
+                  strict: bool = False) -> str:
     passes = ["tigris-legalize", "tigris-verify"] if quantized else []
-    passes += [f"tigris-schedule{{alignment={alignment} target={target}}}",
+    passes += [f"tigris-schedule{{alignment={alignment} target={target}}}"]
+    if budget is not None:
+        passes += [f"tigris-tile{{budget={budget} alignment={alignment} target={target} "
+                   f"strict={int(strict)}}}"]
+    passes += [
                f"tigris-bufferize{{target={target}}}", "tigris-liveness",
                f"tigris-assign-offsets{{alignment={alignment}}}"]
     return "builtin.module(" + ",".join(passes) + ")"
@@ -59,14 +64,27 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         if quantized:
             run_pipeline(ctx, result.module, "builtin.module(tigris-legalize,tigris-verify)", label)
         given = build_graph(func, scratch=lambda op: op_scratch_bytes(op, target))
+        model_ops = [(op.name.split(".", 1)[1], _shape_text(op.results[0]),
+                      value_bytes(op.results[0]), _loc_name(op)) for op in compute_ops(func)]
         naive = naive_peak(given.graph, alignment=1, inplace=False)
         given_storages = lifetimes(given.graph, given.graph.order, inplace=False)
         tflm = tflm_greedy(given_storages, alignment=alignment)
         no_reuse = no_reuse_sum(given_storages, alignment=alignment)
-        run_pipeline(ctx, result.module, plan_pipeline(False, target, alignment), label)
+        run_pipeline(ctx, result.module,
+                     f"builtin.module(tigris-schedule{{alignment={alignment} target={target}}})",
+                     label)
+        # Smaller budgets this model would also fit (estimates of the stage search).
+        also = also_fits(func, budget.fast, target, alignment) if quantized else []
+        rest = [f"tigris-bufferize{{target={target}}}", "tigris-liveness",
+                f"tigris-assign-offsets{{alignment={alignment}}}"]
+        if quantized:
+            rest.insert(0, f"tigris-tile{{budget={budget.fast} alignment={alignment} "
+                           f"target={target} strict=0}}")
+        run_pipeline(ctx, result.module, "builtin.module(" + ",".join(rest) + ")", label)
         fa = {k: attr_value(v) for k, v in
               ((a.name, a.attr) for a in (func.attributes[i] for i in range(len(func.attributes))))}
         arena = fa["tigris.arena"]
+        tiling = fa.get("tigris.tiling")
         table = fa["tigris.buffers"]
         ops = compute_ops(func)
         profile = load_profile({k: tuple(v) for k, v in table.items()}, alignment)
@@ -84,7 +102,7 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
                 consts += 1
                 weights += value_bytes(op.results[0])
         activations = len(given.graph.buffers)
-        largest = max((r for r in rows), key=lambda r: r["bytes"], default=None)
+        largest = max(model_ops, key=lambda r: r[2], default=None)
         ins, outs = io_specs(func)
     plan_bytes = weights + PLAN_HEADER_BYTES + PLAN_BYTES_PER_CALL * len(rows) \
         + PLAN_BYTES_PER_TENSOR * activations
@@ -96,7 +114,8 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         "format": "int8" if quantized else "float32",
         "target": target,
         "alignment": alignment,
-        "operators": len(rows),
+        "operators": len(model_ops),
+        "plan_steps": len(rows),
         "onnx_nodes": result.onnx_nodes,
         "tensors": activations + consts,
         "activations": activations,
@@ -105,12 +124,20 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
                  "tflm_greedy": tflm.arena, "no_reuse": no_reuse,
                  "method": arena["method"], "optimal": bool(arena["optimal"]),
                  "schedule_method": fa["tigris.schedule"]["method"]},
-        "largest_tensor": ({"shape": _onnx_shape(largest["shape"]), "bytes": largest["bytes"],
-                            "node": largest["node"]} if largest else None),
+        "largest_tensor": ({"shape": _onnx_shape(largest[1]), "bytes": largest[2],
+                            "node": largest[3]} if largest else None),
         "peak_operator": ({"step": peak_step, "op": peak_row["op"], "node": peak_row["node"],
                            "live": profile[peak_step]} if peak_row else None),
-        "budget": {"fast": budget.fast, "slow": budget.slow, "stages": 1, "tiled_stages": 0,
+        "budget": {"fast": budget.fast, "slow": budget.slow,
+                   "stages": tiling["stages"] if tiling else len(rows),
+                   "tiled_stages": tiling["tiled_stages"] if tiling else 0,
                    "fits": fits},
+        "tiling": None if not tiling else {
+            "macs": tiling["macs"], "model_macs": tiling["model_macs"],
+            "latency_ratio": round(tiling["cost"] / tiling["flat_cost"], 4),
+            "min_peak_estimate": tiling["min_peak"], "strip_heights": tiling["strip_heights"],
+            "also_fits": also},
+        "slow": {"peak": 0, "traffic": 0},
         "flash": {"budget": flash, "weights": weights, "plan": plan_bytes,
                   "fits": None if flash is None else plan_bytes <= flash},
         "inputs": ins, "outputs": outs,
@@ -120,6 +147,23 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         "seconds": round(time.perf_counter() - t0, 3),
     }
     return report
+
+
+def also_fits(func, budget: int, target: str, alignment: int) -> list[dict]:
+    """Budgets below `budget` (halving) that the stage search says also fit."""
+    from tigris.targets import op_scratch_bytes
+    from tigris.tiling.search import Problem, choose
+    problem = Problem(func, alignment, scratch=lambda op: op_scratch_bytes(op, target))
+    out = []
+    b = budget // 2
+    while b >= 1024:
+        plan = choose(problem, b)
+        if not plan.fits:
+            break
+        out.append({"budget": b, "latency_ratio": round(plan.cost / plan.flat_cost, 4),
+                    "macs": plan.macs})
+        b //= 2
+    return out
 
 
 def _onnx_shape(shape: list[int]) -> list[int]:

@@ -58,10 +58,10 @@ def test_mobilenet_v1_figures_and_timing(tmp_path):
 
 
 def test_over_budget_fails_with_the_peak_operator():
-    out = tigris("analyze", str(zoo.build("mobilenet_v1_1.0_128")), "-m", "256K")
+    out = tigris("analyze", str(zoo.build("mobilenet_v1_1.0_128")), "-m", "64K")
     assert out.returncode == 3
     assert "FAIL - conv2d 'pw1'" in out.stdout
-    assert out.stderr.count("\n") == 1 and "needs 384.00 KiB" in out.stderr
+    assert out.stderr.count("\n") == 1 and "smallest budget that works is about" in out.stderr
 
 
 def test_json_report_is_versioned_and_complete():
@@ -71,8 +71,8 @@ def test_json_report_is_versioned_and_complete():
     assert r["version"] == 1
     for key in ("naive", "plan", "lower_bound", "gap", "tflm_greedy", "no_reuse"):
         assert isinstance(r["peak"][key], int)
-    assert r["budget"] == {"fast": 65536, "slow": 0, "stages": 1, "tiled_stages": 0,
-                           "fits": True}
+    assert r["budget"]["fits"] and r["budget"]["fast"] == 65536
+    assert r["budget"]["tiled_stages"] == 0 and r["budget"]["stages"] == r["operators"]
     offsets = {k: v for k, v in r["buffers"].items()}
     assert all(v["offset"] is not None and v["offset"] % 16 == 0 for v in offsets.values())
 
@@ -82,7 +82,7 @@ def test_verbose_table_lists_every_operator():
     assert out.returncode == 0, out.stderr
     rows = [l for l in out.stdout.splitlines() if l[:4].strip().isdigit()]
     assert len(rows) == int(next(l for l in out.stdout.splitlines()
-                                 if l.startswith("Operators")).split()[1])
+                                 if l.startswith("plan: ")).split()[1])
 
 
 def test_float_model_is_analyzable():

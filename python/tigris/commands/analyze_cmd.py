@@ -51,14 +51,32 @@ def format_report(r: dict, verbose: bool) -> str:
         po = r["peak_operator"]
         verdict = (f"FAIL - {po['op']} '{po['node']}' (step {po['step']}) holds the peak; "
                    f"needs {kib(pk['plan'])}")
+    tiled = f" ({b['tiled_stages']} tiled)" if b["tiled_stages"] else ""
     lines.append(f"{'SRAM budget':<21}{kib(b['fast'])}{slow}, {b['stages']} stage"
-                 f"{'s' if b['stages'] != 1 else ''}   {verdict}")
+                 f"{'s' if b['stages'] != 1 else ''}{tiled}   {verdict}")
+    t = r.get("tiling")
+    if t:
+        lines.append(f"{'Fast peak':<21}{kib(pk['plan'])} (re-planned after tiling: liveness and "
+                     f"packing of the final IR)")
+        lines.append(f"{'Slow pool':<21}peak {kib(r['slow']['peak'])}, traffic "
+                     f"{kib(r['slow']['traffic'])} per inference")
+        lines.append(f"{'MACs':<21}{t['macs']:,} executed / {t['model_macs']:,} model "
+                     f"(x{t['macs'] / max(t['model_macs'], 1):.3f})")
+        lines.append(f"{'Est. latency':<21}x{t['latency_ratio']:.3f} of the untiled plan "
+                     "(cost model)")
+        for a in t["also_fits"]:
+            lines.append(f"{'Also fits at':<21}{kib(a['budget'])} (est. latency "
+                         f"x{a['latency_ratio']:.3f})")
+        if not b["fits"]:
+            lines.append(f"{'Smallest budget':<21}about {kib(t['min_peak_estimate'])} "
+                         "(stage search estimate)")
     f = r["flash"]
     fv = "" if f["fits"] is None else ("   PASS" if f["fits"] else "   FAIL - plan exceeds flash")
     budget = "" if f["budget"] is None else f" of {human(f['budget'])}"
     lines.append(f"{'Flash':<21}weights {human(f['weights'])}, plan {human(f['plan'])}{budget}{fv}")
     if verbose:
         lines.append("")
+        lines.append(f"plan: {r['plan_steps']} steps")
         lines.append(f"{'step':>4}  {'op':<18} {'node':<28} {'output shape':<16} {'live bytes':>10}")
         for row in r["operators_table"]:
             lines.append(f"{row['step']:>4}  {row['op']:<18} {row['node'][:28]:<28} "
@@ -117,6 +135,9 @@ def run(args) -> int:
     else:
         print(format_report(report, args.verbose))
     if not report["budget"]["fits"]:
-        raise BudgetError(f"{report['model']} does not fit {kib(budget.fast)}: needs "
-                          f"{kib(report['peak']['plan'])} (tiling into stages is not available yet)")
+        t = report.get("tiling") or {}
+        smallest = t.get("min_peak_estimate", report["peak"]["plan"])
+        raise BudgetError(f"{report['model']} does not fit {kib(budget.fast)}: the best plan needs "
+                          f"{kib(report['peak']['plan'])}; the smallest budget that works is about "
+                          f"{kib(smallest)}")
     return 0

@@ -1,0 +1,187 @@
+/*
+ * The binary plan layout (docs/plan-format.md; the Python side is
+ * python/tigris/plan/format.py, a test checks that both agree) and the
+ * private helpers shared by the loader and the executor.
+ */
+#ifndef TIGRIS_PLAN_FORMAT_H
+#define TIGRIS_PLAN_FORMAT_H
+
+#include <stdint.h>
+
+#include "tigris.h"
+
+#define TG_HEADER_SIZE 128u
+#define TG_TENSOR_SIZE 36u
+#define TG_CALL_SIZE 80u
+#define TG_IO_SIZE 80u
+#define TG_WEIGHT_ALIGN 16u
+#define TG_MAX_RANK 6
+#define TG_MAX_SLOTS 8
+#define TG_MAX_PARAMS 14
+#define TG_NAME_SIZE 32u
+#define TG_NO_TENSOR 0xFFFFu
+#define TG_MAX_ALIGNMENT 4096u
+
+/* Header field offsets. */
+#define TG_H_MAGIC 0u
+#define TG_H_VERSION 4u
+#define TG_H_HEADER_SIZE 8u
+#define TG_H_PLAN_SIZE 12u
+#define TG_H_CRC 16u
+#define TG_H_TARGET 20u
+#define TG_H_FAST_SIZE 24u
+#define TG_H_SLOW_SIZE 28u
+#define TG_H_ALIGNMENT 32u
+#define TG_H_N_TENSORS 36u
+#define TG_H_TENSORS 40u
+#define TG_H_N_CALLS 44u
+#define TG_H_CALLS 48u
+#define TG_H_N_INPUTS 52u
+#define TG_H_N_OUTPUTS 56u
+#define TG_H_IO 60u
+#define TG_H_WEIGHTS 64u
+#define TG_H_WEIGHTS_SIZE 68u
+#define TG_H_FLAGS 72u
+#define TG_H_RESERVED 76u /* 5 words */
+#define TG_H_NAME 96u
+
+/* Tensor descriptor fields. */
+#define TG_T_POOL 0u
+#define TG_T_DTYPE 1u
+#define TG_T_RANK 2u
+#define TG_T_RESERVED 3u
+#define TG_T_OFFSET 4u
+#define TG_T_SIZE 8u
+#define TG_T_DIMS 12u
+
+/* Call record fields. */
+#define TG_C_KERNEL 0u
+#define TG_C_FLAGS 2u
+#define TG_C_STAGE 4u
+#define TG_C_RESERVED 6u
+#define TG_C_TENSORS 8u
+#define TG_C_PARAMS 24u
+
+/* I/O descriptor fields. */
+#define TG_IO_TENSOR 0u
+#define TG_IO_LAYOUT 2u
+#define TG_IO_FLAGS 3u
+#define TG_IO_ZERO_POINT 4u
+#define TG_IO_SCALE 8u
+#define TG_IO_MODEL_RANK 16u
+#define TG_IO_MODEL_DIMS 20u
+#define TG_IO_NAME 44u
+#define TG_IO_RESERVED 76u
+
+#define TG_DTYPE_I8 1u
+#define TG_DTYPE_I32 2u
+
+/* Kernel ids. */
+#define TG_K_CONV2D 1u
+#define TG_K_DEPTHWISE_CONV2D 2u
+#define TG_K_FULLY_CONNECTED 3u
+#define TG_K_ADD 4u
+#define TG_K_MUL 5u
+#define TG_K_AVG_POOL 6u
+#define TG_K_MAX_POOL 7u
+#define TG_K_GLOBAL_AVG_POOL 8u
+#define TG_K_SOFTMAX 9u
+#define TG_K_LUT 10u
+#define TG_K_TRANSPOSE 11u
+#define TG_K_PAD 12u
+#define TG_K_RESIZE 13u
+#define TG_K_SLICE 14u
+#define TG_K_INSERT 15u
+#define TG_K_RESHAPE 16u
+#define TG_K_COUNT 17u /* ids are 1 .. TG_K_COUNT - 1 */
+
+/* Slot roles. */
+#define TG_ROLE_NONE 0u
+#define TG_ROLE_IN 1u      /* activation read, RAM */
+#define TG_ROLE_CONST 2u   /* constant data, flash */
+#define TG_ROLE_OUT 3u     /* written, RAM */
+#define TG_ROLE_SCRATCH 4u /* written, RAM */
+
+typedef struct {
+    uint8_t role;
+    uint8_t dtype;
+    uint8_t optional;
+    uint8_t inplace; /* an output may alias this input exactly */
+} tg_slot_t;
+
+typedef struct {
+    const char *name;
+    uint8_t n_slots;
+    uint8_t n_params;
+    tg_slot_t slots[TG_MAX_SLOTS];
+} tg_kernel_info_t;
+
+/* NULL for an unknown id. */
+const tg_kernel_info_t *tg_kernel_info(uint32_t id);
+
+/* A decoded tensor descriptor. */
+typedef struct {
+    uint32_t pool;
+    uint32_t dtype;
+    uint32_t rank;
+    uint32_t offset;
+    uint32_t size;
+    int32_t dims[TG_MAX_RANK];
+    int32_t count; /* elements */
+} tg_tensor_t;
+
+/* A decoded call record. */
+typedef struct {
+    uint32_t kernel;
+    uint32_t flags;
+    uint32_t reserved;
+    uint32_t tensors[TG_MAX_SLOTS];
+    int32_t params[TG_MAX_PARAMS];
+} tg_call_t;
+
+/* One call resolved against the tensor table: descriptors, presence, and
+ * data pointers (NULL for RAM tensors while loading). */
+typedef struct {
+    const tg_call_t *call;
+    tg_tensor_t t[TG_MAX_SLOTS];
+    uint8_t present[TG_MAX_SLOTS];
+    uint8_t *ptr[TG_MAX_SLOTS];
+} tg_operands_t;
+
+static inline uint32_t tg_rd16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+static inline uint32_t tg_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+/* Two's complement int32 from its bit pattern, without implementation-defined casts. */
+static inline int32_t tg_i32(uint32_t u)
+{
+    if (u <= (uint32_t)INT32_MAX) {
+        return (int32_t)u;
+    }
+    return -(int32_t)(~u) - 1;
+}
+
+/* CRC-32 (IEEE 802.3, zlib's) of n bytes, the 4 bytes at `skip` counted as zero. */
+uint32_t tg_crc32(const uint8_t *data, uint32_t n, uint32_t skip);
+
+/* Decoders: the caller has checked the index against the plan's counts. */
+void tg_read_tensor(const tigris_plan_t *plan, uint32_t index, tg_tensor_t *t);
+void tg_read_call(const tigris_plan_t *plan, uint32_t index, tg_call_t *c);
+
+/* The start of pool `pool` given the arenas (flash: the plan's weights). */
+uint8_t *tg_pool_base(const tigris_plan_t *plan, uint32_t pool, uint8_t *fast, uint8_t *slow);
+
+/* Checks (run == 0) or runs (run == 1) one resolved call. Returns a
+ * tigris_status_t; when running, TIGRIS_STATUS_KERNEL for a kernel error. */
+tigris_status_t tg_kernel(const tg_operands_t *ops, int run);
+
+#define TG_LOADED_MARK 0x54475253u /* "TGRS" */
+
+#endif /* TIGRIS_PLAN_FORMAT_H */
