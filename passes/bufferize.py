@@ -14,7 +14,7 @@ from mlir import ir
 
 from tigris.dialects import attr
 from tigris.irgraph import (CONSTANT_OPS, VIEW_OPS, block_of, build_graph, is_row_view,
-                            row_insert_targets, value_bytes)
+                            overlays, row_insert_targets, value_bytes)
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
 from tigris.targets import op_scratch_bytes
@@ -24,10 +24,15 @@ def view_offsets(func_op, g, owner) -> dict:
     """Byte offset of every value inside its buffer (views, row inserts written
     in place, in-place elementwise results)."""
     into_dest = row_insert_targets(func_op)
-    off = {a: 0 for a in block_of(func_op).arguments}
-    for op in g.ops.values():
+    over = overlays(func_op)
+    off = {a: over.get(f"arg{i}", (0, 0))[0] for i, a in enumerate(block_of(func_op).arguments)}
+    for name, op in g.ops.items():
         r = op.results[0]
-        if op.name in VIEW_OPS:
+        if name in over:
+            off[r] = over[name][0]
+        elif "tigris.overlay_of" in op.attributes:
+            off[r] = over[ir.StringAttr(op.attributes["tigris.overlay_of"]).value][1]
+        elif op.name in VIEW_OPS:
             off[r] = off.get(op.operands[0], 0)
         elif is_row_view(op):
             t = ir.RankedTensorType(op.operands[0].type)
@@ -79,6 +84,8 @@ def run(func_op, options) -> None:
             op.operation.attributes["tigris.space"] = attr("flash")
     func_op.attributes["tigris.arg_buffers"] = attr(
         [ir.StringAttr.get(owner[g.value_buffer[a]]) for a in block_of(func_op).arguments])
+    func_op.attributes["tigris.arg_view_offsets"] = attr(
+        [offsets.get(a, 0) for a in block_of(func_op).arguments])
     func_op.attributes["tigris.target"] = attr(target)
 
 

@@ -38,9 +38,12 @@ def compute(func_op) -> dict[str, list[int]]:
         entry[1] = min(entry[1], step)
         entry[2] = max(entry[2], step)
 
-    for arg, name in zip(block.arguments, arg_names):
+    arg_offsets = [0] * len(arg_names)
+    if "tigris.arg_view_offsets" in func_op.attributes:
+        arg_offsets = list(ir.DenseI64ArrayAttr(func_op.attributes["tigris.arg_view_offsets"]))
+    for arg, name, off in zip(block.arguments, arg_names, arg_offsets):
         owner[arg] = name
-        touch(name, value_bytes(arg), 0)
+        touch(name, off + value_bytes(arg), 0)
     for step, op in enumerate(ops):
         if "tigris.buffer" not in op.attributes:
             raise PassError(f"'{op.name}' has no buffer: run tigris-bufferize first", op.location)
@@ -48,9 +51,14 @@ def compute(func_op) -> dict[str, list[int]]:
             if v in owner:
                 touch(owner[v], 0, step)
         buf = ir.StringAttr(op.attributes["tigris.buffer"]).value
+        # A buffer spans every value in it at its byte offset (views, overlays).
+        off = ir.IntegerAttr(op.attributes["tigris.view_offset"]).value \
+            if "tigris.view_offset" in op.attributes else 0
+        extent = ir.IntegerAttr(op.attributes["tigris.overlay_size"]).value \
+            if "tigris.overlay_size" in op.attributes else 0
         for r in op.results:
             owner[r] = buf
-            touch(buf, value_bytes(r), step)
+            touch(buf, max(off + value_bytes(r), extent), step)
         scratch = read_scratch(op)
         if scratch:
             touch(f"scratch:{node_name(op)}", scratch, step)

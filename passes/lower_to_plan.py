@@ -45,6 +45,15 @@ def _int(op, name: str, default: int = 0) -> int:
     return ir.IntegerAttr(a[name]).value if name in a else default
 
 
+def _flag(op, name: str) -> bool:
+    """A unit attribute (present = set), or an integer attribute that is non-zero."""
+    a = op.attributes
+    if name not in a:
+        return False
+    v = a[name]
+    return ir.IntegerAttr(v).value != 0 if isinstance(v, ir.IntegerAttr) else True
+
+
 def _shape(t) -> list[int]:
     return list(ir.RankedTensorType(t).shape)
 
@@ -153,7 +162,7 @@ class _Builder:
                             op.location)
         offset = _int(op, "tigris.offset") + _int(op, "tigris.view_offset")
         self.activation(result, name, space, offset, op.location)
-        if kind in NO_CALL_OPS or _int(op, "tigris.noop"):
+        if kind in NO_CALL_OPS or _flag(op, "tigris.noop"):
             return
         if kind == "reshape":
             src = self.operand(op, op.operands[0], kind, "input", name)
@@ -229,9 +238,11 @@ def _lower(func_op) -> ir.Operation:
     b = _Builder(func_op)
     block = block_of(func_op)
     offsets = b.fa["tigris.offsets"]
+    views = b.fa.get("tigris.arg_view_offsets") or [0] * len(block.arguments)
     inputs = []
     for i, (arg, buf) in enumerate(zip(block.arguments, b.fa["tigris.arg_buffers"])):
-        inputs.append(b.activation(arg, f"arg{i}", "fast", int(offsets[buf]), func_op.location))
+        inputs.append(b.activation(arg, f"arg{i}", "fast", int(offsets[buf]) + int(views[i]),
+                                   func_op.location))
     outputs = []
     for op in block.operations:
         op = op.operation

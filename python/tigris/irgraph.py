@@ -130,7 +130,14 @@ def build_graph(func_op, scratch=None) -> IRGraph:
             value_buffer[r] = b
             outs.append(b)
         aliases = {}
-        if (op.name in VIEW_OPS or is_row_view(op)) and ins:
+        if "tigris.overlay_of" in op.attributes:
+            # A stage output written over an input it consumes (tigris-tile):
+            # one buffer for both, sized to hold them at their offsets.
+            x = ir.StringAttr(op.attributes["tigris.overlay_of"]).value
+            buffers[outs[0]] = ir.IntegerAttr(op.attributes["tigris.overlay_size"]).value
+            ins.append(x)
+            aliases = {outs[0]: x}
+        elif (op.name in VIEW_OPS or is_row_view(op)) and ins:
             aliases = {outs[0]: ins[0]}
         elif op.name in DEST_OPS:
             aliases = {outs[0]: value_buffer[op.operands[1]]}
@@ -145,6 +152,17 @@ def build_graph(func_op, scratch=None) -> IRGraph:
     ret = next(op.operation for op in block.operations if op.operation.name == "func.return")
     outputs = [value_buffer[v] for v in ret.operands]
     return IRGraph(Graph(nodes, buffers, inputs, outputs), ops, value_buffer, func_op)
+
+
+def overlays(func_op) -> dict:
+    """{overlaid buffer name: (view offset of that input, view offset of the stage output)}."""
+    out = {}
+    for op in compute_ops(func_op):
+        if "tigris.overlay_of" in op.attributes:
+            delta = ir.IntegerAttr(op.attributes["tigris.overlay_delta"]).value
+            out[ir.StringAttr(op.attributes["tigris.overlay_of"]).value] = \
+                (max(0, -delta), max(0, delta))
+    return out
 
 
 def read_scratch(op) -> int:

@@ -119,34 +119,48 @@ typedef struct {
 /* NULL for an unknown id. */
 const tg_kernel_info_t *tg_kernel_info(uint32_t id);
 
-/* A decoded tensor descriptor. */
+/* A decoded tensor descriptor (fields narrow: a call holds eight of them
+ * on the stack). */
 typedef struct {
-    uint32_t pool;
-    uint32_t dtype;
-    uint32_t rank;
+    uint8_t pool;
+    uint8_t dtype;
+    uint8_t rank;
+    uint8_t reserved;
     uint32_t offset;
     uint32_t size;
     int32_t dims[TG_MAX_RANK];
-    int32_t count; /* elements */
+    int32_t count; /* elements, or -1 when the dims are not all >= 1 or overflow int32 */
 } tg_tensor_t;
 
 /* A decoded call record. */
 typedef struct {
-    uint32_t kernel;
-    uint32_t flags;
-    uint32_t reserved;
-    uint32_t tensors[TG_MAX_SLOTS];
+    uint16_t kernel;
+    uint16_t flags;
+    uint16_t reserved;
+    uint16_t tensors[TG_MAX_SLOTS];
     int32_t params[TG_MAX_PARAMS];
 } tg_call_t;
 
-/* One call resolved against the tensor table: descriptors, presence, and
- * data pointers (NULL for RAM tensors while loading). */
+/* One call resolved against the tensor table: the record, its tensors'
+ * descriptors and presence, and the pool bases (fast, slow, flash; the RAM
+ * ones are NULL while loading). */
 typedef struct {
-    const tg_call_t *call;
+    tg_call_t call;
     tg_tensor_t t[TG_MAX_SLOTS];
     uint8_t present[TG_MAX_SLOTS];
-    uint8_t *ptr[TG_MAX_SLOTS];
+    uint8_t *base[3];
 } tg_operands_t;
+
+/* The data of slot s: NULL when absent or its pool has no base yet. */
+static inline uint8_t *tg_slot_ptr(const tg_operands_t *o, uint32_t s)
+{
+    uint8_t *base;
+    if (!o->present[s] || o->t[s].pool > 2u) {
+        return NULL;
+    }
+    base = o->base[o->t[s].pool];
+    return (base == NULL) ? NULL : base + o->t[s].offset;
+}
 
 static inline uint32_t tg_rd16(const uint8_t *p)
 {
@@ -175,8 +189,14 @@ uint32_t tg_crc32(const uint8_t *data, uint32_t n, uint32_t skip);
 void tg_read_tensor(const tigris_plan_t *plan, uint32_t index, tg_tensor_t *t);
 void tg_read_call(const tigris_plan_t *plan, uint32_t index, tg_call_t *c);
 
-/* The start of pool `pool` given the arenas (flash: the plan's weights). */
-uint8_t *tg_pool_base(const tigris_plan_t *plan, uint32_t pool, uint8_t *fast, uint8_t *slow);
+/* Reads call `index` and its tensors into `o`; bases from the arenas
+ * (NULL while loading) and the plan's weights. Returns 0 if a slot names a
+ * tensor index beyond the table (only possible before validation). */
+int tg_resolve(const tigris_plan_t *plan, uint32_t index, uint8_t *fast, uint8_t *slow,
+               tg_operands_t *o);
+
+/* Validates call `index` of a plan whose header and tensors are valid. */
+tigris_status_t tg_check_call(const tigris_plan_t *plan, uint32_t index);
 
 /* Checks (run == 0) or runs (run == 1) one resolved call. Returns a
  * tigris_status_t; when running, TIGRIS_STATUS_KERNEL for a kernel error. */

@@ -174,3 +174,12 @@ def layout_offsets(n_tensors: int, n_calls: int, n_io: int) -> tuple[int, int, i
     io = calls + n_calls * CALL_SIZE
     weights = align(io + n_io * IO_SIZE, WEIGHT_ALIGN)
     return tensors, calls, io, weights
+
+
+from tigris.errors import TigrisError  # noqa: E402
+
+
+class PlanError(TigrisError):
+    """A plan cannot be written or read (exit code 2)."""
+
+    exit_code = 2

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mlir import ir
+
 from tigris.costmodel import op_cost
 from tigris.irgraph import build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
-from tigris.tiling.rows import OpInfo, macs, needs, streamable
+from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
 
 MAX_SEGMENT = 16
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
@@ -31,6 +33,12 @@ class Stage:
     peak: int = 0
     cost: float = 0.0
     macs: int = 0
+    # Output rows written over input rows no later strip reads: the stage's
+    # output shares a buffer with `overlay` (an input that dies in the stage),
+    # the output starting `delta` bytes after it, `size` bytes in all.
+    overlay: object = None
+    delta: int = 0
+    size: int = 0
 
     @property
     def tiled(self) -> bool:
@@ -83,6 +91,11 @@ class Problem:
                 if v in self.position:
                     self.users[self.position[v]].append(j)
         self.returned = ret_users
+        self.uses: dict = {}     # value -> positions of the ops using it
+        for j, op in enumerate(self.ops):
+            for v in op.operands:
+                self.uses.setdefault(v, []).append(j)
+        self.returned_values = set(ret.operands)
         self.ok_stream = [streamable(inf) for inf in self.info]
         self.flat_macs = [macs(inf) for inf in self.info]
         self.flat_cost = [op_cost(inf.kind, mc) for inf, mc in zip(self.info, self.flat_macs)]
@@ -139,8 +152,59 @@ class Problem:
                 work = max(work, resident + self._rows_bytes(k, (a, b)))
         out_size = align_up(value_bytes(self.ops[j].results[0]), al)
         stage = Stage(i, j, h, self.entering[i] + out_size + work, cost, total_macs)
+        overlay = self._overlay(i, j, strips)
+        if overlay is not None:
+            x, delta, size = overlay
+            saving = align_up(value_bytes(x), al) + out_size - align_up(size, al)
+            if saving > 0:
+                stage.peak -= saving
+                stage.overlay, stage.delta, stage.size = x, delta, size
         self._memo[key] = stage
         return stage
+
+    def _overlay(self, i: int, j: int, strips):
+        """The best input to write the stage's output over: (value, delta, size)."""
+        out = self.ops[j].results[0]
+        oh = self.info[j].out_shape[1]
+        row_out = value_bytes(out) // oh
+        best = None
+        candidates = []
+        for k in range(i, j + 1):
+            for v in self.ops[k].operands:
+                p = self.position.get(v)
+                external = p < i if p is not None else isinstance(v, ir.BlockArgument)
+                if external and v not in candidates and len(_shape(v)) == 4:
+                    candidates.append(v)
+        for v in candidates:
+            users = self.uses.get(v, [])
+            if any(u < i or u >= j for u in users) or v in self.returned_values:
+                continue  # still needed after the stage, or read by the writing op
+            row_in = value_bytes(v) // _shape(v)[1]
+            lows = []
+            for ranges in strips:
+                lo = None
+                for k in users:
+                    if k not in ranges:
+                        continue
+                    info = self.info[k]
+                    for operand, rows in zip(self.ops[k].operands, needs(info, *ranges[k])):
+                        if operand == v and rows is not None:
+                            lo = rows[0] if lo is None else min(lo, rows[0])
+                lows.append(lo if lo is not None else _shape(v)[1])
+            # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
+            limit = None
+            for s_idx in range(len(strips) - 1):
+                later = min(lows[s_idx + 1:])
+                written_end = strips[s_idx][j][1]
+                bound = later * row_in - written_end * row_out
+                limit = bound if limit is None else min(limit, bound)
+            if limit is None:
+                continue
+            delta = min(limit, 0) if limit < 0 else 0
+            size = max(max(0, -delta) + value_bytes(v), max(0, delta) + value_bytes(out))
+            if best is None or size - value_bytes(v) < best[2] - value_bytes(best[0]):
+                best = (v, delta, size)
+        return best
 
     def _rows_bytes(self, k: int, rows) -> int:
         sh = self.info[k].out_shape

@@ -1,0 +1,215 @@
+"""Reading and validating a binary plan in Python (the C loader is runtime/src/plan_load.c).
+
+`read_plan(data)` checks what the C loader checks structurally (magic,
+version, CRC-32, the canonical section layout, every tensor against its pool,
+every call's kernel id, slots, roles and dtypes, the I/O descriptors) and
+returns a `Plan`. The kernels' shape rules are left to the C loader, which
+`tigris run` always goes through.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tigris.plan.format import (CALL, CONST, OUT, SCRATCH, CRC_OFFSET, DTYPE_BYTES, HEADER, HEADER_SIZE, IO,
+                                IO_UINT8, KERNELS_BY_ID, LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK,
+                                NAME_SIZE, NO_TENSOR, POOLS, RAM_POOLS, RESIZE_MODES, TARGETS,
+                                TENSOR, VERSION, WEIGHT_ALIGN, Kernel, PlanError, layout_offsets)
+
+_POOL_NAMES = {v: k for k, v in POOLS.items()}
+_DTYPE_NAMES = {1: "i8", 2: "i32"}
+_LAYOUT_NAMES = {v: k for k, v in LAYOUTS.items()}
+_TARGET_NAMES = {v: k for k, v in TARGETS.items()}
+_MODE_NAMES = {v: k for k, v in RESIZE_MODES.items()}
+
+
+@dataclass
+class Tensor:
+    pool: str            # fast | slow | flash
+    dtype: str           # i8 | i32
+    offset: int
+    size: int
+    shape: list[int]
+
+    @property
+    def count(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+
+@dataclass
+class Call:
+    kernel: Kernel
+    stage: int
+    tensors: list[int | None]       # per slot of kernel.slots
+    words: list[int]                # the 14 parameter words
+
+    def slot(self, name: str) -> int | None:
+        return self.tensors[self.kernel.slot_index(name)]
+
+    def params(self, rank: int = MAX_RANK) -> dict:
+        """Parameter name -> int or list, variable-length arrays cut to `rank`."""
+        out, i = {}, 0
+        for p in self.kernel.params:
+            values = self.words[i:i + p.count]
+            i += p.count
+            if p.variable:
+                values = values[:rank * (2 if p.name == "pad" else 1)]
+            if p.name == "mode":
+                out[p.name] = _MODE_NAMES.get(values[0], values[0])
+            else:
+                out[p.name] = values if p.count > 1 else values[0]
+        return out
+
+
+@dataclass
+class IODesc:
+    tensor: int
+    name: str
+    layout: str
+    uint8: bool
+    zero_point: int
+    scale: float
+    shape: list[int]     # the model's own shape
+
+    def spec(self) -> dict:
+        """The same record as the function's `tigris.inputs` / `tigris.outputs` entries."""
+        return {"name": self.name, "shape": list(self.shape), "layout": self.layout,
+                "scale": self.scale, "zero_point": self.zero_point, "uint8": self.uint8}
+
+
+@dataclass
+class Plan:
+    name: str
+    target: str
+    fast_size: int
+    slow_size: int
+    alignment: int
+    size: int
+    tensors: list[Tensor] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    inputs: list[IODesc] = field(default_factory=list)
+    outputs: list[IODesc] = field(default_factory=list)
+    weights: bytes = b""
+    weights_offset: int = 0
+
+    def constant(self, index: int) -> np.ndarray:
+        """The data of a flash tensor as a flat numpy array."""
+        t = self.tensors[index]
+        if t.pool != "flash":
+            raise PlanError(f"tensor {index} is not a constant")
+        dtype = np.int8 if t.dtype == "i8" else np.dtype("<i4")
+        return np.frombuffer(self.weights, dtype=dtype, count=t.count, offset=t.offset)
+
+    def constant_bytes(self) -> int:
+        """Bytes of distinct constant data the calls reference (weights and parameter arrays)."""
+        seen = {(t.offset, t.size) for t in self.tensors if t.pool == "flash"}
+        return sum(size for _, size in seen)
+
+
+def _name(raw: bytes, what: str) -> str:
+    if b"\0" not in raw:
+        raise PlanError(f"{what} is not NUL-terminated")
+    return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+
+
+def read_plan(data: bytes) -> Plan:
+    data = bytes(data)
+    if len(data) < HEADER_SIZE:
+        raise PlanError(f"not a plan: {len(data)} bytes is shorter than the header")
+    h = HEADER.unpack_from(data)
+    (magic, version, header_size, plan_size, crc, target, fast, slow, alignment, n_tensors,
+     t_off, n_calls, c_off, n_in, n_out, io_off, w_off, w_size, flags, *rest) = h
+    reserved, raw_name = rest[:5], rest[5]
+    if magic != MAGIC:
+        raise PlanError("not a TiGrIS plan (bad magic)")
+    if version != VERSION:
+        raise PlanError(f"plan format version {version}, this tigris reads version {VERSION}")
+    if header_size != HEADER_SIZE or plan_size < HEADER_SIZE:
+        raise PlanError("bad header size")
+    if plan_size > len(data):
+        raise PlanError(f"truncated plan: {len(data)} of {plan_size} bytes")
+    body = bytearray(data[:plan_size])
+    body[CRC_OFFSET:CRC_OFFSET + 4] = b"\0\0\0\0"
+    if zlib.crc32(bytes(body)) & 0xFFFFFFFF != crc:
+        raise PlanError("CRC-32 mismatch: the plan is corrupted")
+    if target not in _TARGET_NAMES or flags or any(reserved) or not alignment \
+            or alignment & (alignment - 1) or alignment > 4096:
+        raise PlanError("bad header fields")
+    if n_tensors > NO_TENSOR or n_in < 1 or n_out < 1:
+        raise PlanError("bad header counts")
+    if (t_off, c_off, io_off, w_off) != layout_offsets(n_tensors, n_calls, n_in + n_out) \
+            or w_size % WEIGHT_ALIGN or w_off + w_size != plan_size:
+        raise PlanError("bad section layout")
+    plan = Plan(_name(raw_name, "model name"), _TARGET_NAMES[target], fast, slow, alignment,
+                plan_size, weights=data[w_off:w_off + w_size], weights_offset=w_off)
+    pool_size = {"fast": fast, "slow": slow, "flash": w_size}
+    for i in range(n_tensors):
+        pool, dtype, rank, res, offset, size, *dims = TENSOR.unpack_from(data, t_off + i * TENSOR.size)
+        if pool not in _POOL_NAMES or dtype not in _DTYPE_NAMES or rank > MAX_RANK or res \
+                or any(d < 1 for d in dims[:rank]) or any(dims[rank:]):
+            raise PlanError(f"tensor {i}: malformed descriptor")
+        count = int(np.prod(dims[:rank], dtype=np.int64))
+        if count * DTYPE_BYTES[dtype] != size or count > 2 ** 31 - 1 \
+                or (dtype == 2 and offset % 4):
+            raise PlanError(f"tensor {i}: size {size} does not match its shape")
+        if offset + size > pool_size[_POOL_NAMES[pool]]:
+            raise PlanError(f"tensor {i}: lies outside the {_POOL_NAMES[pool]} pool")
+        plan.tensors.append(Tensor(_POOL_NAMES[pool], _DTYPE_NAMES[dtype], offset, size,
+                                   list(dims[:rank])))
+    for i in range(n_calls):
+        kid, cflags, stage, res, *rest = CALL.unpack_from(data, c_off + i * CALL.size)
+        slots, words = rest[:8], rest[8:]
+        kernel = KERNELS_BY_ID.get(kid)
+        if kernel is None or cflags or res or any(words[kernel.param_words:]):
+            raise PlanError(f"call {i}: unknown kernel {kid} or bad reserved fields")
+        tensors: list[int | None] = []
+        for j, idx in enumerate(slots):
+            if j >= len(kernel.slots):
+                if idx != NO_TENSOR:
+                    raise PlanError(f"call {i}: tensor in unused slot {j}")
+                continue
+            s = kernel.slots[j]
+            if idx == NO_TENSOR:
+                if not s.optional:
+                    raise PlanError(f"call {i} ({kernel.name}): slot '{s.name}' is empty")
+                tensors.append(None)
+                continue
+            if idx >= n_tensors:
+                raise PlanError(f"call {i}: tensor index {idx} out of range")
+            t = plan.tensors[idx]
+            if t.dtype != s.dtype or (s.role == CONST and t.pool != "flash") \
+                    or (s.role in (OUT, SCRATCH) and t.pool == "flash"):
+                raise PlanError(f"call {i} ({kernel.name}): slot '{s.name}' has the wrong tensor")
+            tensors.append(idx)
+        plan.calls.append(Call(kernel, stage, tensors, list(words[:MAX_PARAMS])))
+    for i in range(n_in + n_out):
+        (tensor, layout, ioflags, zp, scale, rank, *rest) = IO.unpack_from(data, io_off + i * IO.size)
+        dims, raw, res = rest[:6], rest[6], rest[7]
+        if tensor >= n_tensors or layout not in _LAYOUT_NAMES or ioflags & ~IO_UINT8 \
+                or rank > MAX_RANK or res or any(d < 1 for d in dims[:rank]) or any(dims[rank:]):
+            raise PlanError(f"I/O descriptor {i}: malformed")
+        t = plan.tensors[tensor]
+        if POOLS[t.pool] not in RAM_POOLS or t.dtype != "i8" \
+                or int(np.prod(dims[:rank], dtype=np.int64)) != t.count:
+            raise PlanError(f"I/O descriptor {i}: does not match its tensor")
+        d = IODesc(tensor, _name(raw, "I/O name"), _LAYOUT_NAMES[layout],
+                   bool(ioflags & IO_UINT8), zp, scale, list(dims[:rank]))
+        (plan.inputs if i < n_in else plan.outputs).append(d)
+    return plan
+
+
+def read_plan_file(path: str) -> Plan:
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise PlanError(f"cannot read '{path}': {e.strerror}") from None
+    try:
+        return read_plan(data)
+    except PlanError as e:
+        raise PlanError(f"{path}: {e}") from None
+
+
+__all__ = ["read_plan", "read_plan_file", "Plan", "Tensor", "Call", "IODesc", "NAME_SIZE"]

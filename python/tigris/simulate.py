@@ -1,0 +1,280 @@
+"""Run C code on a simulated ESP32-class Xtensa core and count its instructions.
+
+The toolchain is tools/iss/ (installed by tools/iss/install-deps.sh):
+clang-22 compiles C for Xtensa (windowed ABI, the ESP32 ISA subset QEMU's
+de233_fpu core also has) to assembly, llvm-mc-22 assembles it,
+xtensa-lx106-elf-ld links it with tools/iss/crt0.S and iss_rt.c, and
+qemu-system-xtensa (`-M sim`) runs it with the isscount TCG plugin, which
+counts every executed guest instruction exactly. Counts are instructions,
+not cycles (see tools/iss/README.md for what that leaves out).
+
+    build_elf(sources, out, include_dirs, defines)  -> Path   (objects cached)
+    run_elf(elf, cwd, timeout)                      -> SimResult
+    build_host(sources, out, ...)                   -> Path   (gcc, for comparisons)
+
+The plan runner (`tigris simulate`) lives in simulate_plan(); see below.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tigris.errors import TigrisError
+
+ROOT = Path(__file__).resolve().parents[2]
+ISS = ROOT / "tools" / "iss"
+RUNTIME = ROOT / "runtime"
+KERNEL_INCLUDE = RUNTIME / "kernels" / "include"
+KERNEL_SRC = RUNTIME / "kernels" / "src"
+
+CLANG, MC, LD, NM, QEMU = ("clang-22", "llvm-mc-22", "xtensa-lx106-elf-ld",
+                           "xtensa-lx106-elf-nm", "qemu-system-xtensa")
+FEATURES = ("+density +windowed +loop +mac16 +mul16 +mul32 +div32 +sext +nsa +minmax "
+            "+clamps +bool +s32c1i +fp").split()
+OPT = "-O2"
+# CPU exception causes (Xtensa ISA EXCCAUSE) a guest can die of: exit 100 + cause.
+EXCCAUSE = {0: "illegal instruction", 2: "instruction fetch error", 3: "load/store error",
+            6: "integer divide by zero", 9: "unaligned load/store",
+            20: "instruction fetch prohibited", 28: "load prohibited", 29: "store prohibited"}
+
+
+class SimulationError(TigrisError):
+    """The simulator is missing, a build failed, or the guest crashed (exit code 4)."""
+
+    exit_code = 4
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("TIGRIS_ISS_CACHE")
+    if not base:
+        base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                            "tigris", "iss")
+    p = Path(base)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def missing_tool() -> str | None:
+    """The first tool `tigris simulate` needs that is not installed, else None."""
+    for tool in (QEMU, CLANG, MC, LD, NM):
+        if shutil.which(tool) is None:
+            return tool
+    return None
+
+
+def check_tools() -> None:
+    tool = missing_tool()
+    if tool:
+        raise SimulationError(f"simulate needs {tool} (run tools/iss/install-deps.sh)")
+    plugin()
+
+
+def plugin() -> Path:
+    """The isscount plugin, (re)built into the cache when isscount.c changed."""
+    src = ISS / "isscount.c"
+    so, stamp = cache_dir() / "libisscount.so", cache_dir() / "isscount.sha256"
+    want = hashlib.sha256(src.read_bytes()).hexdigest()
+    if so.exists() and stamp.exists() and stamp.read_text().strip() == want:
+        return so
+    if shutil.which("gcc") is None:
+        raise SimulationError("simulate needs gcc to build its QEMU plugin "
+                              "(run tools/iss/install-deps.sh)")
+    tmp = so.with_name(f"libisscount.{os.getpid()}.so")
+    _run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(tmp), str(src)], "building the plugin")
+    os.replace(tmp, so)
+    stamp.write_text(want + "\n")
+    return so
+
+
+def _run(cmd: list[str], what: str, cwd=None) -> subprocess.CompletedProcess:
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
+    if r.returncode != 0:
+        err = (r.stderr or r.stdout).strip().splitlines()
+        first = next((ln for ln in err if "error" in ln), err[0] if err else "")
+        raise SimulationError(f"{what} failed: {first.strip()}")
+    return r
+
+
+# ------------------------------------------------------------------ building
+
+def _headers_digest(include_dirs: list[Path]) -> str:
+    h = hashlib.sha256()
+    for d in include_dirs:
+        for p in sorted(Path(d).glob("*.h")):
+            h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def _xtensa_cflags(include_dirs, defines) -> list[str]:
+    flags = ["--target=xtensa"]
+    for f in FEATURES:
+        flags += ["-Xclang", "-target-feature", "-Xclang", f]
+    flags += ["-std=c99", "-ffreestanding", "-fno-builtin-printf", "-fomit-frame-pointer",
+              "-fno-common", "-nostdlibinc", "-ffunction-sections", OPT,
+              f"-I{ISS / 'libc'}", f"-I{ISS}"]
+    flags += [f"-I{d}" for d in include_dirs] + [f"-D{d}" for d in defines]
+    return flags
+
+
+def _literal_pools_aligned(asm: str) -> str:
+    # LLVM 22 puts a function's literal pool right after the previous function
+    # without aligning it ("fixup value must be 4-byte aligned"): align it.
+    return re.sub(r"^\t\.literal_position", "\t.p2align 2\n\t.literal_position", asm,
+                  flags=re.M)
+
+
+def _compile_one(src: Path, flags: list[str], key: str, objdir: Path) -> Path:
+    obj = objdir / f"{src.stem}.{key[:20]}.o"
+    if obj.exists():
+        return obj
+    with tempfile.TemporaryDirectory(dir=objdir) as tmp:
+        asm = Path(tmp) / "a.s"
+        if src.suffix == ".S":
+            _run([CLANG, "-E", "-P", "-x", "assembler-with-cpp", str(src), "-o", str(asm)],
+                 f"preprocessing {src.name}")
+        else:
+            _run([CLANG, *flags, "-S", str(src), "-o", str(asm)], f"compiling {src.name}")
+            asm.write_text(_literal_pools_aligned(asm.read_text()))
+        o = Path(tmp) / "a.o"
+        _run([MC, "-triple=xtensa", "-mcpu=esp32", "-filetype=obj", str(asm), "-o", str(o)],
+             f"assembling {src.name}")
+        os.replace(o, obj)
+    return obj
+
+
+def compile_xtensa(sources, include_dirs=(), defines=()) -> list[Path]:
+    """Objects of the ISS start-up code and `sources`, from the cache when unchanged."""
+    check_tools()
+    include_dirs = [Path(d) for d in include_dirs]
+    flags = _xtensa_cflags(include_dirs, defines)
+    common = hashlib.sha256(("\0".join(flags) + _headers_digest([ISS, ISS / "libc",
+                                                                 *include_dirs])).encode())
+    objdir = cache_dir() / "obj"
+    objdir.mkdir(exist_ok=True)
+    srcs = [ISS / "crt0.S", ISS / "iss_rt.c", ISS / "iss_libm.c", *[Path(s) for s in sources]]
+    jobs = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for s in srcs:
+            h = common.copy()
+            h.update(s.read_bytes())
+            jobs.append(pool.submit(_compile_one, s, flags, h.hexdigest(), objdir))
+        return [j.result() for j in jobs]
+
+
+def build_elf(sources, out: Path, include_dirs=(), defines=(), extra_objects=()) -> Path:
+    """Compile and link `sources` into a bare-metal Xtensa ELF for QEMU's sim machine."""
+    objs = compile_xtensa(sources, include_dirs, defines) + [Path(o) for o in extra_objects]
+    _run([LD, "--no-relax", "--no-warn-rwx-segments", "-z", "noexecstack", "--gc-sections",
+          "-e", "_start", "-T", str(ISS / "iss.ld"), "-o", str(out), *map(str, objs)],
+         f"linking {Path(out).name}")
+    return Path(out)
+
+
+def assemble_blob(path: Path, symbol: str, out: Path) -> Path:
+    """An object holding the bytes of `path` as a 16-aligned const array `symbol`
+    (with `symbol`_size, a uint32): how a plan is embedded like a flash image."""
+    size = Path(path).stat().st_size
+    asm = out.with_suffix(".s")
+    asm.write_text(f"\t.section .rodata.{symbol},\"a\"\n\t.p2align 4\n\t.global {symbol}\n"
+                   f"{symbol}:\n\t.incbin \"{Path(path).resolve()}\"\n\t.p2align 2\n"
+                   f"\t.global {symbol}_size\n{symbol}_size:\n\t.word {size}\n")
+    _run([MC, "-triple=xtensa", "-mcpu=esp32", "-filetype=obj", str(asm), "-o", str(out)],
+         f"embedding {Path(path).name}")
+    return out
+
+
+def build_host(sources, out: Path, include_dirs=(), defines=()) -> Path:
+    """The same C built for the host with gcc (-O2), cached by content."""
+    h = hashlib.sha256()
+    for s in sources:
+        h.update(Path(s).read_bytes())
+    h.update(_headers_digest([Path(d) for d in include_dirs]).encode())
+    h.update("\0".join(defines).encode())
+    exe = cache_dir() / "host" / f"{Path(out).name}.{h.hexdigest()[:20]}"
+    if not exe.exists():
+        exe.parent.mkdir(exist_ok=True)
+        tmp = exe.with_name(exe.name + f".{os.getpid()}")
+        _run(["gcc", "-std=c99", "-O2", *[f"-I{d}" for d in include_dirs],
+              *[f"-D{d}" for d in defines], "-o", str(tmp), *map(str, sources)],
+             f"host build of {Path(out).name}")
+        os.replace(tmp, exe)
+    return exe
+
+
+# ------------------------------------------------------------------- running
+
+@dataclass
+class SimResult:
+    exit_code: int
+    stdout: str
+    total: int                 # instructions from reset to exit
+    region: int                # sum of the iss_begin..iss_end windows
+    regions: int
+    calls: list[int] = field(default_factory=list)   # each iss_call_begin..end window
+    wall_s: float = 0.0
+
+    def kv(self) -> dict[str, str]:
+        """The guest's `key=value` output lines."""
+        out = {}
+        for line in self.stdout.splitlines():
+            k, sep, v = line.partition("=")
+            if sep:
+                out[k.strip()] = v.strip()
+        return out
+
+
+def symbols(elf: Path) -> dict[str, int]:
+    r = _run([NM, str(elf)], "nm")
+    out = {}
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            out[parts[2]] = int(parts[0], 16)
+    return out
+
+
+def exit_reason(code: int) -> str:
+    if code >= 100:
+        cause = code - 100
+        return f"CPU exception EXCCAUSE={cause} ({EXCCAUSE.get(cause, 'see the Xtensa ISA')})"
+    return f"exit code {code}"
+
+
+def run_elf(elf: Path, cwd: Path | None = None, timeout: float = 600.0,
+            memory: str = "128M") -> SimResult:
+    """Run `elf` on qemu-system-xtensa -M sim; semihosted files resolve against `cwd`."""
+    check_tools()
+    sym = symbols(elf)
+    args = [str(plugin())]
+    for key, name in (("begin", "iss_begin"), ("end", "iss_end"),
+                      ("cbegin", "iss_call_begin"), ("cend", "iss_call_end")):
+        if name in sym:
+            args.append(f"{key}={sym[name]:#x}")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "calls.log"
+        args.append(f"log={log}")
+        cmd = [QEMU, "-M", "sim", "-cpu", "de233_fpu", "-m", memory, "-semihosting",
+               "-nographic", "-monitor", "none", "-device", f"loader,file={elf},cpu-num=0",
+               "-plugin", ",".join(args)]
+        t0 = time.monotonic()
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                               cwd=str(cwd) if cwd else None)
+        except subprocess.TimeoutExpired:
+            raise SimulationError(f"{Path(elf).name}: no exit after {timeout:.0f} s "
+                                  "on the simulator") from None
+        wall = time.monotonic() - t0
+        m = re.search(r"isscount total=(\d+) region=(\d+) regions=(\d+)", r.stderr)
+        if m is None:
+            err = r.stderr.strip().splitlines()
+            raise SimulationError(f"qemu-system-xtensa failed: {err[-1] if err else r.returncode}")
+        calls = [int(v) for v in log.read_text().split()] if log.exists() else []
+    return SimResult(r.returncode, r.stdout, int(m[1]), int(m[2]), int(m[3]), calls, wall)

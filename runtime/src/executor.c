@@ -1,0 +1,54 @@
+/*
+ * tigris_run: walks the call table of a loaded plan. Everything was
+ * checked by tigris_load; here only the arenas are checked, then each call
+ * is resolved to pointers and handed to its kernel.
+ */
+#include "plan_format.h"
+
+static tigris_status_t check_arena(const void *arena, size_t have, uint32_t need,
+                                   uint32_t alignment)
+{
+    const uintptr_t mask = (uintptr_t)((alignment < 16u) ? alignment : 16u) - 1u;
+    if (need == 0u) {
+        return TIGRIS_STATUS_OK;
+    }
+    if (arena == NULL) {
+        return TIGRIS_STATUS_NULL_ARGUMENT;
+    }
+    if (((uintptr_t)arena & mask) != 0u) {
+        return TIGRIS_STATUS_MISALIGNED;
+    }
+    return (have < need) ? TIGRIS_STATUS_ARENA_TOO_SMALL : TIGRIS_STATUS_OK;
+}
+
+/* One call, in its own frame: tg_operands_t is the largest local. */
+static tigris_status_t run_call(const tigris_plan_t *plan, uint32_t index, uint8_t *fast,
+                                uint8_t *slow)
+{
+    tg_operands_t ops;
+    if (!tg_resolve(plan, index, fast, slow, &ops)) {
+        return TIGRIS_STATUS_BAD_CALL; /* unreachable after a successful load */
+    }
+    return tg_kernel(&ops, 1);
+}
+
+tigris_status_t tigris_run(const tigris_plan_t *plan, void *fast, size_t fast_size, void *slow,
+                           size_t slow_size)
+{
+    tigris_status_t st;
+    uint32_t i;
+    if (plan == NULL) {
+        return TIGRIS_STATUS_NULL_ARGUMENT;
+    }
+    if (plan->loaded != TG_LOADED_MARK) {
+        return TIGRIS_STATUS_NOT_LOADED;
+    }
+    st = check_arena(fast, fast_size, plan->fast_size, plan->alignment);
+    if (st == TIGRIS_STATUS_OK) {
+        st = check_arena(slow, slow_size, plan->slow_size, plan->alignment);
+    }
+    for (i = 0; st == TIGRIS_STATUS_OK && i < plan->n_calls; i++) {
+        st = run_call(plan, i, (uint8_t *)fast, (uint8_t *)slow);
+    }
+    return st;
+}

@@ -1,0 +1,87 @@
+"""Tiling: every zoo model at 256K..16K either fits (fast peak checked by
+re-running liveness and packing on the final IR) or fails clearly, and the
+tiled function's bytes equal the untiled function's on 5 seeded inputs."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mlir import ir
+
+from tigris.commands.common import run_pipeline
+from tigris.dialects import make_context, op_attrs
+from tigris.errors import ModelError
+from tigris.importers.onnx import import_onnx
+from tigris.passes.registry import functions
+from tigris.reference.interpreter import run_function
+from tigris.resources import WeightTable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+import zoo  # noqa: E402
+
+BUDGETS = [256, 128, 64, 32, 16]
+MODELS = ["resnet8", "ds_cnn", "inception_block", "unet_small", "mobilenet_v1_0.25_96",
+          "mobilenet_v2_0.35_96", "mobilenet_v1_1.0_128"]
+SLOW_MODELS = set()
+PLAN = ("tigris-bufferize,tigris-liveness,tigris-assign-offsets")
+
+
+def _run(name, pipeline, inputs=None):
+    ctx = make_context()
+    res = import_onnx(str(zoo.build(name)), ctx)
+    run_pipeline(ctx, res.module, f"builtin.module({pipeline})", name)
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        shape = ir.RankedTensorType(fn.regions[0].blocks[0].arguments[0].type).shape
+        if inputs is None:
+            inputs = [np.random.default_rng(s).integers(-128, 128, shape, dtype=np.int8)
+                      for s in range(5)]
+        outs = [run_function(fn, WeightTable(res.weights), [x])[0] for x in inputs]
+        return outs, inputs, op_attrs(fn)
+
+
+_untiled = {}
+
+
+def untiled(name):
+    if name not in _untiled:
+        _untiled[name] = _run(name, "tigris-legalize")[:2]
+    return _untiled[name]
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+@pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m in SLOW_MODELS
+                                  else m for m in MODELS])
+def test_tiled_plan_fits_or_fails_and_is_bit_exact(name, budget):
+    ref, inputs = untiled(name)
+    pipe = f"tigris-legalize,tigris-schedule,tigris-tile{{budget={budget}K}},{PLAN}"
+    try:
+        outs, _, attrs = _run(name, pipe, inputs)
+    except ModelError as e:
+        msg = str(e)
+        assert "does not fit" in msg and "smallest plan found needs" in msg and "\n" not in msg
+        assert int(msg.split("needs ")[1].split()[0]) > budget * 1024
+        print(f"\n{name} @ {budget}K: {msg}")
+        return
+    arena = attrs["tigris.arena"]["size"]
+    t = attrs["tigris.tiling"]
+    print(f"\n{name} @ {budget}K: arena {arena / 1024:.2f} KiB, {t['stages']} stages "
+          f"({t['tiled_stages']} tiled), MACs x{t['macs'] / t['model_macs']:.3f}")
+    assert arena <= budget * 1024
+    for a, b in zip(ref, outs):
+        assert np.array_equal(a, b)
+
+
+def test_strip_attributes_move_padding_to_real_borders():
+    """A 3x3 stride-1 pad-1 conv in 4-row strips: only the first strip pads on
+    top and only the last on the bottom."""
+    from tigris.tiling.rows import needs, strip_attrs
+
+    class Info:
+        kind = "conv2d"
+        attrs = {"pad": [1, 1, 1, 1], "stride": [1, 1], "dilation": [1, 1]}
+        in_shapes = [[1, 12, 8, 4], [8, 3, 3, 4], [8]]
+        out_shape = [1, 12, 8, 8]
+    assert needs(Info, 0, 4)[0] == (0, 5) and strip_attrs(Info, 0, 4)["pad"] == [1, 0, 1, 1]
+    assert needs(Info, 4, 8)[0] == (3, 9) and strip_attrs(Info, 4, 8)["pad"] == [0, 0, 1, 1]
+    assert needs(Info, 8, 12)[0] == (7, 12) and strip_attrs(Info, 8, 12)["pad"] == [0, 1, 1, 1]
