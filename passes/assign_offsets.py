@@ -25,17 +25,35 @@ def run(func_op, options) -> None:
     align = options["alignment"]
     if align <= 0 or align & (align - 1):
         raise PassError(f"alignment must be a power of two, got {align}", func_op.location)
-    storages = {name: tuple(v) for name, v in table.items()}
-    p = pack(storages, alignment=align, time_limit=options["time-limit"])
-    problems = verify_packing(storages, p.offsets, p.arena, align)
-    if problems:
-        raise PassError(f"internal error: packing overlaps: {problems[0]}", func_op.location)
+    slow_names = set()
+    if "tigris.slow_buffers" in func_op.attributes:
+        slow_names = {ir.StringAttr(a).value for a in ir.ArrayAttr(func_op.attributes["tigris.slow_buffers"])}
+    pools = {}
+    for pool, members in (("fast", {n: tuple(v) for n, v in table.items() if n not in slow_names}),
+                          ("slow", {n: tuple(v) for n, v in table.items() if n in slow_names})):
+        if not members:
+            continue
+        packed = pack(members, alignment=align, time_limit=options["time-limit"])
+        problems = verify_packing(members, packed.offsets, packed.arena, align)
+        if problems:
+            raise PassError(f"internal error: packing overlaps: {problems[0]}", func_op.location)
+        pools[pool] = packed
+    if "fast" not in pools:
+        pools["fast"] = pack({}, alignment=align)
+    p = pools["fast"]
+    offsets = dict(p.offsets)
+    if "slow" in pools:
+        offsets.update(pools["slow"].offsets)
+        s = pools["slow"]
+        func_op.attributes["tigris.slow_arena"] = attr({
+            "size": s.arena, "bound": s.bound, "gap": s.arena - s.bound,
+            "method": s.method, "optimal": int(bool(s.optimal))})
     for op in compute_ops(func_op):
-        op.attributes["tigris.offset"] = attr(p.offsets[ir.StringAttr(op.attributes["tigris.buffer"]).value])
+        op.attributes["tigris.offset"] = attr(offsets[ir.StringAttr(op.attributes["tigris.buffer"]).value])
         scratch = f"scratch:{node_name(op)}"
-        if scratch in p.offsets:
-            op.attributes["tigris.scratch_offset"] = attr(p.offsets[scratch])
-    func_op.attributes["tigris.offsets"] = attr(dict(sorted(p.offsets.items())))
+        if scratch in offsets:
+            op.attributes["tigris.scratch_offset"] = attr(offsets[scratch])
+    func_op.attributes["tigris.offsets"] = attr(dict(sorted(offsets.items())))
     func_op.attributes["tigris.arena"] = attr({
         "size": p.arena, "bound": p.bound, "gap": p.arena - p.bound, "method": p.method,
         "optimal": int(bool(p.optimal)), "alignment": align})

@@ -14,7 +14,7 @@ from mlir import ir
 
 from tigris.dialects import attr
 from tigris.irgraph import (CONSTANT_OPS, VIEW_OPS, block_of, build_graph, is_row_view,
-                            overlays, row_insert_targets, value_bytes)
+                            overlays, row_insert_targets, slow_values, value_bytes)
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
 from tigris.targets import op_scratch_bytes
@@ -67,9 +67,12 @@ def run(func_op, options) -> None:
     owner = storage_of(storages)
     offsets = view_offsets(func_op, g, owner)
     into_dest = row_insert_targets(func_op)
+    slow = slow_values(func_op)
+    slow_storages = {owner[g.value_buffer[v]] for v in slow if v in g.value_buffer}
     for name, op in g.ops.items():
-        op.attributes["tigris.buffer"] = attr(owner[g.buffer_of(op.results[0])])
-        op.attributes["tigris.space"] = attr("fast")
+        storage = owner[g.buffer_of(op.results[0])]
+        op.attributes["tigris.buffer"] = attr(storage)
+        op.attributes["tigris.space"] = attr("slow" if storage in slow_storages else "fast")
         off = offsets.get(op.results[0], 0)
         if off:
             op.attributes["tigris.view_offset"] = attr(off)
@@ -84,6 +87,8 @@ def run(func_op, options) -> None:
             op.operation.attributes["tigris.space"] = attr("flash")
     func_op.attributes["tigris.arg_buffers"] = attr(
         [ir.StringAttr.get(owner[g.value_buffer[a]]) for a in block_of(func_op).arguments])
+    func_op.attributes["tigris.slow_buffers"] = attr(
+        [ir.StringAttr.get(n) for n in sorted(slow_storages)])
     func_op.attributes["tigris.arg_view_offsets"] = attr(
         [offsets.get(a, 0) for a in block_of(func_op).arguments])
     func_op.attributes["tigris.target"] = attr(target)

@@ -31,6 +31,10 @@ def _size(text: str) -> int:
         raise ValueError(str(e)) from None
 
 
+def _size_or_zero(text: str) -> int:
+    return 0 if text.strip() == "0" else _size(text)
+
+
 def _strip_type(info, rows: int) -> ir.RankedTensorType:
     t = ir.RankedTensorType(info.op.results[0].type)
     shape = list(t.shape)
@@ -54,6 +58,8 @@ def rewrite(problem: Problem, stage, index: int) -> None:
     with ir.InsertionPoint(last), last.location:
         dest = kernel_op("empty", [], last.results[0].type, {}).result
         dest.owner.attributes["tigris.stage"] = attr(index)
+        if last.results[0] in problem.slow:
+            dest.owner.attributes["tigris.space"] = attr("slow")
         if stage.overlay is not None:
             dest.owner.attributes["tigris.overlay_of"] = attr(buffer_name(stage.overlay))
             dest.owner.attributes["tigris.overlay_delta"] = attr(stage.delta)
@@ -101,7 +107,14 @@ def apply(problem: Problem, plan, func_op) -> None:
         if stage.tiled:
             rewrite(problem, stage, index)
         else:
-            problem.ops[stage.first].attributes["tigris.stage"] = attr(index)
+            op = problem.ops[stage.first]
+            op.attributes["tigris.stage"] = attr(index)
+            if op.results[0] in problem.slow:
+                op.attributes["tigris.space"] = attr("slow")
+    args = func_op.regions[0].blocks[0].arguments
+    slow_args = [i for i, a in enumerate(args) if a in problem.slow]
+    if slow_args:
+        func_op.attributes["tigris.slow_args"] = attr(slow_args)
     # Ops the rewrite created carry no stage yet: give them their stage's index.
     current = 0
     for o in func_op.regions[0].blocks[0].operations:
@@ -131,7 +144,7 @@ def _translate(plan, original: Problem, copy: Problem, copy_func):
 
 def measured_peak(func_op, target: str, alignment: int) -> int:
     """The fast-memory bound of a rewritten function, as bufferize and packing will see it."""
-    g = build_graph(func_op, scratch=lambda op: op_scratch_bytes(op, target))
+    g = build_graph(func_op, scratch=lambda op: op_scratch_bytes(op, target), space="fast")
     return lower_bound(lifetimes(g.graph, g.graph.order, inplace=True), alignment)
 
 
@@ -149,22 +162,46 @@ def run(func_op, options) -> None:
     def measure(plan) -> int:
         copy = func_op.clone()
         copy_problem = Problem(copy, alignment, scratch=scratch)
+        copy_problem.set_slow(problem.slow_threshold)
         apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
         real = measured_peak(copy, target, alignment)
         copy.erase()
         return real
 
-    internal, tried = budget, []
-    for _ in range(10):
-        plan = choose(problem, internal)
-        real = measure(plan)
-        tried.append((real, plan))
-        if not plan.fits or real <= budget:
-            break
-        internal -= real - budget + alignment
-    # The first (cheapest) plan that really fits, else the smallest real peak.
-    fitting = [t for t in tried if t[0] <= budget]
-    real, plan = fitting[0] if fitting else min(tried, key=lambda t: t[0])
+    def search(threshold):
+        """Plans for one slow-pool placement: the cheapest that really fits,
+        else the one with the smallest real peak."""
+        problem.set_slow(threshold)
+        internal, tried = budget, []
+        for _ in range(10):
+            plan = choose(problem, internal)
+            real = measure(plan)
+            tried.append((real, plan))
+            if not plan.fits or real <= budget:
+                break
+            internal -= real - budget + alignment
+        fitting = [t for t in tried if t[0] <= budget]
+        return fitting[0] if fitting else min(tried, key=lambda t: t[0])
+
+    # SRAM only first; with a slow pool, buffers from a size threshold down go
+    # there (largest first) until the fast pool fits, then the next few
+    # thresholds are tried too and the cheapest plan (cost model, traffic
+    # included) wins.
+    real, plan = search(None)
+    threshold = None
+    if real > budget and options["slow"] > 0:
+        found = []
+        for t in problem.sizes:
+            r, p = search(t)
+            if r <= budget:
+                found.append((p.cost, r, p, t))
+                if len(found) >= 3:
+                    break
+            elif not found and r < real:
+                real, plan, threshold = r, p, t
+        if found:
+            _, real, plan, threshold = min(found, key=lambda f: f[0])
+    problem.set_slow(threshold)
     fits = real <= budget
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
@@ -175,7 +212,8 @@ def run(func_op, options) -> None:
         "min_peak": plan.min_peak if fits else real, "stages": len(plan.stages), "tiled_stages": len(tiled),
         "macs": plan.macs, "model_macs": plan.model_macs,
         "cost": int(plan.cost), "flat_cost": int(plan.flat_cost),
-        "strip_heights": [s.height for s in tiled]})
+        "strip_heights": [s.height for s in tiled], "slow_traffic": plan.traffic,
+        "slow_threshold": threshold or 0})
     if not fits and options["strict"]:
         raise PassError(f"does not fit {budget} bytes: the smallest plan found needs "
                         f"{real} bytes (its largest stage: ops {worst.first}..{worst.last})",
@@ -189,5 +227,6 @@ PASS = Pass(
     run,
     (Option("budget", _size, 256 * 1024, "fast-memory budget (bytes, or 64K / 1M)"),
      Option("alignment", int, 16, "buffer alignment assumed when estimating peaks"),
+     Option("slow", _size_or_zero, 0, "slow-pool (PSRAM) bytes; 0: no slow pool"),
      Option("target", str, "reference", "kernel library whose scratch counts"),
      Option("strict", int, 1, "1: fail when nothing fits; 0: keep the smallest-peak plan")))

@@ -104,17 +104,51 @@ def row_insert_targets(func_op) -> dict:
     return out
 
 
-def build_graph(func_op, scratch=None) -> IRGraph:
+def slow_values(func_op) -> set:
+    """Values placed in the slow pool: producers marked `tigris.space = "slow"`
+    (by tigris-tile), arguments listed in `tigris.slow_args`, and everything
+    sharing their bytes (views, inserts, producers writing into them)."""
+    block = block_of(func_op)
+    slow = set()
+    if "tigris.slow_args" in func_op.attributes:
+        for i in ir.DenseI64ArrayAttr(func_op.attributes["tigris.slow_args"]):
+            slow.add(block.arguments[i])
+    into_dest = row_insert_targets(func_op)
+    for op in compute_ops(func_op):
+        r = op.results[0]
+        marked = "tigris.space" in op.attributes and \
+            ir.StringAttr(op.attributes["tigris.space"]).value == "slow" and \
+            op.name not in VIEW_OPS and op.name not in DEST_OPS and not is_row_view(op)
+        if marked:
+            slow.add(r)
+        elif (op.name in VIEW_OPS or is_row_view(op)) and op.operands[0] in slow:
+            slow.add(r)
+        elif op.name in DEST_OPS and op.operands[1] in slow:
+            slow.add(r)
+        elif r in into_dest and into_dest[r].operands[1] in slow:
+            slow.add(r)
+    return slow
+
+
+def build_graph(func_op, scratch=None, space: str | None = None) -> IRGraph:
     """The planning Graph of `func_op` in its current op order.
-    `scratch(op) -> bytes` gives each node's kernel scratch (default none)."""
+    `scratch(op) -> bytes` gives each node's kernel scratch (default none).
+    With `space` ("fast" or "slow"), buffers of the other pool count 0 bytes
+    (scratch is always fast)."""
     ensure_names(func_op)
     block = block_of(func_op)
+    slow = slow_values(func_op)
+
+    def nbytes(v) -> int:
+        if space and ((v in slow) != (space == "slow")):
+            return 0
+        return value_bytes(v)
     buffers: dict[str, int] = {}
     value_buffer: dict = {}
     inputs = []
     for i, arg in enumerate(block.arguments):
         name = f"arg{i}"
-        buffers[name] = value_bytes(arg)
+        buffers[name] = nbytes(arg)
         value_buffer[arg] = name
         inputs.append(name)
     nodes, ops = [], {}
@@ -126,7 +160,7 @@ def build_graph(func_op, scratch=None) -> IRGraph:
         outs = []
         for j, r in enumerate(op.results):
             b = name if len(op.results) == 1 else f"{name}.{j}"
-            buffers[b] = value_bytes(r)
+            buffers[b] = nbytes(r)
             value_buffer[r] = b
             outs.append(b)
         aliases = {}
@@ -134,7 +168,8 @@ def build_graph(func_op, scratch=None) -> IRGraph:
             # A stage output written over an input it consumes (tigris-tile):
             # one buffer for both, sized to hold them at their offsets.
             x = ir.StringAttr(op.attributes["tigris.overlay_of"]).value
-            buffers[outs[0]] = ir.IntegerAttr(op.attributes["tigris.overlay_size"]).value
+            if nbytes(op.results[0]):
+                buffers[outs[0]] = ir.IntegerAttr(op.attributes["tigris.overlay_size"]).value
             ins.append(x)
             aliases = {outs[0]: x}
         elif (op.name in VIEW_OPS or is_row_view(op)) and ins:
@@ -147,8 +182,10 @@ def build_graph(func_op, scratch=None) -> IRGraph:
             aliases = {outs[0]: dest}
         inplace = [value_buffer[op.operands[k]] for k in INPLACE_OPS.get(op.name, ())
                    if op.operands[k] in value_buffer
-                   and value_bytes(op.operands[k]) == value_bytes(op.results[0])]
-        nodes.append(Node(name, ins, outs, scratch(op) if scratch else 0, aliases, inplace))
+                   and value_bytes(op.operands[k]) == value_bytes(op.results[0])
+                   and (op.operands[k] in slow) == (op.results[0] in slow)]
+        node_scratch = scratch(op) if scratch and space != "slow" else 0
+        nodes.append(Node(name, ins, outs, node_scratch, aliases, inplace))
     ret = next(op.operation for op in block.operations if op.operation.name == "func.return")
     outputs = [value_buffer[v] for v in ret.operands]
     return IRGraph(Graph(nodes, buffers, inputs, outputs), ops, value_buffer, func_op)

@@ -24,8 +24,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from tigris.errors import TigrisError
 
@@ -169,11 +172,12 @@ def compile_xtensa(sources, include_dirs=(), defines=()) -> list[Path]:
         return [j.result() for j in jobs]
 
 
-def build_elf(sources, out: Path, include_dirs=(), defines=(), extra_objects=()) -> Path:
+def build_elf(sources, out: Path, include_dirs=(), defines=(), extra_objects=(),
+              ld_args=()) -> Path:
     """Compile and link `sources` into a bare-metal Xtensa ELF for QEMU's sim machine."""
     objs = compile_xtensa(sources, include_dirs, defines) + [Path(o) for o in extra_objects]
     _run([LD, "--no-relax", "--no-warn-rwx-segments", "-z", "noexecstack", "--gc-sections",
-          "-e", "_start", "-T", str(ISS / "iss.ld"), "-o", str(out), *map(str, objs)],
+          "-e", "_start", *ld_args, "-T", str(ISS / "iss.ld"), "-o", str(out), *map(str, objs)],
          f"linking {Path(out).name}")
     return Path(out)
 
@@ -185,7 +189,7 @@ def assemble_blob(path: Path, symbol: str, out: Path) -> Path:
     asm = out.with_suffix(".s")
     asm.write_text(f"\t.section .rodata.{symbol},\"a\"\n\t.p2align 4\n\t.global {symbol}\n"
                    f"{symbol}:\n\t.incbin \"{Path(path).resolve()}\"\n\t.p2align 2\n"
-                   f"\t.global {symbol}_size\n{symbol}_size:\n\t.word {size}\n")
+                   f"\t.global {symbol}_size\n{symbol}_size:\n\t.4byte {size}\n")
     _run([MC, "-triple=xtensa", "-mcpu=esp32", "-filetype=obj", str(asm), "-o", str(out)],
          f"embedding {Path(path).name}")
     return out
@@ -278,3 +282,145 @@ def run_elf(elf: Path, cwd: Path | None = None, timeout: float = 600.0,
             raise SimulationError(f"qemu-system-xtensa failed: {err[-1] if err else r.returncode}")
         calls = [int(v) for v in log.read_text().split()] if log.exists() else []
     return SimResult(r.returncode, r.stdout, int(m[1]), int(m[2]), int(m[3]), calls, wall)
+
+
+# --------------------------------------------------------------------- plans
+
+def checksum(outputs) -> int:
+    """The output checksum: CRC-32 (zlib.crc32, IEEE 802.3) of the int8 output
+    bytes as `tigris run` writes them without --dequantize (the model's own
+    layout, C order), outputs concatenated in order. Shown as 8 hex digits.
+    `plan_checksum` gives it from outputs in the plan's layout."""
+    crc = 0
+    for o in outputs:
+        crc = zlib.crc32(np.ascontiguousarray(o, dtype=np.int8).tobytes(), crc)
+    return crc
+
+
+def plan_checksum(plan, outputs) -> int:
+    from tigris.modelio import to_model_layout
+    return checksum([to_model_layout(y, d.spec()) for y, d in zip(outputs, plan.outputs)])
+
+
+def runtime_sources() -> list[Path]:
+    return sorted((RUNTIME / "src").glob("*.c")) + sorted(KERNEL_SRC.glob("*.c"))
+
+
+def runtime_includes() -> list[Path]:
+    return [RUNTIME / "include", RUNTIME / "src", KERNEL_INCLUDE, KERNEL_SRC]
+
+
+def plan_elf(plan_path: Path, workdir: Path) -> Path:
+    """The runtime, its reference kernels and tools/iss/plan_main.c linked with the
+    plan embedded as a const array (objects other than the plan come from the cache)."""
+    if not (RUNTIME / "include" / "tigris.h").is_file():
+        raise SimulationError("the C runtime (runtime/include/tigris.h) is not there")
+    blob = assemble_blob(plan_path, "tigris_plan_blob", workdir / "plan.o")
+    return build_elf([ISS / "plan_main.c", *runtime_sources()], workdir / "plan.elf",
+                     runtime_includes(), extra_objects=[blob], ld_args=["--wrap=tg_kernel"])
+
+
+def call_work(plan, call) -> int:
+    """MACs of a plan call (element operations for non-MAC kernels), counted as
+    the tiler counts them (python/tigris/tiling/rows.py)."""
+    k = call.kernel.name
+    ten = plan.tensors
+    out = ten[call.slot("output")]
+    n = out.count
+    if k == "conv2d":
+        return n * int(np.prod(ten[call.slot("weights")].shape[1:]))
+    if k == "depthwise_conv2d":
+        w = ten[call.slot("weights")].shape
+        return n * (w[1] * w[2] if w[0] == 1 else w[0] * w[1])
+    if k == "fully_connected":
+        return n * ten[call.slot("weights")].shape[-1]
+    if k in ("max_pool", "avg_pool"):
+        kk = call.params()["kernel"]
+        return n * kk[0] * kk[1]
+    if k == "global_avg_pool":
+        return ten[call.slot("input")].count
+    return n
+
+
+def slow_bytes(plan, call) -> int:
+    """Bytes a call reads from or writes to the slow pool."""
+    total = 0
+    for slot, t in zip(call.kernel.slots, call.tensors):
+        if t is not None and slot.role != "const" and plan.tensors[t].pool == "slow":
+            total += plan.tensors[t].size
+    return total
+
+
+@dataclass
+class PlanRun:
+    plan: object                 # tigris.plan.reader.Plan
+    outputs: list                # int8 arrays in the plan's layout
+    crc32: int                   # checksum() of the outputs in the model's layout
+    total: int                   # every instruction: start-up, load, I/O, run
+    run: int                     # inside tigris_run
+    calls: list[int]             # per kernel call (tg_kernel), plan order
+    wall_s: float
+
+    def _group(self, key) -> dict:
+        out: dict = {}
+        for c, n in zip(self.plan.calls, self.calls):
+            k = key(c)
+            calls, insns, work = out.get(k, (0, 0, 0))
+            out[k] = (calls + 1, insns + n, work + call_work(self.plan, c))
+        return out
+
+    def by_stage(self) -> dict:
+        """stage -> (calls, instructions, MACs)."""
+        return dict(sorted(self._group(lambda c: c.stage).items()))
+
+    def by_kind(self) -> dict:
+        """kernel kind -> (calls, instructions, MACs)."""
+        return self._group(lambda c: c.kernel.name)
+
+    @property
+    def macs(self) -> int:
+        return sum(call_work(self.plan, c) for c in self.plan.calls)
+
+    @property
+    def slow_bytes(self) -> int:
+        return sum(slow_bytes(self.plan, c) for c in self.plan.calls)
+
+
+def simulate_plan(plan_path, inputs, timeout: float = 1800.0) -> PlanRun:
+    """Run the plan at `plan_path` on the simulated core with int8 `inputs` (the
+    plan's layout) and return its outputs, checksum and instruction counts."""
+    from tigris.plan.reader import read_plan
+
+    data = Path(plan_path).read_bytes()
+    plan = read_plan(data)
+    if len(inputs) != len(plan.inputs):
+        raise SimulationError(f"the plan takes {len(plan.inputs)} inputs, got {len(inputs)}")
+    with tempfile.TemporaryDirectory(prefix="tigris-sim-") as tmp:
+        d = Path(tmp)
+        (d / "model.tgrs").write_bytes(data)
+        elf = plan_elf(d / "model.tgrs", d)
+        for i, (desc, x) in enumerate(zip(plan.inputs, inputs)):
+            t = plan.tensors[desc.tensor]
+            x = np.ascontiguousarray(x, dtype=np.int8)
+            if x.size != t.count:
+                raise SimulationError(f"input '{desc.name}' has {x.size} elements, the plan "
+                                      f"expects {t.count}")
+            (d / f"input{i}.bin").write_bytes(x.tobytes())
+        mem = max(128, (plan.fast_size + plan.slow_size + len(data)) // (1 << 20) + 80)
+        r = run_elf(elf, cwd=d, timeout=timeout, memory=f"{mem}M")
+        kv = r.kv()
+        if r.exit_code != 0:
+            why = exit_reason(r.exit_code) if r.exit_code >= 100 else \
+                f"{kv.get('failed', '?')} {kv.get('status', '')}".strip()
+            raise SimulationError(f"the plan failed on the simulated core: {why}")
+        outs = []
+        for i, desc in enumerate(plan.outputs):
+            t = plan.tensors[desc.tensor]
+            outs.append(np.frombuffer((d / f"output{i}.bin").read_bytes(), np.int8)
+                        .reshape(t.shape).copy())
+    raw = checksum(outs)          # the guest's CRC is over the plan-layout bytes it wrote
+    if kv.get("crc32") != f"{raw:08x}":
+        raise SimulationError(f"checksum on the core {kv.get('crc32')} != {raw:08x} of its output")
+    if r.calls and len(r.calls) != len(plan.calls):
+        raise SimulationError(f"{len(r.calls)} call counts for {len(plan.calls)} plan calls")
+    return PlanRun(plan, outs, plan_checksum(plan, outs), r.total, r.region, r.calls, r.wall_s)

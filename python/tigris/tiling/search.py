@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from mlir import ir
 
-from tigris.costmodel import op_cost
+from tigris.costmodel import PER_SLOW_BYTE, op_cost
 from tigris.irgraph import build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
@@ -39,6 +39,7 @@ class Stage:
     overlay: object = None
     delta: int = 0
     size: int = 0
+    traffic: int = 0            # bytes this stage reads from / writes to the slow pool
 
     @property
     def tiled(self) -> bool:
@@ -56,6 +57,7 @@ class TilePlan:
     min_peak: int
     fits: bool
     also_fits: list = field(default_factory=list)
+    traffic: int = 0
 
 
 class Problem:
@@ -63,19 +65,10 @@ class Problem:
         self.alignment = alignment
         self.ops = compute_ops(func_op)
         self.info = [OpInfo.of(op) for op in self.ops]
-        g = build_graph(func_op, scratch=scratch)
-        storages = lifetimes(g.graph, g.graph.order, inplace=True)
-        self.profile = load_profile(storages, alignment)
+        self.graph = build_graph(func_op, scratch=scratch)
+        self.storages = lifetimes(self.graph.graph, self.graph.graph.order, inplace=True)
+        self.set_slow(None)
         m = len(self.ops)
-        # Bytes live at step i that were produced before it (arguments count
-        # as produced before step 0): what a stage starting at i must keep.
-        self.entering = [0] * (m + 1)
-        for st in storages.values():
-            if st.kind != "buffer":
-                continue
-            born = -1 if st.birth == 0 and any(b.startswith("arg") for b in st.buffers) else st.birth
-            for i in range(max(born + 1, 0), min(st.death, m - 1) + 1):
-                self.entering[i] += align_up(st.size, alignment)
         self.position = {}
         for i, op in enumerate(self.ops):
             self.position[op.results[0]] = i
@@ -97,9 +90,38 @@ class Problem:
                 self.uses.setdefault(v, []).append(j)
         self.returned_values = set(ret.operands)
         self.ok_stream = [streamable(inf) for inf in self.info]
+        self.sizes = sorted({st.size for st in self.storages.values() if st.kind == "buffer"},
+                            reverse=True)
         self.flat_macs = [macs(inf) for inf in self.info]
         self.flat_cost = [op_cost(inf.kind, mc) for inf, mc in zip(self.info, self.flat_macs)]
         self._memo: dict = {}
+
+    def set_slow(self, threshold: int | None) -> None:
+        """Place every buffer of `threshold` bytes or more in the slow pool
+        (None: everything fast), and recompute the fast-memory figures."""
+        al = self.alignment
+        m = len(self.ops)
+        self.slow_threshold = threshold
+        slow_storages = {n for n, st in self.storages.items() if st.kind == "buffer"
+                         and threshold is not None and st.size >= threshold}
+        owner = {}
+        for n, st in self.storages.items():
+            for b in st.buffers:
+                owner[b] = n
+        self.slow = {v for v, b in self.graph.value_buffer.items() if owner.get(b) in slow_storages}
+        fast = {n: st for n, st in self.storages.items() if n not in slow_storages}
+        self.profile = load_profile(fast, al) if fast else [0] * m
+        self.profile += [0] * (m - len(self.profile))
+        # Bytes live at step i that were produced before it (arguments count
+        # as produced before step 0): what a stage starting at i must keep.
+        self.entering = [0] * (m + 1)
+        for st in fast.values():
+            if st.kind != "buffer":
+                continue
+            born = -1 if st.birth == 0 and any(b.startswith("arg") for b in st.buffers) else st.birth
+            for i in range(max(born + 1, 0), min(st.death, m - 1) + 1):
+                self.entering[i] += align_up(st.size, al)
+        self._memo = {}
 
     def segment_ok(self, i: int, j: int) -> bool:
         if not all(self.ok_stream[i:j + 1]) or self.info[j].out_shape[1] < 2:
@@ -150,9 +172,21 @@ class Problem:
                 resident = sum(self._rows_bytes(q, ranges[q]) for q in ranges
                                if q < k and live_until[q] >= k and q != j)
                 work = max(work, resident + self._rows_bytes(k, (a, b)))
-        out_size = align_up(value_bytes(self.ops[j].results[0]), al)
-        stage = Stage(i, j, h, self.entering[i] + out_size + work, cost, total_macs)
-        overlay = self._overlay(i, j, strips)
+        out_value = self.ops[j].results[0]
+        slow_out = out_value in self.slow
+        out_size = 0 if slow_out else align_up(value_bytes(out_value), al)
+        traffic = value_bytes(out_value) if slow_out else 0
+        for ranges in strips:      # slow inputs are read band by band, halo included
+            for k, (a, b) in ranges.items():
+                for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)):
+                    p = self.position.get(v)
+                    if v in self.slow and (p is None or p < i):
+                        traffic += value_bytes(v) if rows is None else \
+                            (rows[1] - rows[0]) * (value_bytes(v) // _shape(v)[1])
+        cost += PER_SLOW_BYTE * traffic
+        stage = Stage(i, j, h, self.entering[i] + out_size + work, cost, total_macs,
+                      traffic=traffic)
+        overlay = self._overlay(i, j, strips) if not slow_out else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(value_bytes(x), al) + out_size - align_up(size, al)
@@ -177,7 +211,7 @@ class Problem:
                     candidates.append(v)
         for v in candidates:
             users = self.uses.get(v, [])
-            if any(u < i or u >= j for u in users) or v in self.returned_values:
+            if any(u < i or u >= j for u in users) or v in self.returned_values or v in self.slow:
                 continue  # still needed after the stage, or read by the writing op
             row_in = value_bytes(v) // _shape(v)[1]
             lows = []
@@ -211,7 +245,11 @@ class Problem:
         return align_up((rows[1] - rows[0]) * sh[2] * sh[3], self.alignment)
 
     def flat(self, i: int) -> Stage:
-        return Stage(i, i, 0, self.profile[i], self.flat_cost[i], self.flat_macs[i])
+        op = self.ops[i]
+        traffic = sum(value_bytes(v) for v in list(op.operands) + [op.results[0]]
+                      if v in self.slow)
+        return Stage(i, i, 0, self.profile[i], self.flat_cost[i] + PER_SLOW_BYTE * traffic,
+                     self.flat_macs[i], traffic=traffic)
 
     def options(self, j: int):
         """Every stage ending at op j."""
@@ -265,4 +303,4 @@ def choose(problem: Problem, budget: int) -> TilePlan:
     return TilePlan(stages, max(s.peak for s in stages) if stages else 0,
                     sum(s.cost for s in stages), sum(s.macs for s in stages),
                     sum(problem.flat_macs), sum(problem.flat_cost), min_peak,
-                    min_peak <= budget)
+                    min_peak <= budget, traffic=sum(s.traffic for s in stages))

@@ -1,0 +1,50 @@
+"""`tigris compile model.onnx -m 64K[+8M] -o model.tgrs`: the binary plan for the runtime."""
+from __future__ import annotations
+
+import sys
+
+from tigris.budget import Budget, parse_size
+from tigris.errors import UsageError
+from tigris.importers.onnx import parse_input_shapes
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compile", help="compile an int8 model into a static plan (.tgrs)")
+    p.add_argument("model", help="the .onnx file (int8: QDQ or QOperator)")
+    p.add_argument("-o", "--output", required=True, help="the plan file to write (.tgrs)")
+    p.add_argument("-m", "--memory", default="256K", metavar="FAST[+SLOW]",
+                   help="RAM budget: fast pool, optionally + slow pool, e.g. 64K or 64K+8M")
+    p.add_argument("-f", "--flash", default=None, metavar="SIZE",
+                   help="flash budget for the whole plan, e.g. 16M")
+    p.add_argument("--target", default="reference", choices=["reference", "esp32s3"],
+                   help="kernel library whose scratch needs are reserved (default reference)")
+    p.add_argument("--alignment", type=int, default=16, help="buffer alignment in bytes")
+    p.add_argument("--input-shape", action="append", metavar="NAME:1x3x96x96")
+    p.add_argument("--flat", action="store_true",
+                   help="do not tile: fail when the untiled plan exceeds the budget")
+    p.add_argument("--emit-mlir", metavar="FILE", help="also write the lowered plan as MLIR")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from tigris.plan.compiler import compile_onnx
+    budget = Budget.parse(args.memory)
+    flash = parse_size(args.flash, "flash budget") if args.flash is not None else None
+    if args.alignment <= 0 or args.alignment & (args.alignment - 1):
+        raise UsageError(f"--alignment must be a power of two, got {args.alignment}")
+    c = compile_onnx(args.model, budget, args.target, args.alignment,
+                     parse_input_shapes(args.input_shape), flash, tile=not args.flat)
+    _write(args.output, c.data, "wb")
+    if args.emit_mlir:
+        _write(args.emit_mlir, c.plan_mlir, "w")
+    print(f"tigris: wrote {args.output} ({len(c.data)} bytes: {c.weights} of weights, "
+          f"{c.overhead} of plan; {c.calls} calls; fast arena {c.arena} bytes)", file=sys.stderr)
+    return 0
+
+
+def _write(path: str, content, mode: str) -> None:
+    try:
+        with open(path, mode) as f:
+            f.write(content)
+    except OSError as e:
+        raise UsageError(f"cannot write '{path}': {e.strerror}") from None

@@ -1,0 +1,60 @@
+"""`tigris run model.tgrs --input x.npy --output y.npy`: run a plan on the host C runtime.
+
+Inputs are taken in the model's own layout and dtype: float data is quantized
+with the model's input scale and zero point, int8 data is taken as is (uint8
+too for a uint8 model). Outputs are written as int8 in the model's layout, or
+as float32 with --dequantize.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from tigris.errors import UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run a compiled plan on the host runtime")
+    p.add_argument("plan", help="the .tgrs file")
+    p.add_argument("--input", "-i", action="append", required=True, metavar="X.npy",
+                   help="one .npy per model input, in order")
+    p.add_argument("--output", "-o", action="append", required=True, metavar="Y.npy",
+                   help="one .npy per model output, in order")
+    p.add_argument("--dequantize", action="store_true",
+                   help="write float32 outputs (scale * (q - zero_point)) instead of int8")
+    p.set_defaults(func=run)
+
+
+def _load(path: str) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read '{path}': {str(e).splitlines()[0]}") from None
+
+
+def run(args) -> int:
+    from tigris.modelio import dequantize_output, quantize_input, to_model_layout
+    from tigris.plan.host import HostPlan
+    from tigris.plan.reader import read_plan_file
+    plan = read_plan_file(args.plan)
+    if len(args.input) != len(plan.inputs):
+        raise UsageError(f"{args.plan} takes {len(plan.inputs)} input(s), got {len(args.input)}")
+    if len(args.output) != len(plan.outputs):
+        raise UsageError(f"{args.plan} has {len(plan.outputs)} output(s), got {len(args.output)}")
+    xs = []
+    for path, d in zip(args.input, plan.inputs):
+        try:
+            xs.append(quantize_input(_load(path), d.spec()))
+        except ValueError as e:
+            raise UsageError(f"{path}: {e}") from None
+    with open(args.plan, "rb") as f:
+        ys = HostPlan(f.read(), plan).run(xs)
+    for path, d, y in zip(args.output, plan.outputs, ys):
+        out = dequantize_output(y, d.spec()) if args.dequantize else to_model_layout(y, d.spec())
+        try:
+            np.save(path, out, allow_pickle=False)
+        except OSError as e:
+            raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+    print(f"tigris: ran {args.plan} ({len(plan.calls)} calls)", file=sys.stderr)
+    return 0

@@ -1,0 +1,80 @@
+"""ONNX model -> binary plan: import, the planning pipeline, tigris-lower-to-plan, the writer.
+
+Used by `tigris compile` and the tests. The pipeline is
+`tigris.analysis.plan_pipeline` (legalize, verify, schedule, tile when a
+budget is given, bufferize, liveness, assign-offsets), then
+tigris-lower-to-plan.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from mlir import ir
+
+from tigris.analysis import plan_pipeline
+from tigris.budget import Budget, human, kib
+from tigris.commands.common import run_pipeline
+from tigris.dialects import attr_value, make_context
+from tigris.errors import BudgetError, ModelError
+from tigris.importers.onnx import import_onnx
+from tigris.passes.registry import functions
+from tigris.plan.reader import read_plan
+from tigris.plan.writer import plan_modules, weight_bytes_of, write_plan
+from tigris.resources import WeightTable
+
+
+@dataclass
+class Compiled:
+    data: bytes              # the binary plan
+    name: str
+    arena: int               # fast arena bytes
+    weights: int             # constant bytes (weights and parameter arrays)
+    calls: int
+    plan_mlir: str           # the lowered plan module as MLIR text (without blobs)
+
+    @property
+    def overhead(self) -> int:
+        """Plan bytes that are not constant data: header, tables, alignment padding."""
+        return len(self.data) - self.weights
+
+
+def _func_attr(func, name: str):
+    return attr_value(func.attributes[name]) if name in func.attributes else None
+
+
+def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment: int = 16,
+                 input_shapes=None, flash: int | None = None, tile: bool = True) -> Compiled:
+    """Compile an int8 ONNX model into a plan that fits `budget.fast` bytes of fast RAM."""
+    label = os.path.basename(path)
+    ctx = make_context()
+    result = import_onnx(path, ctx, input_shapes)
+    if not result.graph.quantized:
+        raise ModelError(f"{label}: a float model; tigris compile needs an int8 model "
+                         "(QDQ or QOperator)")
+    with ctx:
+        pipeline = plan_pipeline(True, target, alignment, budget.fast if tile else None)
+        run_pipeline(ctx, result.module, pipeline, label)
+        func = functions(result.module.operation)[0]
+        arena = int(_func_attr(func, "tigris.arena")["size"])
+        if arena > budget.fast:
+            raise BudgetError(
+                f"{label} does not fit {kib(budget.fast)} of fast RAM: the plan needs "
+                f"{kib(arena)} ({arena} bytes)" + ("" if tile else "; tiling was disabled"))
+        run_pipeline(ctx, result.module, "builtin.module(tigris-lower-to-plan)", label)
+        modules = plan_modules(result.module)
+        if len(modules) != 1:
+            raise ModelError(f"{label}: expected one function, found {len(modules)}")
+        plan_op = modules[0]
+        data = write_plan(plan_op, WeightTable(result.weights))
+        weights = weight_bytes_of(plan_op)
+        name = ir.StringAttr(plan_op.attributes["sym_name"]).value
+        text = plan_op.get_asm(large_elements_limit=16)
+    plan = read_plan(data)
+    if flash is not None and len(data) > flash:
+        raise BudgetError(f"{label}: the plan is {human(len(data))}, more than the "
+                          f"{human(flash)} flash budget")
+    return Compiled(data, name, arena, weights, len(plan.calls), text)
+
+
+__all__ = ["compile_onnx", "Compiled"]
