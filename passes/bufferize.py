@@ -87,7 +87,7 @@ def run(func_op, options) -> None:
             op.operation.attributes["tigris.space"] = attr("flash")
     func_op.attributes["tigris.arg_buffers"] = attr(
         [ir.StringAttr.get(owner[g.value_buffer[a]]) for a in block_of(func_op).arguments])
-    func_op.attributes["tigris.slow_buffers"] = attr(
+    func_op.attributes["tigris.slow_buffers"] = ir.ArrayAttr.get(
         [ir.StringAttr.get(n) for n in sorted(slow_storages)])
     func_op.attributes["tigris.arg_view_offsets"] = attr(
         [offsets.get(a, 0) for a in block_of(func_op).arguments])

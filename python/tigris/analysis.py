@@ -29,12 +29,12 @@ PLAN_HEADER_BYTES = 64
 
 
 def plan_pipeline(quantized: bool, target: str, alignment: int, budget: int | None = None,
-                  strict: bool = False) -> str:
+                  strict: bool = False, slow: int = 0) -> str:
     passes = ["tigris-legalize", "tigris-verify"] if quantized else []
     passes += [f"tigris-schedule{{alignment={alignment} target={target}}}"]
     if budget is not None:
-        passes += [f"tigris-tile{{budget={budget} alignment={alignment} target={target} "
-                   f"strict={int(strict)}}}"]
+        passes += [f"tigris-tile{{budget={budget} slow={slow} alignment={alignment} "
+                   f"target={target} strict={int(strict)}}}"]
     passes += [
                f"tigris-bufferize{{target={target}}}", "tigris-liveness",
                f"tigris-assign-offsets{{alignment={alignment}}}"]
@@ -78,8 +78,8 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         rest = [f"tigris-bufferize{{target={target}}}", "tigris-liveness",
                 f"tigris-assign-offsets{{alignment={alignment}}}"]
         if quantized:
-            rest.insert(0, f"tigris-tile{{budget={budget.fast} alignment={alignment} "
-                           f"target={target} strict=0}}")
+            rest.insert(0, f"tigris-tile{{budget={budget.fast} slow={budget.slow} "
+                           f"alignment={alignment} target={target} strict=0}}")
         run_pipeline(ctx, result.module, "builtin.module(" + ",".join(rest) + ")", label)
         fa = {k: attr_value(v) for k, v in
               ((a.name, a.attr) for a in (func.attributes[i] for i in range(len(func.attributes))))}
@@ -106,7 +106,8 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         ins, outs = io_specs(func)
     plan_bytes = weights + PLAN_HEADER_BYTES + PLAN_BYTES_PER_CALL * len(rows) \
         + PLAN_BYTES_PER_TENSOR * activations
-    fits = arena["size"] <= budget.fast
+    fits = arena["size"] <= budget.fast and \
+        fa.get("tigris.slow_arena", {}).get("size", 0) <= budget.slow
     peak_row = rows[peak_step] if rows else None
     report = {
         "version": REPORT_VERSION,
@@ -137,7 +138,8 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
             "latency_ratio": round(tiling["cost"] / tiling["flat_cost"], 4),
             "min_peak_estimate": tiling["min_peak"], "strip_heights": tiling["strip_heights"],
             "also_fits": also},
-        "slow": {"peak": 0, "traffic": 0},
+        "slow": {"peak": fa.get("tigris.slow_arena", {}).get("size", 0),
+                 "traffic": tiling["slow_traffic"] if tiling else 0},
         "flash": {"budget": flash, "weights": weights, "plan": plan_bytes,
                   "fits": None if flash is None else plan_bytes <= flash},
         "inputs": ins, "outputs": outs,

@@ -6,6 +6,7 @@ code (2: bad model or arguments, 3: does not fit the budget); never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tigris.errors import TigrisError
@@ -49,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tigris: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: still one line (TIGRIS_DEBUG=1 shows the traceback)
+        if os.environ.get("TIGRIS_DEBUG"):
+            raise
+        first = str(e).splitlines()[0] if str(e) else ""
+        print(f"tigris: internal error: {type(e).__name__}: {first} "
+              "(set TIGRIS_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
