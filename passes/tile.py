@@ -102,6 +102,7 @@ def buffer_name(value) -> str:
 
 def apply(problem: Problem, plan, func_op) -> None:
     """Rewrite `func_op` (whose ops `problem` indexes) into the stages of `plan`."""
+    problem.slow = set(problem.slow) | set(plan.slow_values)
     for index in range(len(plan.stages) - 1, -1, -1):
         stage = plan.stages[index]
         if stage.tiled:
@@ -130,6 +131,12 @@ def _translate(plan, original: Problem, copy: Problem, copy_func):
     import copy as _copy
     out = _copy.copy(plan)
     out.stages = []
+    out.slow_values = set()
+    for v in plan.slow_values:
+        if isinstance(v, ir.BlockArgument):
+            out.slow_values.add(copy_func.regions[0].blocks[0].arguments[v.arg_number])
+        else:
+            out.slow_values.add(copy.ops[original.position[v]].results[0])
     args = copy_func.regions[0].blocks[0].arguments
     for st in plan.stages:
         st2 = _copy.copy(st)
@@ -156,68 +163,59 @@ def run(func_op, options) -> None:
     problem = Problem(func_op, alignment, scratch=scratch)
     if not problem.ops:
         return
-    # The search estimates peaks stage by stage; a rewritten copy is measured,
-    # and the search reruns with a tighter internal budget until the real
-    # peak fits (an overlaid output, for one, stays as large as its buffer).
     def measure(plan) -> int:
         copy = func_op.clone()
         copy_problem = Problem(copy, alignment, scratch=scratch)
-        copy_problem.set_slow(problem.slow_threshold)
         apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
         real = measured_peak(copy, target, alignment)
         copy.erase()
         return real
 
-    def search(threshold):
-        """Plans for one slow-pool placement: the cheapest that really fits,
-        else the one with the smallest real peak."""
-        problem.set_slow(threshold)
-        internal, tried = budget, []
-        for _ in range(10):
+    # The search estimates peaks stage by stage; a rewritten copy is measured,
+    # and the search reruns with a tighter internal budget until the real peak
+    # fits. With a slow pool the search may also place stage outputs there.
+    problem.slow_ok = options["slow"] > 0
+
+    def search(limit: int, attempts: int = 10):
+        internal, tried = limit, []
+        for _ in range(attempts):
             plan = choose(problem, internal)
             real = measure(plan)
             tried.append((real, plan))
-            if not plan.fits or real <= budget:
+            if not plan.fits or real <= limit:
                 break
-            internal -= real - budget + alignment
-        fitting = [t for t in tried if t[0] <= budget]
+            internal -= real - limit + alignment
+        fitting = [t for t in tried if t[0] <= limit]
         return fitting[0] if fitting else min(tried, key=lambda t: t[0])
 
-    # SRAM only first; with a slow pool, buffers from a size threshold down go
-    # there (largest first) until the fast pool fits, then the next few
-    # thresholds are tried too and the cheapest plan (cost model, traffic
-    # included) wins.
-    real, plan = search(None)
-    threshold = None
-    if real > budget and options["slow"] > 0:
-        found = []
-        for t in problem.sizes:
-            r, p = search(t)
-            if r <= budget:
-                found.append((p.cost, r, p, t))
-                if len(found) >= 3:
-                    break
-            elif not found and r < real:
-                real, plan, threshold = r, p, t
-        if found:
-            _, real, plan, threshold = min(found, key=lambda f: f[0])
-    problem.set_slow(threshold)
+    real, plan = search(budget)
     fits = real <= budget
+    smallest = real
+    if not fits:
+        # The smallest budget that works, by bisection (for the message).
+        lo, hi = budget, real
+        while hi - lo > max(1024, hi // 64):
+            mid = (lo + hi) // 2
+            r, p = search(mid, attempts=4)
+            if r <= mid:
+                hi, real, plan = r, r, p     # keep the smallest plan found
+            else:
+                lo = mid
+        smallest = hi
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
     apply(problem, plan, func_op)
     tiled = [s for s in plan.stages if s.tiled]
     func_op.attributes["tigris.tiling"] = attr({
         "budget": budget, "fits": int(fits), "peak_estimate": plan.peak, "peak": real,
-        "min_peak": plan.min_peak if fits else real, "stages": len(plan.stages), "tiled_stages": len(tiled),
+        "min_peak": plan.min_peak if fits else smallest, "stages": len(plan.stages), "tiled_stages": len(tiled),
         "macs": plan.macs, "model_macs": plan.model_macs,
         "cost": int(plan.cost), "flat_cost": int(plan.flat_cost),
-        "strip_heights": [s.height for s in tiled], "slow_traffic": plan.traffic,
-        "slow_threshold": threshold or 0})
+        "strip_heights": [s.height for s in tiled], "slow_traffic": plan.traffic})
     if not fits and options["strict"]:
-        raise PassError(f"does not fit {budget} bytes: the smallest plan found needs "
-                        f"{real} bytes (its largest stage: ops {worst.first}..{worst.last})",
-                        where)
+        raise PassError(f"does not fit {budget} bytes: the smallest budget found that works is "
+                        f"{smallest} bytes (the largest stage here: ops {worst.first}.."
+                        f"{worst.last})", where)
 
 
 PASS = Pass(

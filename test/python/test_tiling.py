@@ -59,8 +59,8 @@ def test_tiled_plan_fits_or_fails_and_is_bit_exact(name, budget):
         outs, _, attrs = _run(name, pipe, inputs)
     except ModelError as e:
         msg = str(e)
-        assert "does not fit" in msg and "smallest plan found needs" in msg and "\n" not in msg
-        assert int(msg.split("needs ")[1].split()[0]) > budget * 1024
+        assert "does not fit" in msg and "smallest budget found that works is" in msg and "\n" not in msg
+        assert int(msg.split("works is ")[1].split()[0]) > budget * 1024
         print(f"\n{name} @ {budget}K: {msg}")
         return
     arena = attrs["tigris.arena"]["size"]

@@ -10,11 +10,12 @@
 # binutils-xtensa-lx106 (ld, nm), gcc-xtensa-lx106 (pulls the same binutils
 # in; only its ld/nm are used), qemu-system-misc (qemu-system-xtensa 7.2 with
 # TCG plugin support). The plugin goes to $TIGRIS_ISS_CACHE (default
-# ~/.cache/tigris/iss), where python/tigris/simulate.py looks for it.
+# ${TIGRIS_CACHE_DIR:-~/.cache/tigris}/iss), where python/tigris/simulate.py
+# looks for it (and rebuilds it itself when isscount.c changed).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PKGS="clang-22 llvm-22 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-misc gcc"
-CACHE="${TIGRIS_ISS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tigris/iss}"
+CACHE="${TIGRIS_ISS_CACHE:-${TIGRIS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tigris}/iss}"
 PLUGIN="$CACHE/libisscount.so"
 
 missing=""

@@ -152,10 +152,9 @@ def _includes():
     return [sim.KERNEL_INCLUDE, sim.KERNEL_SRC]
 
 
-def xtensa_harness() -> Path:
-    elf = sim.cache_dir() / "kcall.elf"
-    return sim.build_elf([HERE / "kcall.c", *kernel_sources()], elf, _includes(),
-                         ['KCALL_IN="kcall.in"', 'KCALL_OUT="kcall.out"'])
+def xtensa_harness(workdir: Path) -> Path:
+    return sim.build_elf([HERE / "kcall.c", *kernel_sources()], workdir / "kcall.elf",
+                         _includes(), ['KCALL_IN="kcall.in"', 'KCALL_OUT="kcall.out"'])
 
 
 def host_harness() -> Path:
@@ -166,9 +165,9 @@ def host_harness() -> Path:
 
 def replay(calls: list[Call], host: bool = True) -> tuple[Replay, Replay | None]:
     """Run `calls` on the simulator (and on the host): (simulated, host or None)."""
-    elf = xtensa_harness()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
+        elf = xtensa_harness(d)
         (d / "kcall.in").write_bytes(encode(calls, 4))
         r = sim.run_elf(elf, cwd=d)
         if r.exit_code != 0:

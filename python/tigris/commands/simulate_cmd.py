@@ -32,6 +32,9 @@ def register(sub) -> None:
                    help="write the simulated core's outputs (as tigris run does)")
     p.add_argument("--dequantize", action="store_true",
                    help="write float32 outputs (scale * (q - zero_point)) instead of int8")
+    p.add_argument("--codegen", action="store_true",
+                   help="run the C of `tigris codegen` instead of the binary plan and its loader "
+                        "(totals only: no per-call counts)")
     p.add_argument("--no-host", action="store_true",
                    help="do not run the host runtime to compare with")
     p.add_argument("--timeout", type=float, default=1800.0, metavar="S",
@@ -51,7 +54,8 @@ def report(r, host_crc: int | None) -> dict:
     """The run as a plain dict (the --json document)."""
     p = r.plan
     return {
-        "plan": p.name, "calls": len(p.calls), "fast_size": p.fast_size,
+        "plan": p.name, "calls": len(p.calls), "source": "codegen" if not r.calls else "plan",
+        "n_stages": len({c.stage for c in p.calls}), "fast_size": p.fast_size,
         "slow_size": p.slow_size, "checksum": f"{r.crc32:08x}",
         "host_checksum": None if host_crc is None else f"{host_crc:08x}",
         "instructions": r.run, "instructions_total": r.total, "macs": r.macs,
@@ -69,13 +73,20 @@ def format_report(d: dict, label: str) -> str:
     host = ("== host runtime" if d["host_checksum"] == d["checksum"]
             else "(host not run)" if d["host_checksum"] is None else "!= host")
     lines = [
-        f"{'Plan':<14}{label}: {d['calls']} calls, {len(d['stages'])} stages, fast arena "
+        f"{'Plan':<14}{label}{' (tigris codegen C)' if d['source'] == 'codegen' else ''}: "
+        f"{d['calls']} calls, {d['n_stages']} stages, fast arena "
         f"{d['fast_size']:,} B, slow pool {d['slow_size']:,} B",
         f"{'Checksum':<14}crc32 {d['checksum']} (simulated Xtensa) {host}",
-        f"{'Instructions':<14}{d['instructions']:,} in tigris_run ({d['instructions_total']:,} "
+        f"{'Instructions':<14}{d['instructions']:,} in "
+        f"{'model_run' if d['source'] == 'codegen' else 'tigris_run'} ({d['instructions_total']:,} "
         f"from reset, with plan load and I/O)",
         f"{'MACs':<14}{d['macs']:,} executed ({per:.2f} instructions per MAC)",
         f"{'Slow pool':<14}{d['slow_bytes']:,} B read or written by kernels",
+    ]
+    if not d["per_call"]:
+        lines.append(f"{'Per call':<14}not counted (the C of tigris codegen calls kernels directly)")
+        return "\n".join(lines)
+    lines += [
         "",
         f"{'stage':>5} {'calls':>6} {'instructions':>14} {'share':>6} {'MACs':>12}",
     ]
@@ -110,7 +121,7 @@ def run(args) -> int:
             xs.append(quantize_input(_load(path), d.spec()))
         except ValueError as e:
             raise UsageError(f"{path}: {e}") from None
-    r = sim.simulate_plan(args.plan, xs, timeout=args.timeout)
+    r = sim.simulate_plan(args.plan, xs, timeout=args.timeout, codegen=args.codegen)
     host_crc = None
     if not args.no_host:
         from tigris.plan.host import HostPlan

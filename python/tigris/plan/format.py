@@ -142,7 +142,7 @@ _LIST = [
     Kernel("insert", 15, (_i("input"), _i("dest"), _OUT), (Param("axis"), Param("offset")),
            inplace=("dest",)),
     # A byte copy: only emitted for a view whose bytes are not already in place.
-    Kernel("reshape", 16, (_i("input"), _OUT)),
+    Kernel("reshape", 16, (_i("input"), _OUT), inplace=("input",)),
 ]
 KERNELS: dict[str, Kernel] = {k.name: k for k in _LIST}
 KERNELS_BY_ID: dict[int, Kernel] = {k.id: k for k in _LIST}

@@ -11,6 +11,7 @@ model: MACs including recomputation, calls) whose every stage fits the budget.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from mlir import ir
@@ -40,6 +41,11 @@ class Stage:
     delta: int = 0
     size: int = 0
     traffic: int = 0            # bytes this stage reads from / writes to the slow pool
+    out_bytes: int = 0          # aligned bytes of the stage output
+    prev_live: int = 0          # aligned bytes of the previous op's result live at the start
+    prev_read: int = 0          # bytes of that result this stage reads
+    overlay_saving: int = 0
+    out_slow: bool = False      # placement chosen by `choose`
 
     @property
     def tiled(self) -> bool:
@@ -58,6 +64,7 @@ class TilePlan:
     fits: bool
     also_fits: list = field(default_factory=list)
     traffic: int = 0
+    slow_values: set = field(default_factory=set)
 
 
 class Problem:
@@ -89,6 +96,8 @@ class Problem:
             for v in op.operands:
                 self.uses.setdefault(v, []).append(j)
         self.returned_values = set(ret.operands)
+        self.args = list(block.arguments)
+        self.slow_ok = False     # may choose slow placements for stage outputs
         self.ok_stream = [streamable(inf) for inf in self.info]
         self.sizes = sorted({st.size for st in self.storages.values() if st.kind == "buffer"},
                             reverse=True)
@@ -185,7 +194,13 @@ class Problem:
                             (rows[1] - rows[0]) * (value_bytes(v) // _shape(v)[1])
         cost += PER_SLOW_BYTE * traffic
         stage = Stage(i, j, h, self.entering[i] + out_size + work, cost, total_macs,
-                      traffic=traffic)
+                      traffic=traffic, out_bytes=out_size)
+        prev = self.prev_value(i)
+        stage.prev_live = self._live_bytes(prev, i)
+        stage.prev_read = sum(
+            (value_bytes(v) if rows is None else (rows[1] - rows[0]) * (value_bytes(v) // _shape(v)[1]))
+            for ranges in strips for k, (a, b) in ranges.items()
+            for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)) if v == prev)
         overlay = self._overlay(i, j, strips) if not slow_out else None
         if overlay is not None:
             x, delta, size = overlay
@@ -193,6 +208,7 @@ class Problem:
             if saving > 0:
                 stage.peak -= saving
                 stage.overlay, stage.delta, stage.size = x, delta, size
+                stage.overlay_saving = saving
         self._memo[key] = stage
         return stage
 
@@ -248,8 +264,29 @@ class Problem:
         op = self.ops[i]
         traffic = sum(value_bytes(v) for v in list(op.operands) + [op.results[0]]
                       if v in self.slow)
+        prev = self.prev_value(i)
+        out = op.results[0]
         return Stage(i, i, 0, self.profile[i], self.flat_cost[i] + PER_SLOW_BYTE * traffic,
-                     self.flat_macs[i], traffic=traffic)
+                     self.flat_macs[i], traffic=traffic,
+                     out_bytes=0 if out in self.slow else align_up(value_bytes(out), self.alignment),
+                     prev_live=self._live_bytes(prev, i),
+                     prev_read=value_bytes(prev) if prev is not None and prev in list(op.operands) else 0)
+
+    def prev_value(self, i: int):
+        """The tensor a stage starting at op i may take from slow memory: the
+        previous op's result (the model input for i = 0)."""
+        if i > 0:
+            return self.ops[i - 1].results[0]
+        return self.args[0] if self.args else None
+
+    def _live_bytes(self, value, i: int) -> int:
+        """Aligned bytes of `value` if it is still live (in fast memory) at step i."""
+        if value is None or value in self.slow or value in self.returned_values:
+            return 0
+        users = self.uses.get(value, [])
+        if not users or max(users) < i:
+            return 0
+        return align_up(value_bytes(value), self.alignment)
 
     def options(self, j: int):
         """Every stage ending at op j."""
@@ -268,39 +305,77 @@ class Problem:
                     yield st
 
 
+def _variants(problem: Problem, st: Stage):
+    """(peak, cost, traffic, prev slow?, out slow?) for each placement of the
+    previous op's result and of the stage output (fast only without a slow pool)."""
+    places = (False, True) if problem.slow_ok else (False,)
+    out_value = problem.ops[st.last].results[0]
+    out_full = value_bytes(out_value)
+    for q in places:
+        for p in places:
+            if p and out_value in problem.returned_values:
+                continue
+            peak = st.peak
+            traffic = st.traffic
+            if q and st.prev_live:
+                peak -= st.prev_live
+                traffic += st.prev_read
+            if p:
+                peak -= st.out_bytes
+                traffic += out_full
+            if (p or q) and st.overlay_saving:
+                peak += st.overlay_saving     # the overlay needs both in fast memory
+            yield max(peak, 0), st.cost + PER_SLOW_BYTE * (traffic - st.traffic), traffic, q, p
+
+
 def choose(problem: Problem, budget: int) -> TilePlan:
+    """Phase 1: the smallest achievable fast peak; phase 2: the cheapest plan
+    (cost model, slow traffic included) whose every stage fits `budget`."""
     m = len(problem.ops)
     opts = [list(problem.options(j)) for j in range(m)]
-    # Phase 1: the smallest achievable peak (cost breaks ties).
-    best = [(0, 0.0, None)] + [None] * m
-    for j in range(m):
-        for st in opts[j]:
-            prev = best[st.first]
-            if prev is None:
-                continue
-            cand = (max(prev[0], st.peak), prev[1] + st.cost, st)
-            if best[j + 1] is None or cand[:2] < best[j + 1][:2]:
-                best[j + 1] = cand
-    min_peak = best[m][0]
-    # Phase 2: the cheapest plan whose every stage fits `budget` (or the
-    # smallest-peak plan when nothing fits).
-    limit = budget if min_peak <= budget else min_peak
-    cheap = [(0.0, None)] + [None] * m
-    for j in range(m):
-        for st in opts[j]:
-            prev = cheap[st.first]
-            if prev is None or st.peak > limit:
-                continue
-            cand = (prev[0] + st.cost, st)
-            if cheap[j + 1] is None or cand[0] < cheap[j + 1][0]:
-                cheap[j + 1] = cand
-    stages, j = [], m
-    while j > 0:
-        st = cheap[j][1]
-        stages.append(st)
-        j = st.first
+    places = (False, True) if problem.slow_ok else (False,)
+
+    def run(limit):
+        # (ops done, previous result in slow?) -> (peak, cost, traffic, stage, back key)
+        table = {(0, q): (0, 0.0, 0, None, None) for q in places}
+        for j in range(m):
+            for st in opts[j]:
+                for peak, cost, traffic, q, p in _variants(problem, st):
+                    prev = table.get((st.first, q))
+                    if prev is None or (limit is not None and peak > limit):
+                        continue
+                    cand = (max(prev[0], peak), prev[1] + cost, prev[2] + traffic, st,
+                            (st.first, q))
+                    key = (j + 1, p)
+                    old = table.get(key)
+                    rank = (lambda e: (e[1], e[0])) if limit is not None else (lambda e: (e[0], e[1]))
+                    if old is None or rank(cand) < rank(old):
+                        table[key] = cand
+        ends = [(m, p) for p in places if (m, p) in table]
+        if not ends:
+            return None, table
+        rank = (lambda k: (table[k][1], table[k][0])) if limit is not None else \
+            (lambda k: (table[k][0], table[k][1]))
+        return min(ends, key=rank), table
+
+    end_key, table = run(None)
+    min_peak = table[end_key][0]
+    if min_peak <= budget:
+        end_key, table = run(budget)
+    stages, slow_values = [], set()
+    key = end_key
+    while table[key][3] is not None:
+        entry = table[key]
+        chosen = copy.copy(entry[3])
+        chosen.out_slow = key[1]
+        if key[1]:
+            slow_values.add(problem.ops[chosen.last].results[0])
+        stages.append(chosen)
+        key = entry[4]
+    if key[1] and problem.args:
+        slow_values.add(problem.args[0])
     stages.reverse()
-    return TilePlan(stages, max(s.peak for s in stages) if stages else 0,
-                    sum(s.cost for s in stages), sum(s.macs for s in stages),
+    end = table[end_key]
+    return TilePlan(stages, end[0], end[1], sum(s.macs for s in stages),
                     sum(problem.flat_macs), sum(problem.flat_cost), min_peak,
-                    min_peak <= budget, traffic=sum(s.traffic for s in stages))
+                    min_peak <= budget, traffic=end[2], slow_values=slow_values)

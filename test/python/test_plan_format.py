@@ -1,0 +1,216 @@
+"""The binary plan format: layout, alignment, determinism, the Python reader's checks, the
+lowering's plan module, and the compile / run / codegen commands' errors."""
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tigris.budget import Budget
+from tigris.cli import main as tigris
+from tigris.plan import format as F
+from tigris.plan.compiler import compile_onnx
+from tigris.plan.reader import read_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "test" / "models"))
+import zoo  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return compile_onnx(str(zoo.build("tiny_concat")), Budget(1 << 20))
+
+
+def with_crc(data: bytearray) -> bytes:
+    data[F.CRC_OFFSET:F.CRC_OFFSET + 4] = b"\0\0\0\0"
+    data[F.CRC_OFFSET:F.CRC_OFFSET + 4] = (zlib.crc32(bytes(data)) & 0xFFFFFFFF).to_bytes(4, "little")
+    return bytes(data)
+
+
+def test_header_and_layout(tiny):
+    data = tiny.data
+    h = F.HEADER.unpack_from(data)
+    assert h[0] == b"TGRS" and h[1] == F.VERSION and h[2] == 128 and h[3] == len(data)
+    n_tensors, n_calls, n_in, n_out = h[9], h[11], h[13], h[14]
+    assert (h[10], h[12], h[15], h[16]) == F.layout_offsets(n_tensors, n_calls, n_in + n_out)
+    assert h[16] % 16 == 0 and h[17] % 16 == 0 and h[16] + h[17] == len(data)
+    assert h[6] == tiny.arena and (n_calls, n_in, n_out) == (tiny.calls, 1, 1)
+    crc = h[4]
+    body = bytearray(data)
+    body[16:20] = b"\0\0\0\0"
+    assert zlib.crc32(bytes(body)) & 0xFFFFFFFF == crc
+
+
+def test_weights_are_16_byte_aligned_and_in_place(tiny):
+    plan = read_plan(tiny.data)
+    assert plan.weights_offset % 16 == 0
+    flash = [t for t in plan.tensors if t.pool == "flash"]
+    assert flash and all(t.offset % 16 == 0 for t in flash)
+    # every constant is the bytes the model has: the plan can be read in place (XIP)
+    for i, t in enumerate(plan.tensors):
+        if t.pool == "flash":
+            raw = tiny.data[plan.weights_offset + t.offset:plan.weights_offset + t.offset + t.size]
+            assert plan.constant(i).tobytes() == raw
+
+
+def test_same_input_same_bytes_across_processes(tiny, tmp_path):
+    """A fresh interpreter (other hash seed, other dict orders) writes the same bytes."""
+    out = tmp_path / "p.tgrs"
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    r = subprocess.run([sys.executable, "-m", "tigris.cli", "compile",
+                        str(zoo.build("tiny_concat")), "-m", "1M", "-o", str(out)],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == tiny.data
+
+
+def test_io_descriptors(tiny):
+    plan = read_plan(tiny.data)
+    (i,), (o,) = plan.inputs, plan.outputs
+    assert i.name == "input" and i.layout == "nhwc" and i.shape == [1, 3, 8, 8]
+    assert plan.tensors[i.tensor].shape == [1, 8, 8, 3] and plan.tensors[i.tensor].pool == "fast"
+    assert o.shape == [1, 10, 8, 8] and o.zero_point == -128 and 0 < o.scale < 1
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.__setitem__(slice(0, 4), b"XXXX"), "bad magic"),
+    (lambda d: d.__setitem__(slice(4, 8), (2).to_bytes(4, "little")), "version 2"),
+    (lambda d: d.__setitem__(200, d[200] ^ 1), "CRC-32 mismatch"),
+])
+def test_reader_rejects(tiny, mutate, message):
+    d = bytearray(tiny.data)
+    mutate(d)
+    with pytest.raises(F.PlanError, match=message):
+        read_plan(bytes(d))
+
+
+def test_reader_rejects_structural_corruption(tiny):
+    data = tiny.data
+    h = F.HEADER.unpack_from(data)
+    t_off, c_off, io_off = h[10], h[12], h[15]
+    cases = {
+        "truncated": data[:-1],
+        "bad section layout": with_crc(bytearray(data[:36]) + (h[9] + 1).to_bytes(4, "little")
+                                       + bytearray(data[40:])),
+    }
+    d = bytearray(data)
+    struct.pack_into("<I", d, t_off + 4, 1 << 30)           # tensor 0 far outside its pool
+    cases["outside the"] = with_crc(d)
+    d = bytearray(data)
+    struct.pack_into("<H", d, c_off, 77)                      # unknown kernel
+    cases["unknown kernel"] = with_crc(d)
+    d = bytearray(data)
+    struct.pack_into("<H", d, io_off, 0xFFF0)                 # I/O tensor out of range
+    cases["I/O descriptor 0"] = with_crc(d)
+    for message, bad in cases.items():
+        with pytest.raises(F.PlanError, match=message):
+            read_plan(bad)
+
+
+def test_python_and_c_constants_agree():
+    """runtime/src/plan_format.h spells the same layout and kernel ids as format.py."""
+    text = (ROOT / "runtime" / "src" / "plan_format.h").read_text()
+    defs = {m[0]: int(m[1], 0) for m in re.findall(r"#define (TG_\w+) (0x[0-9A-Fa-f]+|\d+)u?\b", text)}
+    assert defs["TG_HEADER_SIZE"] == F.HEADER_SIZE and defs["TG_TENSOR_SIZE"] == F.TENSOR_SIZE
+    assert defs["TG_CALL_SIZE"] == F.CALL_SIZE and defs["TG_IO_SIZE"] == F.IO_SIZE
+    assert defs["TG_MAX_SLOTS"] == F.MAX_SLOTS and defs["TG_MAX_PARAMS"] == F.MAX_PARAMS
+    assert defs["TG_NO_TENSOR"] == F.NO_TENSOR and defs["TG_WEIGHT_ALIGN"] == F.WEIGHT_ALIGN
+    assert defs["TG_H_CRC"] == F.CRC_OFFSET and defs["TG_NAME_SIZE"] == F.NAME_SIZE
+    for k in F.KERNELS.values():
+        assert defs[f"TG_K_{k.name.upper()}"] == k.id
+    assert defs["TG_K_COUNT"] == len(F.KERNELS) + 1
+    header = (ROOT / "runtime" / "include" / "tigris.h").read_text()
+    assert re.search(r"#define TIGRIS_PLAN_VERSION (\d+)u", header).group(1) == str(F.VERSION)
+
+
+def test_lowered_plan_module(tiny):
+    """The MLIR form: pools, buffers at offsets (constants with data in flash), calls."""
+    text = tiny.plan_mlir
+    assert re.search(r'"tigris.pool"\(\) \{alignment = 16 : i64, size = \d+ : i64, '
+                     r'space = "fast", sym_name = "fast"\}', text)
+    assert '"tigris.pool"() {alignment = 16 : i64' in text and 'space = "flash"' in text
+    calls = re.findall(r'"tigris.call"\(\) \{inputs = \[[^]]*\], kernel = "(\w+)"', text)
+    assert calls == ["conv2d", "insert", "conv2d", "lut", "insert"]
+    assert "tigris.empty" not in text and "func.func" not in text
+    assert re.search(r'sym_name = "n\d+.multiplier", tigris.data = dense<', text)
+
+
+def test_compile_does_not_fit_exit_3(capsys):
+    model = str(zoo.build("resnet8"))
+    assert tigris(["compile", model, "-m", "4K", "--flat", "-o", os.devnull]) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert re.match(r"tigris: resnet8\.\S+ does not fit 4\.00 KiB of fast RAM: the plan needs "
+                    r"48\.00 KiB \(49152 bytes\)", err), err
+
+
+def test_compile_flash_budget_exit_3(capsys):
+    assert tigris(["compile", str(zoo.build("resnet8")), "-m", "1M", "-f", "16K",
+                   "-o", os.devnull]) == 3
+    assert "more than the 16.00 KiB flash budget" in capsys.readouterr().err
+
+
+def test_compile_float_model_exit_2(capsys):
+    assert tigris(["compile", str(zoo.build("tiny_conv_relu", "float")), "-o", os.devnull]) == 2
+    assert "a float model" in capsys.readouterr().err
+
+
+def test_esp32s3_target_reserves_scratch():
+    ref = read_plan(compile_onnx(str(zoo.build("ds_cnn")), Budget(1 << 20)).data)
+    s3 = read_plan(compile_onnx(str(zoo.build("ds_cnn")), Budget(1 << 20), "esp32s3").data)
+    assert ref.target == "reference" and s3.target == "esp32s3"
+    scratch = [c.slot("scratch") for c in s3.calls if c.kernel.name in ("conv2d", "depthwise_conv2d")]
+    assert any(s is not None for s in scratch)
+    assert all(c.slot("scratch") is None for c in ref.calls
+               if c.kernel.name in ("conv2d", "depthwise_conv2d"))
+
+
+def test_run_errors_are_one_line(tiny, tmp_path, capsys):
+    plan = tmp_path / "p.tgrs"
+    plan.write_bytes(tiny.data)
+    np.save(tmp_path / "bad.npy", np.zeros((1, 3, 4, 4), np.float32))
+    assert tigris(["run", str(plan), "-i", str(tmp_path / "bad.npy"), "-o",
+                   str(tmp_path / "y.npy")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "expects [1, 3, 8, 8]" in err
+    assert tigris(["run", str(plan), "-i", str(tmp_path / "missing.npy"), "-o", "y.npy"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    broken = tmp_path / "broken.tgrs"
+    broken.write_bytes(tiny.data[:-5])
+    assert tigris(["run", str(broken), "-i", str(tmp_path / "bad.npy"), "-o", "y.npy"]) == 2
+    assert "truncated plan" in capsys.readouterr().err
+
+
+def test_run_without_a_compiler_is_one_line(tiny, tmp_path):
+    """No cached runtime and no C compiler: one line, exit 1."""
+    plan = tmp_path / "p.tgrs"
+    plan.write_bytes(tiny.data)
+    np.save(tmp_path / "x.npy", np.zeros((1, 3, 8, 8), np.float32))
+    env = {k: v for k, v in os.environ.items() if k != "CC"}
+    env.update(PATH=str(tmp_path / "empty"), TIGRIS_CACHE_DIR=str(tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-m", "tigris.cli", "run", str(plan), "-i",
+                        str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy")],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        "tigris: no C compiler found (install gcc or clang, or set CC) to build the host runtime"]
+
+
+def test_codegen_writes_source_and_header(tiny, tmp_path):
+    plan = tmp_path / "m.tgrs"
+    plan.write_bytes(tiny.data)
+    assert tigris(["codegen", str(plan), "-o", str(tmp_path / "net.c"), "--name", "net"]) == 0
+    src, hdr = (tmp_path / "net.c").read_text(), (tmp_path / "net.h").read_text()
+    assert '#include "net.h"' in src and "int32_t net_run(const int8_t *input0, int8_t *output0, " \
+        "uint8_t *fast_arena, uint8_t *slow_arena);" in hdr
+    assert f"#define NET_FAST_ARENA_SIZE {tiny.arena}u" in hdr
+    assert src.count("tigris_run_conv2d_s8(") == 2 and src.count("tigris_insert_s8(") == 2
+    assert "malloc" not in src
