@@ -176,19 +176,30 @@ def run(func_op, options) -> None:
     # fits. With a slow pool the search may also place stage outputs there.
     problem.slow_ok = options["slow"] > 0
 
-    def search(limit: int, attempts: int = 10):
-        internal, tried = limit, []
-        for _ in range(attempts):
-            plan = choose(problem, internal)
-            real = measure(plan)
-            tried.append((real, plan))
-            if not plan.fits or real <= limit:
+    def search(limit: int, attempts: int = 8):
+        """Plans for `limit`: with and without overlays, then with gradually
+        tighter internal budgets; the cheapest that really fits, else the
+        smallest real peak."""
+        tried = []
+        for overlay in (True, False):
+            problem.set_overlay(overlay)
+            internal = limit
+            for _ in range(attempts):
+                plan = choose(problem, internal)
+                real = measure(plan)
+                tried.append((real, plan))
+                if not plan.fits or real <= limit:
+                    break
+                internal -= min(real - limit, internal // 8) + alignment
+            if tried[-1][0] <= limit and overlay:
                 break
-            internal -= real - limit + alignment
         fitting = [t for t in tried if t[0] <= limit]
-        return fitting[0] if fitting else min(tried, key=lambda t: t[0])
+        if fitting:
+            return min(fitting, key=lambda t: t[1].cost)
+        return min(tried, key=lambda t: t[0])
 
     real, plan = search(budget)
+    problem.set_overlay(any(st.overlay is not None for st in plan.stages))
     fits = real <= budget
     smallest = real
     if not fits:

@@ -23,7 +23,7 @@ DEFAULT_PER_MAC = 4.0
 # In this model's unit (reference-kernel instructions, about 5 per MAC) a slow
 # byte is therefore worth about 150. The simulator does not model PSRAM, so
 # this stays a documented constant; the per-MAC figures are calibrated.
-PER_SLOW_BYTE = 150.0
+PER_SLOW_BYTE = 250.0
 # Copies (view materialization, reload) per byte.
 PER_COPY_BYTE = 1.0
 

@@ -319,8 +319,12 @@ def plan_elf(plan_path: Path, workdir: Path) -> Path:
     if not (RUNTIME / "include" / "tigris.h").is_file():
         raise SimulationError("the C runtime (runtime/include/tigris.h) is not there")
     blob = assemble_blob(plan_path, "tigris_plan_blob", workdir / "plan.o")
+    # Per-call counts wrap the executor's per-call function; without it, totals only.
+    wrap = any(re.search(r"^tigris_status_t tg_kernel\(", p.read_text(), re.M)
+               for p in (RUNTIME / "src").glob("*.c"))
     return build_elf([ISS / "plan_main.c", *runtime_sources()], workdir / "plan.elf",
-                     runtime_includes(), extra_objects=[blob], ld_args=["--wrap=tg_kernel"])
+                     runtime_includes(), [] if wrap else ["PLAN_MAIN_NO_CALL_WRAP"],
+                     extra_objects=[blob], ld_args=["--wrap=tg_kernel"] if wrap else [])
 
 
 def call_work(plan, call) -> int:

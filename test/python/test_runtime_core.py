@@ -157,7 +157,8 @@ def test_kitchen_sink_matches_reference(target, tmp_path):
 def compile_objects(out: Path, files: list[Path], opt: str) -> list[Path]:
     objs = []
     for src in files:
-        obj = out / (src.parent.name + "_" + src.stem + ".o")
+        kind = "core" if src.parent == RUNTIME / "src" else "kernels"
+        obj = out / f"{kind}_{src.stem}{opt}.o"
         cmd = (["gcc", "-std=c99", opt, "-c", str(src), "-o", str(obj)]
                + [f"-I{d}" for d in include_dirs()])
         r = subprocess.run(cmd, capture_output=True, text=True)
@@ -176,9 +177,9 @@ def test_no_heap_and_code_size(tmp_path, capsys):
                                    text=True).stdout.split()
         for sym in ("malloc", "calloc", "realloc", "free"):
             assert sym not in undefined, f"{obj.name} calls {sym}"
-    core = [o for o in objs if o.name.startswith("src_")]
+    core = [f for f in files if f.parent == RUNTIME / "src"]
     for opt in ("-O2", "-Os"):
-        objs_opt = compile_objects(tmp_path, [f for f in files if f.parent.name == "src"], opt)
+        objs_opt = compile_objects(tmp_path, core, opt)
         out = subprocess.run(["size", "-t"] + [str(o) for o in objs_opt], capture_output=True,
                              text=True).stdout
         total = out.strip().splitlines()[-1].split()

@@ -26,7 +26,9 @@ extern const uint8_t tigris_plan_blob[];
 extern const uint32_t tigris_plan_blob_size;
 
 /* The runtime's per-call entry, wrapped to mark each kernel call. Its
- * operand struct is only passed through, so it is declared opaque here. */
+ * operand struct is only passed through, so it is declared opaque here.
+ * Built with -DPLAN_MAIN_NO_CALL_WRAP when the runtime has no tg_kernel. */
+#ifndef PLAN_MAIN_NO_CALL_WRAP
 int32_t __real_tg_kernel(const void *operands, int run);
 int32_t __wrap_tg_kernel(const void *operands, int run);
 
@@ -41,6 +43,7 @@ int32_t __wrap_tg_kernel(const void *operands, int run)
     iss_call_end();
     return st;
 }
+#endif
 
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint32_t n)
 {

@@ -50,11 +50,11 @@ def _load(path: str) -> np.ndarray:
         raise UsageError(f"cannot read '{path}': {str(e).splitlines()[0]}") from None
 
 
-def report(r, host_crc: int | None) -> dict:
+def report(r, host_crc: int | None, codegen: bool = False) -> dict:
     """The run as a plain dict (the --json document)."""
     p = r.plan
     return {
-        "plan": p.name, "calls": len(p.calls), "source": "codegen" if not r.calls else "plan",
+        "plan": p.name, "calls": len(p.calls), "source": "codegen" if codegen else "plan",
         "n_stages": len({c.stage for c in p.calls}), "fast_size": p.fast_size,
         "slow_size": p.slow_size, "checksum": f"{r.crc32:08x}",
         "host_checksum": None if host_crc is None else f"{host_crc:08x}",
@@ -84,7 +84,9 @@ def format_report(d: dict, label: str) -> str:
         f"{'Slow pool':<14}{d['slow_bytes']:,} B read or written by kernels",
     ]
     if not d["per_call"]:
-        lines.append(f"{'Per call':<14}not counted (the C of tigris codegen calls kernels directly)")
+        why = ("the C of tigris codegen calls kernels directly" if d["source"] == "codegen"
+               else "the runtime has no tg_kernel to wrap")
+        lines.append(f"{'Per call':<14}not counted ({why})")
         return "\n".join(lines)
     lines += [
         "",
@@ -140,7 +142,7 @@ def run(args) -> int:
             np.save(path, out, allow_pickle=False)
         except OSError as e:
             raise UsageError(f"cannot write '{path}': {e.strerror}") from None
-    d = report(r, host_crc)
+    d = report(r, host_crc, args.codegen)
     if args.json:
         json.dump(d, sys.stdout, indent=1)
         sys.stdout.write("\n")

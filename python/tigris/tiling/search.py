@@ -98,6 +98,7 @@ class Problem:
         self.returned_values = set(ret.operands)
         self.args = list(block.arguments)
         self.slow_ok = False     # may choose slow placements for stage outputs
+        self.allow_overlay = True
         self.ok_stream = [streamable(inf) for inf in self.info]
         self.sizes = sorted({st.size for st in self.storages.values() if st.kind == "buffer"},
                             reverse=True)
@@ -131,6 +132,11 @@ class Problem:
             for i in range(max(born + 1, 0), min(st.death, m - 1) + 1):
                 self.entering[i] += align_up(st.size, al)
         self._memo = {}
+
+    def set_overlay(self, allowed: bool) -> None:
+        if allowed != self.allow_overlay:
+            self.allow_overlay = allowed
+            self._memo = {}
 
     def segment_ok(self, i: int, j: int) -> bool:
         if not all(self.ok_stream[i:j + 1]) or self.info[j].out_shape[1] < 2:
@@ -201,7 +207,7 @@ class Problem:
             (value_bytes(v) if rows is None else (rows[1] - rows[0]) * (value_bytes(v) // _shape(v)[1]))
             for ranges in strips for k, (a, b) in ranges.items()
             for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)) if v == prev)
-        overlay = self._overlay(i, j, strips) if not slow_out else None
+        overlay = self._overlay(i, j, strips) if not slow_out and self.allow_overlay else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(value_bytes(x), al) + out_size - align_up(size, al)
