@@ -16,4 +16,4 @@ if [ ! -x .venv/bin/python ] || [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
 fi
 [ "${1:-}" = "--install-only" ] && exit 0
 model=$(.venv/bin/python test/models/zoo.py mobilenet_v1_1.0_128)
-.venv/bin/tigris analyze "$model" -m 512K -f 16M
+.venv/bin/tigris analyze "$model" -m 128K -f 16M
