@@ -205,9 +205,9 @@ def run(func_op, options) -> None:
     if not fits:
         # The smallest budget that works, by bisection (for the message).
         lo, hi = budget, real
-        while hi - lo > max(1024, hi // 64):
+        while hi - lo > max(2048, hi // 32):
             mid = (lo + hi) // 2
-            r, p = search(mid, attempts=4)
+            r, p = search(mid, attempts=2)
             if r <= mid:
                 hi, real, plan = r, r, p     # keep the smallest plan found
             else:

@@ -50,6 +50,10 @@ espressif/esp-tflite-micro's conv.cc / depthwise_conv.cc fill them):
 """
 from __future__ import annotations
 
+from mlir import ir
+
+from tigris.dialects import op_attrs
+
 TARGETS = ("reference", "esp32s3")
 
 # Every kernel kind of the tigris dialect (docs/kernels.md).
@@ -293,9 +297,6 @@ def op_scratch_bytes(op, target: str) -> int:
     """Scratch bytes a tigris kernel op needs on `target` (from its IR shapes/attributes)."""
     if target == "reference" or op.name not in ("tigris.conv2d", "tigris.depthwise_conv2d"):
         return 0
-    from mlir import ir
-
-    from tigris.dialects import op_attrs
     a = op_attrs(op)
     shape_in = list(ir.RankedTensorType(op.operands[0].type).shape)
     shape_out = list(ir.RankedTensorType(op.results[0].type).shape)

@@ -22,7 +22,7 @@ from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
 
-MAX_SEGMENT = 16
+MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 
 
@@ -99,6 +99,8 @@ class Problem:
         self.args = list(block.arguments)
         self.slow_ok = False     # may choose slow placements for stage outputs
         self.allow_overlay = True
+        self._vbytes: dict = {}
+        self.reads = [set(op.operands) for op in self.ops]
         self.ok_stream = [streamable(inf) for inf in self.info]
         self.sizes = sorted({st.size for st in self.storages.values() if st.kind == "buffer"},
                             reverse=True)
@@ -134,9 +136,7 @@ class Problem:
         self._memo = {}
 
     def set_overlay(self, allowed: bool) -> None:
-        if allowed != self.allow_overlay:
-            self.allow_overlay = allowed
-            self._memo = {}
+        self.allow_overlay = allowed
 
     def segment_ok(self, i: int, j: int) -> bool:
         if not all(self.ok_stream[i:j + 1]) or self.info[j].out_shape[1] < 2:
@@ -174,7 +174,10 @@ class Problem:
             return self._memo[key]
         al = self.alignment
         strips = self.strips(i, j, h)
-        total_macs, cost, work = 0, 0.0, 0
+        prev = self.prev_value(i)
+        prev_row = self.vbytes(prev) // _shape(prev)[1] if prev is not None and \
+            len(_shape(prev)) == 4 else 0
+        total_macs, cost, work, prev_read = 0, 0.0, 0, 0
         for ranges in strips:
             live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in ranges}
             for k in sorted(ranges):
@@ -182,41 +185,35 @@ class Problem:
                 m = macs(self.info[k], b - a)
                 total_macs += m
                 cost += op_cost(self.info[k].kind, m)
+                if prev is not None and prev in self.reads[k]:
+                    for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)):
+                        if v == prev:
+                            prev_read += self.vbytes(v) if rows is None else (rows[1] - rows[0]) * prev_row
                 if k == j:
                     continue  # written straight into the stage's output
                 resident = sum(self._rows_bytes(q, ranges[q]) for q in ranges
                                if q < k and live_until[q] >= k and q != j)
                 work = max(work, resident + self._rows_bytes(k, (a, b)))
-        out_value = self.ops[j].results[0]
-        slow_out = out_value in self.slow
-        out_size = 0 if slow_out else align_up(value_bytes(out_value), al)
-        traffic = value_bytes(out_value) if slow_out else 0
-        for ranges in strips:      # slow inputs are read band by band, halo included
-            for k, (a, b) in ranges.items():
-                for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)):
-                    p = self.position.get(v)
-                    if v in self.slow and (p is None or p < i):
-                        traffic += value_bytes(v) if rows is None else \
-                            (rows[1] - rows[0]) * (value_bytes(v) // _shape(v)[1])
-        cost += PER_SLOW_BYTE * traffic
+        out_size = align_up(self.vbytes(self.ops[j].results[0]), al)
         stage = Stage(i, j, h, self.entering[i] + out_size + work, cost, total_macs,
-                      traffic=traffic, out_bytes=out_size)
-        prev = self.prev_value(i)
-        stage.prev_live = self._live_bytes(prev, i)
-        stage.prev_read = sum(
-            (value_bytes(v) if rows is None else (rows[1] - rows[0]) * (value_bytes(v) // _shape(v)[1]))
-            for ranges in strips for k, (a, b) in ranges.items()
-            for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)) if v == prev)
-        overlay = self._overlay(i, j, strips) if not slow_out and self.allow_overlay else None
+                      out_bytes=out_size, prev_live=self._live_bytes(prev, i),
+                      prev_read=prev_read)
+        overlay = self._overlay(i, j, strips)
         if overlay is not None:
             x, delta, size = overlay
-            saving = align_up(value_bytes(x), al) + out_size - align_up(size, al)
+            saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
             if saving > 0:
                 stage.peak -= saving
                 stage.overlay, stage.delta, stage.size = x, delta, size
                 stage.overlay_saving = saving
         self._memo[key] = stage
         return stage
+
+    def vbytes(self, value) -> int:
+        n = self._vbytes.get(value)
+        if n is None:
+            n = self._vbytes[value] = value_bytes(value)
+        return n
 
     def _overlay(self, i: int, j: int, strips):
         """The best input to write the stage's output over: (value, delta, size)."""
@@ -329,8 +326,8 @@ def _variants(problem: Problem, st: Stage):
             if p:
                 peak -= st.out_bytes
                 traffic += out_full
-            if (p or q) and st.overlay_saving:
-                peak += st.overlay_saving     # the overlay needs both in fast memory
+            if st.overlay_saving and (p or q or not problem.allow_overlay):
+                peak += st.overlay_saving     # no overlay: it needs both in fast memory
             yield max(peak, 0), st.cost + PER_SLOW_BYTE * (traffic - st.traffic), traffic, q, p
 
 
@@ -374,6 +371,8 @@ def choose(problem: Problem, budget: int) -> TilePlan:
         entry = table[key]
         chosen = copy.copy(entry[3])
         chosen.out_slow = key[1]
+        if chosen.overlay is not None and (key[1] or entry[4][1] or not problem.allow_overlay):
+            chosen.overlay, chosen.overlay_saving = None, 0
         if key[1]:
             slow_values.add(problem.ops[chosen.last].results[0])
         stages.append(chosen)
