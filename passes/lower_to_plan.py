@@ -4,7 +4,8 @@ Runs after tigris-assign-offsets. Each `func.func` is replaced by a nested
 `builtin.module @<name>` holding only plan ops, in this order:
 
 - `tigris.pool` ops: `fast` (the arena, size `tigris.arena.size`), `slow`
-  (only when a buffer lives there) and `flash` (the constants);
+  (`tigris.slow_arena.size`, when buffers live there: `tigris.space = "slow"`,
+  or arguments named in `tigris.slow_buffers`) and `flash` (the constants);
 - one `tigris.buffer` per tensor the calls touch: function arguments, every
   kernel result (at its buffer's `tigris.offset` plus its `tigris.view_offset`,
   so views and in-place results are buffers that overlap on purpose), kernel
@@ -31,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 
-from tigris.dialects import attr, attr_value, op_attrs
+from tigris.dialects import attr, op_attrs
 from tigris.irgraph import CONSTANT_OPS, block_of, node_name, value_bytes
 from tigris.passes.registry import Pass, PassError
 from tigris.plan.format import (BLOB_ATTRS, CONST, IN, KERNELS, NO_CALL_OPS, OUT, SCRATCH,
@@ -137,6 +138,46 @@ class _Builder:
         b = self.buffers[name]
         return b["pool"], b["offset"], b["size"]
 
+    def check_in_place(self, op, kind: str, where: tuple[str, int]) -> None:
+        """A call is left out only if its bytes really are in place: a planning bug
+        would otherwise give a plan that runs and computes something else."""
+        if kind == "empty":
+            return
+        esize = value_bytes(op.results[0]) // max(int(np.prod(_shape(op.results[0].type))), 1)
+
+        def loc(value) -> tuple[str, int]:
+            return self.location(self.operand(op, value, kind, "input", node_name(op)))[:2]
+
+        def box(value, begin, size) -> int | None:
+            off = _box_offset(_shape(value.type), begin, size)
+            return None if off is None else loc(value)[1] + off * esize
+
+        if kind == "reshape":
+            want = loc(op.operands[0])
+        elif kind == "slice":
+            begin = list(ir.DenseI64ArrayAttr(op.attributes["begin"]))
+            src = op.operands[0]
+            want = (loc(src)[0], box(src, begin, _shape(op.results[0].type)))
+        elif kind == "insert":
+            dest, src = op.operands[1], op.operands[0]
+            want = loc(dest)
+            shape = _shape(dest.type)
+            axis = _int(op, "axis") % len(shape)
+            begin = [0] * len(shape)
+            begin[axis] = _int(op, "offset")
+            at = (want[0], box(dest, begin, _shape(src.type)))
+            if loc(src) != at:
+                raise PassError(f"'{op.name}' is marked tigris.noop but its input is at "
+                                f"{_where(loc(src))}, not at {_where(at)} inside its destination "
+                                "(a planning bug)", op.location)
+        else:
+            raise PassError(f"'{op.name}' is marked tigris.noop; tigris-lower-to-plan can verify "
+                            "that only for reshape, slice, insert and empty", op.location)
+        if want != where:
+            raise PassError(f"'{op.name}' is marked tigris.noop but its result is at "
+                            f"{_where(where)} and its bytes are at {_where(want)} "
+                            "(a planning bug)", op.location)
+
     # --------------------------------------------------------------- calls
     def operand(self, op, value, kind: str, slot: str, user: str) -> str:
         owner = _owner(value)
@@ -163,6 +204,7 @@ class _Builder:
         offset = _int(op, "tigris.offset") + _int(op, "tigris.view_offset")
         self.activation(result, name, space, offset, op.location)
         if kind in NO_CALL_OPS or _flag(op, "tigris.noop"):
+            self.check_in_place(op, kind, (space, offset))
             return
         if kind == "reshape":
             src = self.operand(op, op.operands[0], kind, "input", name)
@@ -208,6 +250,20 @@ class _Builder:
                            "stage": _int(op, "tigris.stage"), "loc": op.location})
 
 
+def _where(loc) -> str:
+    return "?" if loc[1] is None else f"{loc[0]}+{loc[1]}"
+
+
+def _box_offset(shape, begin, size) -> int | None:
+    """Element offset of a box inside a row-major tensor, or None when the box
+    is not one contiguous run of elements."""
+    r = len(shape)
+    k = next((d for d in range(r) if size[d] != 1), r - 1)
+    if any(begin[d] != 0 or size[d] != shape[d] for d in range(k + 1, r)):
+        return None
+    return int(sum(begin[d] * int(np.prod(shape[d + 1:], dtype=np.int64)) for d in range(r)))
+
+
 def _owner(value):
     """The operation defining `value`, or None for a block argument."""
     owner = value.owner
@@ -239,10 +295,11 @@ def _lower(func_op) -> ir.Operation:
     block = block_of(func_op)
     offsets = b.fa["tigris.offsets"]
     views = b.fa.get("tigris.arg_view_offsets") or [0] * len(block.arguments)
+    slow = set(b.fa.get("tigris.slow_buffers") or [])
     inputs = []
     for i, (arg, buf) in enumerate(zip(block.arguments, b.fa["tigris.arg_buffers"])):
-        inputs.append(b.activation(arg, f"arg{i}", "fast", int(offsets[buf]) + int(views[i]),
-                                   func_op.location))
+        inputs.append(b.activation(arg, f"arg{i}", "slow" if buf in slow else "fast",
+                                   int(offsets[buf]) + int(views[i]), func_op.location))
     outputs = []
     for op in block.operations:
         op = op.operation
@@ -264,18 +321,20 @@ def _emit(func_op, b: _Builder, inputs: list[str], outputs: list[str]) -> ir.Ope
     fa = b.fa
     attrs = {"sym_name": attr(name), "tigris.plan_inputs": _strings(inputs),
              "tigris.plan_outputs": _strings(outputs)}
-    for key in ("tigris.inputs", "tigris.outputs", "tigris.target", "tigris.arena"):
+    for key in ("tigris.inputs", "tigris.outputs", "tigris.target", "tigris.arena",
+                "tigris.slow_arena"):
         if key in func_op.attributes:
             attrs[key] = func_op.attributes[key]
     with func_op.location, ir.InsertionPoint(func_op):
         module = ir.Operation.create("builtin.module", regions=1, attributes=attrs)
     module.regions[0].blocks.append()
     alignment = int(fa["tigris.arena"].get("alignment", 16))
-    slow = max((r["offset"] + r["size"] for r in b.buffers.values() if r["pool"] == "slow"),
+    used = max((r["offset"] + r["size"] for r in b.buffers.values() if r["pool"] == "slow"),
                default=0)
+    slow = max(int((fa.get("tigris.slow_arena") or {}).get("size", 0)), align(used, alignment))
     pools = [("fast", b.arena, alignment)]
     if slow:
-        pools.append(("slow", align(slow, alignment), alignment))
+        pools.append(("slow", slow, alignment))
     pools.append(("flash", b.flash, WEIGHT_ALIGN))
     with ir.InsertionPoint(module.regions[0].blocks[0]), func_op.location:
         for pool, size, al in pools:

@@ -11,8 +11,12 @@ not cycles (see tools/iss/README.md for what that leaves out).
     build_elf(sources, out, include_dirs, defines)  -> Path   (objects cached)
     run_elf(elf, cwd, timeout)                      -> SimResult
     build_host(sources, out, ...)                   -> Path   (gcc, for comparisons)
+    simulate_plan(plan.tgrs, inputs[, codegen])     -> PlanRun (`tigris simulate`)
 
-The plan runner (`tigris simulate`) lives in simulate_plan(); see below.
+simulate_plan links runtime/src + the reference kernels + tools/iss/plan_main.c
+with the plan embedded as a const array and counts tigris_run as a whole and
+each kernel call on its own; with codegen=True it runs the C of
+`tigris codegen` instead. checksum() defines the output checksum.
 """
 from __future__ import annotations
 
@@ -103,8 +107,10 @@ def plugin() -> Path:
 def _run(cmd: list[str], what: str, cwd=None) -> subprocess.CompletedProcess:
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if r.returncode != 0:
-        err = (r.stderr or r.stdout).strip().splitlines()
-        first = next((ln for ln in err if "error" in ln), err[0] if err else "")
+        err = [ln for ln in (r.stderr or r.stdout).strip().splitlines()
+               if "warning" not in ln and "NOTE:" not in ln]
+        first = next((ln for ln in err if re.search(r"error|undefined reference|dangerous", ln)),
+                     err[0] if err else f"exit code {r.returncode}")
         raise SimulationError(f"{what} failed: {first.strip()}")
     return r
 

@@ -219,6 +219,26 @@ static tigris_status_t k_binary(const tg_operands_t *o, int run, int is_add)
 
 /* ------------------------------------------------------------------ pools */
 
+/* A pool's work is outputs x window, and nothing but this check ties the
+ * window to the tensors: the (dilated) window must fit the padded input
+ * (with a ceil-mode overhang of less than a stride), pads must be smaller
+ * than the window (ONNX's rule) and no larger than the input, and the
+ * stride no longer than the padded input. Every ONNX / TFLite pool meets
+ * this; a corrupted plan with a huge window is rejected instead of
+ * running for hours. Values the kernel itself rejects pass through. */
+static int pool_window_ok(int32_t size, int32_t k, int32_t s, int32_t d, int32_t before,
+                          int32_t after)
+{
+    int64_t ext, padded;
+    if (k < 1 || s < 1 || d < 1 || before < 0 || after < 0) {
+        return 1;
+    }
+    ext = (int64_t)(k - 1) * d + 1;
+    padded = (int64_t)size + before + after;
+    return before < ext && after < ext && before <= size && after <= size && s <= padded &&
+           ext <= padded + s - 1;
+}
+
 static tigris_status_t k_pool(const tg_operands_t *o, int run, int is_max)
 {
     tigris_dims4_t in, out;
@@ -254,6 +274,11 @@ static tigris_status_t k_pool(const tg_operands_t *o, int run, int is_max)
     }
     if (!run) {
         err = tigris_pool_check(&in, &out, &p, is_max);
+        if (err == TIGRIS_OK &&
+            (!pool_window_ok(in.h, p.kernel[0], p.stride[0], p.dilation[0], p.pad[0], p.pad[1]) ||
+             !pool_window_ok(in.w, p.kernel[1], p.stride[1], p.dilation[1], p.pad[2], p.pad[3]))) {
+            return TIGRIS_STATUS_BAD_PARAM;
+        }
         return from_kernel(err);
     }
     if (is_max) {

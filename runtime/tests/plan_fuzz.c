@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "plan_util.h"
 
@@ -249,16 +250,19 @@ static void try_variant(const base_t *b, variant_t *v)
 
 int main(int argc, char **argv)
 {
-    base_t bases[MAX_PLANS];
+    static base_t bases[MAX_PLANS];
     unsigned long count = 10000ul, n, loaded = 0ul, ran = 0ul;
     unsigned long long seed = 1ull;
     unsigned crc_fix = 90u;
+    double slow_report = 0.0;
     int nb = 0, i;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
             count = strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
             seed = strtoull(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--report-slow") == 0 && i + 1 < argc) {
+            slow_report = strtod(argv[++i], NULL);
         } else if (strcmp(argv[i], "--crc-fix") == 0 && i + 1 < argc) {
             crc_fix = (unsigned)strtoul(argv[++i], NULL, 10);
         } else if (nb < MAX_PLANS) {
@@ -292,7 +296,22 @@ int main(int argc, char **argv)
             pu_fix_crc(v.data, v.size < tg_rd32(v.data + TG_H_PLAN_SIZE)
                                    ? v.size : tg_rd32(v.data + TG_H_PLAN_SIZE));
         }
-        try_variant(b, &v);
+        {
+            const clock_t t0 = clock();
+            double secs;
+            try_variant(b, &v);
+            secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+            if (slow_report > 0.0 && secs > slow_report) {
+                printf("slow variant %lu (%s): %.2f s\n", n, b->path, secs);
+                if (v.size > 0u) {
+                    FILE *f = fopen("slow_variant.tgrs", "wb");
+                    if (f != NULL) {
+                        fwrite(v.data, 1, v.size, f);
+                        fclose(f);
+                    }
+                }
+            }
+        }
         free(v.data);
     }
     printf("variants %lu, seed %llu, plans %d, crc fixed for %u%%\n", count, seed, nb, crc_fix);

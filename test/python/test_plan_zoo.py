@@ -205,3 +205,34 @@ def test_plans_are_deterministic(plans):
     for name in ("mobilenet_v2_0.35_96", "unet_small", "inception_block", "tiny_concat"):
         a = compile_onnx(str(zoo.build(name)), Budget(1 << 20)).data
         assert a == plans(name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name,memory", [("ds_cnn", "8K+1M"), ("mobilenet_v1_0.25_96", "16K+1M")])
+def test_slow_pool_plan(name, memory, host_lib, tmp_path):
+    """A plan that keeps tensors in the slow pool (PSRAM): the runtime and the generated C
+    read and write both arenas and still equal the reference."""
+    from tigris.errors import BudgetError, ModelError
+    from tigris.plan.compiler import compile_onnx
+    try:
+        c = compile_onnx(str(zoo.build(name)), Budget.parse(memory))
+    except ModelError as e:
+        if "planning bug" in str(e):
+            pytest.xfail(f"the tiler's plan fails the lowering's checks: {e}")
+        raise
+    except BudgetError as e:
+        pytest.skip(f"does not compile at {memory} with today's tiler: {e}")
+    plan = read_plan(c.data)
+    if not any(t.pool == "slow" for t in plan.tensors):
+        pytest.skip(f"today's tiler keeps every tensor of {name} in fast RAM at {memory}")
+    ref = Reference(str(zoo.build(name)))
+    host = HostPlan(c.data, plan)
+    path = tmp_path / "p.tgrs"
+    path.write_bytes(c.data)
+    exe, _ = build_generated(path, tmp_path, host_lib)
+    for seed in range(2):
+        x = zoo.sample_input(name, seed)[zoo.INPUT]
+        q = quantize_input(x, ref.ispec)
+        (y,) = host.run([q])
+        assert np.array_equal(to_model_layout(y, ref.ospec), ref(x))
+        (g,) = run_generated(exe, plan, [q], tmp_path)
+        assert np.array_equal(g, y)

@@ -20,7 +20,7 @@ import pytest
 from tigris import simulate as sim
 from tigris.budget import Budget
 from tigris.cli import main as tigris_main
-from tigris.errors import BudgetError
+from tigris.errors import BudgetError, ModelError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 import zoo  # noqa: E402
@@ -45,11 +45,13 @@ def reference(name: str, x: np.ndarray) -> list[np.ndarray]:
         return run_function(fn, WeightTable(res.weights), [x])
 
 
-# Plans whose output differs from the reference on the host runtime too (a
-# planning/lowering bug, not a simulator one): the simulated core must still
-# equal the host, then the case is an expected failure until the bug is fixed.
-KNOWN_PLAN_BUGS = {("ds_cnn", "12K"): "tiled DS-CNN plan at 12K differs from the untiled "
-                                       "function on the host runtime as well"}
+# Plans that do not compile or whose output differs from the reference on the
+# host runtime too (a planning/lowering bug, not a simulator one): the
+# simulated core must still equal the host, then the case is an expected
+# failure until the bug is fixed.
+KNOWN_PLAN_BUGS = {("ds_cnn", "12K"): "tiled DS-CNN plan at 12K: planning bug (the plan "
+                                       "differs from the untiled function on the host runtime "
+                                       "too, or the compiler reports the bug)"}
 
 _refs: dict = {}
 
@@ -73,6 +75,10 @@ def test_plan_bit_exact_on_xtensa(name, budget, tile, tmp_path):
     except BudgetError as e:
         assert "does not fit" in str(e) and "\n" not in str(e)
         pytest.skip(f"{name} does not compile at {budget} yet: {e}")
+    except ModelError as e:
+        if (name, budget) in KNOWN_PLAN_BUGS and "planning bug" in str(e):
+            pytest.xfail(f"{KNOWN_PLAN_BUGS[name, budget]}: {e}")
+        raise
     plan = read_plan_file(str(path))
     shape = plan.tensors[plan.inputs[0].tensor].shape
     x = np.random.default_rng(5).integers(-128, 128, shape, dtype=np.int8)

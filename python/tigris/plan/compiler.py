@@ -30,6 +30,7 @@ class Compiled:
     name: str
     arena: int               # fast arena bytes
     weights: int             # constant bytes (weights and parameter arrays)
+    params: int              # of which per-channel multiplier/shift arrays and tables
     calls: int
     plan_mlir: str           # the lowered plan module as MLIR text (without blobs)
 
@@ -53,14 +54,19 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
         raise ModelError(f"{label}: a float model; tigris compile needs an int8 model "
                          "(QDQ or QOperator)")
     with ctx:
-        pipeline = plan_pipeline(True, target, alignment, budget.fast if tile else None)
+        pipeline = plan_pipeline(True, target, alignment, budget.fast if tile else None,
+                                 slow=budget.slow)
         run_pipeline(ctx, result.module, pipeline, label)
         func = functions(result.module.operation)[0]
         arena = int(_func_attr(func, "tigris.arena")["size"])
+        slow = int((_func_attr(func, "tigris.slow_arena") or {}).get("size", 0))
         if arena > budget.fast:
             raise BudgetError(
                 f"{label} does not fit {kib(budget.fast)} of fast RAM: the plan needs "
                 f"{kib(arena)} ({arena} bytes)" + ("" if tile else "; tiling was disabled"))
+        if slow > budget.slow:
+            raise BudgetError(f"{label} does not fit {human(budget.slow)} of slow RAM: the plan "
+                              f"needs {human(slow)} ({slow} bytes)")
         run_pipeline(ctx, result.module, "builtin.module(tigris-lower-to-plan)", label)
         modules = plan_modules(result.module)
         if len(modules) != 1:
@@ -68,13 +74,14 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
         plan_op = modules[0]
         data = write_plan(plan_op, WeightTable(result.weights))
         weights = weight_bytes_of(plan_op)
+        params = weight_bytes_of(plan_op, params_only=True)
         name = ir.StringAttr(plan_op.attributes["sym_name"]).value
         text = plan_op.get_asm(large_elements_limit=16)
     plan = read_plan(data)
     if flash is not None and len(data) > flash:
         raise BudgetError(f"{label}: the plan is {human(len(data))}, more than the "
                           f"{human(flash)} flash budget")
-    return Compiled(data, name, arena, weights, len(plan.calls), text)
+    return Compiled(data, name, arena, weights, params, len(plan.calls), text)
 
 
 __all__ = ["compile_onnx", "Compiled"]

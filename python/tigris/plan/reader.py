@@ -15,7 +15,7 @@ import numpy as np
 
 from tigris.plan.format import (CALL, CONST, OUT, SCRATCH, CRC_OFFSET, DTYPE_BYTES, HEADER, HEADER_SIZE, IO,
                                 IO_UINT8, KERNELS_BY_ID, LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK,
-                                NAME_SIZE, NO_TENSOR, POOLS, RAM_POOLS, RESIZE_MODES, TARGETS,
+                                NO_TENSOR, POOLS, RAM_POOLS, RESIZE_MODES, TARGETS,
                                 TENSOR, VERSION, WEIGHT_ALIGN, Kernel, PlanError, layout_offsets)
 
 _POOL_NAMES = {v: k for k, v in POOLS.items()}
@@ -212,4 +212,4 @@ def read_plan_file(path: str) -> Plan:
         raise PlanError(f"{path}: {e}") from None
 
 
-__all__ = ["read_plan", "read_plan_file", "Plan", "Tensor", "Call", "IODesc", "NAME_SIZE"]
+__all__ = ["read_plan", "read_plan_file", "Plan", "Tensor", "Call", "IODesc"]

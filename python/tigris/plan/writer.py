@@ -10,8 +10,8 @@ import zlib
 import numpy as np
 from mlir import ir
 
-from tigris.dialects import attr_value, op_attrs
-from tigris.plan.format import (CALL, CONST, CRC_OFFSET, DTYPE_BYTES, DTYPES, HEADER, IO,
+from tigris.dialects import op_attrs
+from tigris.plan.format import (CALL, CRC_OFFSET, DTYPE_BYTES, DTYPES, HEADER, IO,
                                 IO_UINT8, KERNELS, LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK,
                                 MAX_SLOTS, MAX_TENSORS, NAME_SIZE, NO_TENSOR, OUT, POOLS,
                                 RESIZE_MODES, SCRATCH, TARGETS, TENSOR, VERSION, WEIGHT_ALIGN,
@@ -223,15 +223,20 @@ def write_plan(plan_module, weights: WeightTable) -> bytes:
     return bytes(out)
 
 
-def weight_bytes_of(plan_module) -> int:
-    """Bytes of constant data in a plan module (weights and parameter arrays)."""
+def weight_bytes_of(plan_module, params_only: bool = False) -> int:
+    """Bytes of constant data in a plan module: weights and parameter arrays, or with
+    params_only the per-channel arrays and tables alone (buffers named <node>.<attr>)."""
+    from tigris.plan.format import BLOB_ATTRS
     mod = getattr(plan_module, "operation", plan_module)
     total = 0
     for op in mod.regions[0].blocks[0].operations:
         op = op.operation
         if op.name == "tigris.buffer" and "tigris.data" in op.attributes:
+            name = ir.StringAttr(op.attributes["sym_name"]).value
+            if params_only and name.rsplit(".", 1)[-1] not in BLOB_ATTRS:
+                continue
             total += ir.IntegerAttr(op.attributes["size"]).value
     return total
 
 
-__all__ = ["write_plan", "plan_modules", "constant_bytes", "weight_bytes_of", "attr_value"]
+__all__ = ["write_plan", "plan_modules", "constant_bytes", "weight_bytes_of"]
