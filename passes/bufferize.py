@@ -13,7 +13,7 @@ from __future__ import annotations
 from mlir import ir
 
 from tigris.dialects import attr
-from tigris.irgraph import (CONSTANT_OPS, VIEW_OPS, block_of, build_graph, is_row_view,
+from tigris.irgraph import (CONSTANT_OPS, DEST_OPS, VIEW_OPS, block_of, build_graph, is_row_view, node_name,
                             overlays, row_insert_targets, slow_values, value_bytes)
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
@@ -26,9 +26,20 @@ def view_offsets(func_op, g, owner) -> dict:
     into_dest = row_insert_targets(func_op)
     over = overlays(func_op)
     off = {a: over.get(f"arg{i}", (0, 0))[0] for i, a in enumerate(block_of(func_op).arguments)}
+    # An overlaid input built by a chain of inserts (a stage output) moves as
+    # a whole: its chain's root `empty` takes the input's offset.
+    roots = {}
+    for name, (vx, _) in over.items():
+        op = g.ops.get(name)
+        while op is not None and op.name in DEST_OPS:
+            op = op.operands[1].owner
+        if op is not None and op.name == "tigris.empty":
+            roots[node_name(op)] = vx
     for name, op in g.ops.items():
         r = op.results[0]
-        if name in over:
+        if name in roots:
+            off[r] = roots[name]
+        elif name in over:
             off[r] = over[name][0]
         elif "tigris.overlay_of" in op.attributes:
             off[r] = over[ir.StringAttr(op.attributes["tigris.overlay_of"]).value][1]

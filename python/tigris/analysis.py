@@ -21,11 +21,12 @@ from tigris.targets import op_scratch_bytes
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
 REPORT_VERSION = 1
-# Bytes the binary plan spends per kernel call and per tensor descriptor
-# (estimates until the plan format lands; see docs when it does).
-PLAN_BYTES_PER_CALL = 64
-PLAN_BYTES_PER_TENSOR = 32
-PLAN_HEADER_BYTES = 64
+# Bytes the binary plan spends per kernel call, tensor and I/O entry, and its
+# header (docs/plan-format.md); per-channel tables count as weights here.
+PLAN_BYTES_PER_CALL = 80
+PLAN_BYTES_PER_TENSOR = 36
+PLAN_BYTES_PER_IO = 80
+PLAN_HEADER_BYTES = 128
 
 
 def plan_pipeline(quantized: bool, target: str, alignment: int, budget: int | None = None,
@@ -105,7 +106,7 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         largest = max(model_ops, key=lambda r: r[2], default=None)
         ins, outs = io_specs(func)
     plan_bytes = weights + PLAN_HEADER_BYTES + PLAN_BYTES_PER_CALL * len(rows) \
-        + PLAN_BYTES_PER_TENSOR * activations
+        + PLAN_BYTES_PER_TENSOR * (activations + consts) + PLAN_BYTES_PER_IO * (len(ins) + len(outs))
     fits = arena["size"] <= budget.fast and \
         fa.get("tigris.slow_arena", {}).get("size", 0) <= budget.slow
     peak_row = rows[peak_step] if rows else None

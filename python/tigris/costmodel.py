@@ -22,14 +22,14 @@ term for conv/fc/pool kinds would bring the error to ~5% (see the bench).
 """
 from __future__ import annotations
 
-PER_CALL = 3410                 # executor (operand resolution) + kernel checks and prologues
+PER_CALL = 3440                 # executor (operand resolution) + kernel checks and prologues
 PER_MAC = {
-    "conv2d": 14.7, "depthwise_conv2d": 48.2, "fully_connected": 13.8,
-    "max_pool": 16.2, "avg_pool": 32.5, "global_avg_pool": 10.5,
-    "add": 433.4, "mul": 196.4, "lut": 8.8, "softmax": 3616.6, "resize": 7.6,
-    "pad": 1.9, "slice": 6.7, "insert": 0.9, "transpose": 7.1, "empty": 0.0, "reshape": 0.0,
+    "conv2d": 15.2, "depthwise_conv2d": 48.9, "fully_connected": 13.6,
+    "max_pool": 16.2, "avg_pool": 32.5, "global_avg_pool": 11.0,
+    "add": 433.6, "mul": 196.4, "lut": 8.8, "softmax": 3593.3, "resize": 7.6,
+    "pad": 1.9, "slice": 6.6, "insert": 0.9, "transpose": 7.1, "empty": 0.0, "reshape": 0.0,
 }
-DEFAULT_PER_MAC = 14.7          # an unlisted kind costs like conv2d
+DEFAULT_PER_MAC = 15.2          # an unlisted kind costs like conv2d
 # PSRAM through the cache on the ESP32-S3: a miss fills a 32-byte line in
 # roughly 150-250 cycles and dirty lines are written back, so a byte moved
 # costs about 5-8 cycles; ESP-NN's SIMD kernels spend about 0.2 cycles per MAC,

@@ -97,8 +97,9 @@ def row_insert_targets(func_op) -> dict:
         v = op.operands[0]
         producer = v.owner
         if not hasattr(producer, "name") or not producer.name.startswith("tigris.") \
-                or producer.name in VIEW_OPS or producer.name in ("tigris.slice", "tigris.empty") \
-                or len(list(v.uses)) != 1:
+                or producer.name in VIEW_OPS or producer.name in DEST_OPS \
+                or producer.name in ("tigris.slice", "tigris.empty") \
+                or "tigris.overlay_of" in producer.attributes or len(list(v.uses)) != 1:
             continue
         out[v] = op
     return out

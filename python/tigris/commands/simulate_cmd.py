@@ -102,6 +102,8 @@ def format_report(d: dict, label: str) -> str:
         lines.append(f"{k['kind']:<18} {k['calls']:>6} {k['instructions']:>14,} "
                      f"{100 * k['instructions'] / total:>5.1f}% {k['macs']:>12,} "
                      f"{k['instructions'] / max(k['macs'], 1):>9.2f}")
+    rest = d["instructions"] - sum(d["per_call"])
+    lines.append(f"{'(executor)':<18} {'':>6} {rest:>14,} {100 * rest / total:>5.1f}%")
     return "\n".join(lines)
 
 

@@ -26,8 +26,8 @@ def kernel_arguments(op, operands: list[np.ndarray]) -> tuple[list[np.ndarray], 
     kind = op.name.split(".", 1)[1]
     attrs = {k: v for k, v in op_attrs(op).items() if not k.startswith("tigris.")}
     args = list(operands)
-    if kind == "depthwise_conv2d" and args[1].ndim == 4 and args[1].shape[0] != 1:
-        w = args[1]   # [KH,KW,C,M] (TOSA) is the same bytes as [1,KH,KW,C*M]
+    if kind == "depthwise_conv2d":
+        w = args[1]   # the op's [KH,KW,C,M] (TOSA layout) is the kernel's [1,KH,KW,C*M]
         args[1] = w.reshape(1, w.shape[0], w.shape[1], -1)
     if kind == "fully_connected":    # [OC,1,1,K] is the same bytes as [OC,K]
         args[1] = args[1].reshape(args[1].shape[0], -1)

@@ -108,14 +108,21 @@ class Problem:
         self.flat_cost = [op_cost(inf.kind, mc) for inf, mc in zip(self.info, self.flat_macs)]
         self._memo: dict = {}
 
-    def set_slow(self, threshold: int | None) -> None:
-        """Place every buffer of `threshold` bytes or more in the slow pool
-        (None: everything fast), and recompute the fast-memory figures."""
+    def long_lived(self, min_size: int = 4096) -> set:
+        """Storages that stay live across several ops (skip connections)."""
+        return {n for n, st in self.storages.items() if st.kind == "buffer"
+                and st.death - st.birth > 2 and st.size >= min_size}
+
+    def set_slow(self, threshold: int | None, storages: set | None = None) -> None:
+        """Place every buffer of `threshold` bytes or more, and the named
+        `storages`, in the slow pool (None: everything fast), and recompute
+        the fast-memory figures."""
         al = self.alignment
         m = len(self.ops)
         self.slow_threshold = threshold
         slow_storages = {n for n, st in self.storages.items() if st.kind == "buffer"
-                         and threshold is not None and st.size >= threshold}
+                         and threshold is not None and st.size >= threshold} | set(storages or ())
+        self.slow_storages = slow_storages
         owner = {}
         for n, st in self.storages.items():
             for b in st.buffers:
@@ -177,7 +184,7 @@ class Problem:
         prev = self.prev_value(i)
         prev_row = self.vbytes(prev) // _shape(prev)[1] if prev is not None and \
             len(_shape(prev)) == 4 else 0
-        total_macs, cost, work, prev_read = 0, 0.0, 0, 0
+        total_macs, cost, work, prev_read, slow_read = 0, 0.0, 0, 0, 0
         for ranges in strips:
             live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in ranges}
             for k in sorted(ranges):
@@ -189,16 +196,25 @@ class Problem:
                     for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)):
                         if v == prev:
                             prev_read += self.vbytes(v) if rows is None else (rows[1] - rows[0]) * prev_row
+                if self.slow and self.reads[k] & self.slow:
+                    for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)):
+                        p = self.position.get(v)
+                        if v in self.slow and v != prev and (p is None or p < i):
+                            slow_read += self.vbytes(v) if rows is None else \
+                                (rows[1] - rows[0]) * (self.vbytes(v) // _shape(v)[1])
                 if k == j:
                     continue  # written straight into the stage's output
                 resident = sum(self._rows_bytes(q, ranges[q]) for q in ranges
                                if q < k and live_until[q] >= k and q != j)
                 work = max(work, resident + self._rows_bytes(k, (a, b)))
-        out_size = align_up(self.vbytes(self.ops[j].results[0]), al)
-        stage = Stage(i, j, h, self.entering[i] + out_size + work, cost, total_macs,
+        out_value = self.ops[j].results[0]
+        out_size = 0 if out_value in self.slow else align_up(self.vbytes(out_value), al)
+        traffic = slow_read + (self.vbytes(out_value) if out_value in self.slow else 0)
+        stage = Stage(i, j, h, self.entering[i] + out_size + work,
+                      cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
                       prev_read=prev_read)
-        overlay = self._overlay(i, j, strips)
+        overlay = self._overlay(i, j, strips) if out_value not in self.slow else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
@@ -318,6 +334,13 @@ def _variants(problem: Problem, st: Stage):
         for p in places:
             if p and out_value in problem.returned_values:
                 continue
+            if out_value in problem.slow and not p:
+                continue
+            if out_value in problem.slow:         # already counted as slow by the stage
+                yield st.peak - (st.prev_live if q else 0), st.cost + PER_SLOW_BYTE * (
+                    st.prev_read if q and st.prev_live else 0), st.traffic + (
+                    st.prev_read if q and st.prev_live else 0), q, p
+                continue
             peak = st.peak
             traffic = st.traffic
             if q and st.prev_live:
@@ -373,12 +396,13 @@ def choose(problem: Problem, budget: int) -> TilePlan:
         chosen.out_slow = key[1]
         if chosen.overlay is not None and (key[1] or entry[4][1] or not problem.allow_overlay):
             chosen.overlay, chosen.overlay_saving = None, 0
-        if key[1]:
+        if key[1] or problem.ops[chosen.last].results[0] in problem.slow:
             slow_values.add(problem.ops[chosen.last].results[0])
         stages.append(chosen)
         key = entry[4]
     if key[1] and problem.args:
         slow_values.add(problem.args[0])
+    slow_values |= {a for a in problem.args if a in problem.slow}
     stages.reverse()
     end = table[end_key]
     return TilePlan(stages, end[0], end[1], sum(s.macs for s in stages),

@@ -1,0 +1,56 @@
+"""Every zoo model compiled at 256K, 64K and 16K (SRAM only, or with an 8 MiB
+slow pool where SRAM alone cannot hold it) runs on the host C runtime byte
+for byte like the numpy reference interpreter on the untiled function."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tigris.cli import main as tigris
+from tigris.plan.host import HostPlan
+from tigris.plan.reader import read_plan
+
+from test_plan_zoo import Reference
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+import zoo  # noqa: E402
+
+MODELS = [n for n in zoo.names() if not n.startswith("tiny_") and not n.endswith("_qop")]
+BUDGETS = ["256K", "64K", "16K"]
+
+
+def compile_plan(name: str, budget: str, out: Path) -> str:
+    """Compile SRAM-only, else with a slow pool; returns the budget used."""
+    path = str(zoo.build(name))
+    if tigris(["compile", path, "-m", budget, "-o", str(out)]) == 0:
+        return budget
+    assert tigris(["compile", path, "-m", f"{budget}+8M", "-o", str(out)]) == 0
+    return f"{budget}+8M"
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+@pytest.mark.parametrize("name", MODELS)
+def test_budgeted_plan_runs_like_the_reference(name, budget, tmp_path, capsys):
+    out = tmp_path / "m.tgrs"
+    used = compile_plan(name, budget, out)
+    data = out.read_bytes()
+    plan = read_plan(data)
+    fast = int(budget[:-1]) * 1024
+    assert plan.fast_size <= fast
+    host = HostPlan(data)
+    ref = Reference(str(zoo.build(name)))
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        xs = [rng.integers(-128, 128, size=plan.tensors[d.tensor].shape).astype(np.int8)
+              for d in plan.inputs]
+        with ref.ctx:
+            from tigris.reference.interpreter import run_function
+            want = run_function(ref.fn, ref.weights, xs)
+        for got, w in zip(host.run(xs), want):
+            assert np.array_equal(got.reshape(w.shape), w)
+    with capsys.disabled():
+        print(f"\n{name:24s} {used:>9s}: fast {plan.fast_size:7d} B, slow {plan.slow_size:8d} B, "
+              f"{len(plan.calls)} calls")
