@@ -7,6 +7,8 @@ reference interpreter gives the expected output.
 """
 from __future__ import annotations
 
+import atexit
+import shutil
 import sys
 import tempfile
 import time
@@ -25,6 +27,7 @@ from tigris.errors import TigrisError  # noqa: E402
 
 MODELS = [n for n in zoo.names() if not n.startswith("tiny_")]
 WORK = Path(tempfile.mkdtemp(prefix="tigris-bench-"))
+atexit.register(shutil.rmtree, WORK, True)
 
 
 @dataclass

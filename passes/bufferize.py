@@ -13,54 +13,13 @@ from __future__ import annotations
 from mlir import ir
 
 from tigris.dialects import attr
-from tigris.irgraph import (CONSTANT_OPS, DEST_OPS, VIEW_OPS, block_of, build_graph, is_row_view, node_name,
-                            overlays, row_insert_targets, slow_values, value_bytes)
+from tigris.irgraph import (CONSTANT_OPS, VIEW_OPS, block_of, build_graph, is_row_view,
+                            row_insert_targets, slow_values, view_offsets)
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
 from tigris.targets import op_scratch_bytes
 
 
-def view_offsets(func_op, g, owner) -> dict:
-    """Byte offset of every value inside its buffer (views, row inserts written
-    in place, in-place elementwise results)."""
-    into_dest = row_insert_targets(func_op)
-    over = overlays(func_op)
-    off = {a: over.get(f"arg{i}", (0, 0))[0] for i, a in enumerate(block_of(func_op).arguments)}
-    # An overlaid input built by a chain of inserts (a stage output) moves as
-    # a whole: its chain's root `empty` takes the input's offset.
-    roots = {}
-    for name, (vx, _) in over.items():
-        op = g.ops.get(name)
-        while op is not None and op.name in DEST_OPS:
-            op = op.operands[1].owner
-        if op is not None and op.name == "tigris.empty":
-            roots[node_name(op)] = vx
-    for name, op in g.ops.items():
-        r = op.results[0]
-        if name in roots:
-            off[r] = roots[name]
-        elif name in over:
-            off[r] = over[name][0]
-        elif "tigris.overlay_of" in op.attributes:
-            off[r] = over[ir.StringAttr(op.attributes["tigris.overlay_of"]).value][1]
-        elif op.name in VIEW_OPS:
-            off[r] = off.get(op.operands[0], 0)
-        elif is_row_view(op):
-            t = ir.RankedTensorType(op.operands[0].type)
-            row = value_bytes(op.operands[0]) // t.shape[1]
-            off[r] = off.get(op.operands[0], 0) + list(ir.DenseI64ArrayAttr(op.attributes["begin"]))[1] * row
-        elif op.name == "tigris.insert":
-            off[r] = off.get(op.operands[1], 0)
-        elif r in into_dest:
-            ins = into_dest[r]
-            t = ir.RankedTensorType(ins.results[0].type)
-            row = value_bytes(ins.results[0]) // t.shape[1]
-            off[r] = off.get(ins.operands[1], 0) + ir.IntegerAttr(ins.attributes["offset"]).value * row
-        else:
-            mine = owner[g.buffer_of(r)]
-            off[r] = next((off.get(v, 0) for v in op.operands
-                           if v in g.value_buffer and owner[g.buffer_of(v)] == mine), 0)
-    return off
 
 
 def run(func_op, options) -> None:

@@ -19,7 +19,7 @@ from tigris.errors import UsageError
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.targets import op_scratch_bytes
 from tigris.tiling.rows import needs, strip_attrs
-from tigris.irgraph import build_graph
+from tigris.irgraph import build_graph, storage_extents
 from tigris.planning import lifetimes, lower_bound
 from tigris.tiling.search import Problem, choose
 
@@ -152,7 +152,8 @@ def _translate(plan, original: Problem, copy: Problem, copy_func):
 def measured_peak(func_op, target: str, alignment: int) -> int:
     """The fast-memory bound of a rewritten function, as bufferize and packing will see it."""
     g = build_graph(func_op, scratch=lambda op: op_scratch_bytes(op, target), space="fast")
-    return lower_bound(lifetimes(g.graph, g.graph.order, inplace=True), alignment)
+    storages = lifetimes(g.graph, g.graph.order, inplace=True)
+    return lower_bound(storage_extents(func_op, g, storages), alignment)
 
 
 def run(func_op, options) -> None:

@@ -212,3 +212,71 @@ def read_scratch(op) -> int:
 def steps(func_op) -> dict[str, int]:
     """Node name -> its position among the nodes (the step it runs at)."""
     return {node_name(op): i for i, op in enumerate(compute_ops(func_op))}
+
+
+def view_offsets(func_op, g, owner) -> dict:
+    """Byte offset of every value inside its buffer (views, row inserts written
+    in place, in-place elementwise results, stage outputs overlaid on their
+    inputs). Offsets are relative: an overlay that would start before its
+    buffer shifts everything already placed in that buffer up."""
+    into_dest = row_insert_targets(func_op)
+    args = list(block_of(func_op).arguments)
+    by_name = {f"arg{i}": a for i, a in enumerate(args)}
+    by_name.update({name: op.results[0] for name, op in g.ops.items()})
+    off: dict = {}
+    members: dict = {}
+
+    def place(v, o: int) -> None:
+        storage = owner[g.value_buffer[v]]
+        if o < 0:
+            for w in members.get(storage, []):
+                off[w] -= o
+            o = 0
+        off[v] = o
+        members.setdefault(storage, []).append(v)
+
+    for a in args:
+        place(a, 0)
+    for name, op in g.ops.items():
+        r = op.results[0]
+        if "tigris.overlay_of" in op.attributes:
+            x = by_name[ir.StringAttr(op.attributes["tigris.overlay_of"]).value]
+            place(r, off.get(x, 0) + ir.IntegerAttr(op.attributes["tigris.overlay_delta"]).value)
+        elif op.name in VIEW_OPS:
+            place(r, off.get(op.operands[0], 0))
+        elif is_row_view(op):
+            t = ir.RankedTensorType(op.operands[0].type)
+            row = value_bytes(op.operands[0]) // t.shape[1]
+            place(r, off.get(op.operands[0], 0)
+                  + list(ir.DenseI64ArrayAttr(op.attributes["begin"]))[1] * row)
+        elif op.name == "tigris.insert":
+            place(r, off.get(op.operands[1], 0))
+        elif r in into_dest:
+            ins = into_dest[r]
+            t = ir.RankedTensorType(ins.results[0].type)
+            row = value_bytes(ins.results[0]) // t.shape[1]
+            place(r, off.get(ins.operands[1], 0)
+                  + ir.IntegerAttr(ins.attributes["offset"]).value * row)
+        else:
+            mine = owner[g.buffer_of(r)]
+            place(r, next((off.get(v, 0) for v in op.operands
+                           if v in g.value_buffer and owner[g.buffer_of(v)] == mine), 0))
+    return off
+
+
+def storage_extents(func_op, g: IRGraph, storages) -> dict:
+    """{storage: (bytes it spans, birth, death)}: every member value at its
+    view offset (an overlaid stage output may reach past its input)."""
+    owner = {}
+    for name, st in storages.items():
+        for b in st.buffers:
+            owner[b] = name
+    offsets = view_offsets(func_op, g, owner)
+    size = {name: st.size for name, st in storages.items()}
+    for v, off in offsets.items():
+        b = g.value_buffer.get(v)
+        if b is None or g.graph.buffers.get(b, 0) == 0:
+            continue
+        name = owner[b]
+        size[name] = max(size[name], off + g.graph.buffers[b])
+    return {name: (size[name], st.birth, st.death) for name, st in storages.items()}
