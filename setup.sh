@@ -14,6 +14,9 @@ if [ ! -x .venv/bin/python ] || [ "$(cat $stamp 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
   echo "$want" > "$stamp"
 fi
+# The simulated Xtensa core (`tigris simulate`, its tests): Debian packages and
+# the QEMU instruction-count plugin; idempotent.
+tools/iss/install-deps.sh
 [ "${1:-}" = "--install-only" ] && exit 0
 model=$(.venv/bin/python test/models/zoo.py mobilenet_v1_1.0_128)
 .venv/bin/tigris analyze "$model" -m 128K -f 16M

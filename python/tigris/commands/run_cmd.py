@@ -56,5 +56,7 @@ def run(args) -> int:
             np.save(path, out, allow_pickle=False)
         except OSError as e:
             raise UsageError(f"cannot write '{path}': {e.strerror}") from None
-    print(f"tigris: ran {args.plan} ({len(plan.calls)} calls)", file=sys.stderr)
+    from tigris.simulate import plan_checksum
+    print(f"tigris: ran {args.plan} ({len(plan.calls)} calls), output crc32 "
+          f"{plan_checksum(plan, ys):08x}", file=sys.stderr)
     return 0
