@@ -31,26 +31,31 @@ def compile_plan(name: str, budget: str, out: Path) -> str:
     return f"{budget}+8M"
 
 
+def assert_runs_like_reference(name: str, data: bytes, inputs: int, seed: int):
+    """The plan on the host C runtime equals the reference interpreter on the
+    untiled function, on seeded int8 inputs."""
+    from tigris.reference.interpreter import run_function
+    plan = read_plan(data)
+    host = HostPlan(data)
+    ref = Reference(str(zoo.build(name)))
+    rng = np.random.default_rng(seed)
+    for _ in range(inputs):
+        xs = [rng.integers(-128, 128, size=plan.tensors[d.tensor].shape).astype(np.int8)
+              for d in plan.inputs]
+        with ref.ctx:
+            want = run_function(ref.fn, ref.weights, xs)
+        for got, w in zip(host.run(xs), want):
+            assert np.array_equal(got.reshape(w.shape), w)
+    return plan
+
+
 @pytest.mark.parametrize("budget", BUDGETS)
 @pytest.mark.parametrize("name", MODELS)
 def test_budgeted_plan_runs_like_the_reference(name, budget, tmp_path, capsys):
     out = tmp_path / "m.tgrs"
     used = compile_plan(name, budget, out)
-    data = out.read_bytes()
-    plan = read_plan(data)
-    fast = int(budget[:-1]) * 1024
-    assert plan.fast_size <= fast
-    host = HostPlan(data)
-    ref = Reference(str(zoo.build(name)))
-    rng = np.random.default_rng(5)
-    for _ in range(5):
-        xs = [rng.integers(-128, 128, size=plan.tensors[d.tensor].shape).astype(np.int8)
-              for d in plan.inputs]
-        with ref.ctx:
-            from tigris.reference.interpreter import run_function
-            want = run_function(ref.fn, ref.weights, xs)
-        for got, w in zip(host.run(xs), want):
-            assert np.array_equal(got.reshape(w.shape), w)
+    plan = assert_runs_like_reference(name, out.read_bytes(), 5, 5)
+    assert plan.fast_size <= int(budget[:-1]) * 1024
     with capsys.disabled():
         print(f"\n{name:24s} {used:>9s}: fast {plan.fast_size:7d} B, slow {plan.slow_size:8d} B, "
               f"{len(plan.calls)} calls")
@@ -63,7 +68,7 @@ ODD = [("ds_cnn", "12K"), ("ds_cnn", "12K+1M"), ("mobilenet_v2_0.35_96", "48K"),
        ("mobilenet_v1_0.25_96", "24K+1M"), ("mobilenet_v1_0.25_96", "32K+8M")]
 ODD_SLOW = [("mobilenet_v1_1.0_128", "200K"), ("mobilenet_v1_1.0_128", "48K+8M"),
             ("mobilenet_v2_0.35_96", "48K+8M"), ("unet_small", "24K+1M"),
-            ("inception_block", "24K+1M")]
+            ("inception_block", "24K+1M")]   # run with -m slow
 
 
 @pytest.mark.parametrize("name,budget", ODD + [pytest.param(*c, marks=pytest.mark.slow)
@@ -71,16 +76,4 @@ ODD_SLOW = [("mobilenet_v1_1.0_128", "200K"), ("mobilenet_v1_1.0_128", "48K+8M")
 def test_odd_budgets_run_like_the_reference(name, budget, tmp_path):
     out = tmp_path / "m.tgrs"
     assert tigris(["compile", str(zoo.build(name)), "-m", budget, "-o", str(out)]) == 0
-    data = out.read_bytes()
-    plan = read_plan(data)
-    host = HostPlan(data)
-    ref = Reference(str(zoo.build(name)))
-    rng = np.random.default_rng(9)
-    from tigris.reference.interpreter import run_function
-    for _ in range(3):
-        xs = [rng.integers(-128, 128, size=plan.tensors[d.tensor].shape).astype(np.int8)
-              for d in plan.inputs]
-        with ref.ctx:
-            want = run_function(ref.fn, ref.weights, xs)
-        for got, w in zip(host.run(xs), want):
-            assert np.array_equal(got.reshape(w.shape), w)
+    assert_runs_like_reference(name, out.read_bytes(), 3, 9)
