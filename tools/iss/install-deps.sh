@@ -7,6 +7,8 @@
 #   tools/iss/install-deps.sh --check   # only report what is missing (exit 1 if anything)
 #
 # Packages: clang-22 + llvm-22 (the Xtensa C compiler, llvm-mc assembler),
+# gcc-arm-none-eabi + libnewlib, and picolibc-xtensa-lx106-elf (the C headers
+# gcc-xtensa-lx106 lacks) for the runtime cross-compile test,
 # binutils-xtensa-lx106 (ld, nm), gcc-xtensa-lx106 (pulls the same binutils
 # in; only its ld/nm are used), qemu-system-misc (qemu-system-xtensa 7.2 with
 # TCG plugin support). The plugin goes to $TIGRIS_ISS_CACHE (default
@@ -14,7 +16,7 @@
 # looks for it (and rebuilds it itself when isscount.c changed).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PKGS="clang-22 llvm-22 gcc-xtensa-lx106 binutils-xtensa-lx106 qemu-system-misc gcc"
+PKGS="clang-22 llvm-22 gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf qemu-system-misc gcc gcc-arm-none-eabi libnewlib-arm-none-eabi"
 CACHE="${TIGRIS_ISS_CACHE:-${TIGRIS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tigris}/iss}"
 PLUGIN="$CACHE/libisscount.so"
 
