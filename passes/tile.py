@@ -203,12 +203,12 @@ def run(func_op, options) -> None:
     if real > budget and problem.slow_ok:
         # Skip connections outlive the stages around them: put them in the
         # slow pool too and search again.
-        problem.set_slow(None, problem.long_lived())
+        problem.set_slow(problem.long_lived())
         r2, p2 = search(budget)
         if r2 < real:
             real, plan = r2, p2
         else:
-            problem.set_slow(None)
+            problem.set_slow()
     problem.set_overlay(any(st.overlay is not None for st in plan.stages))
     fits = real <= budget
     smallest = real

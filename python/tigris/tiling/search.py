@@ -74,7 +74,7 @@ class Problem:
         self.info = [OpInfo.of(op) for op in self.ops]
         self.graph = build_graph(func_op, scratch=scratch)
         self.storages = lifetimes(self.graph.graph, self.graph.graph.order, inplace=True)
-        self.set_slow(None)
+        self.set_slow()
         m = len(self.ops)
         self.position = {}
         for i, op in enumerate(self.ops):
@@ -113,15 +113,12 @@ class Problem:
         return {n for n, st in self.storages.items() if st.kind == "buffer"
                 and st.death - st.birth > 2 and st.size >= min_size}
 
-    def set_slow(self, threshold: int | None, storages: set | None = None) -> None:
-        """Place every buffer of `threshold` bytes or more, and the named
-        `storages`, in the slow pool (None: everything fast), and recompute
-        the fast-memory figures."""
+    def set_slow(self, storages: set | None = None) -> None:
+        """Place the named `storages` in the slow pool (None: everything fast)
+        and recompute the fast-memory figures."""
         al = self.alignment
         m = len(self.ops)
-        self.slow_threshold = threshold
-        slow_storages = {n for n, st in self.storages.items() if st.kind == "buffer"
-                         and threshold is not None and st.size >= threshold} | set(storages or ())
+        slow_storages = set(storages or ())
         self.slow_storages = slow_storages
         owner = {}
         for n, st in self.storages.items():
