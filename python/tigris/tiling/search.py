@@ -102,6 +102,17 @@ class Problem:
         self._vbytes: dict = {}
         self.reads = [set(op.operands) for op in self.ops]
         self.ok_stream = [streamable(inf) for inf in self.info]
+        # Ops that read some operand whole (broadcast operands, weights): a
+        # segment may not contain that operand's producer, whose value would
+        # exist only as row bands.
+        self.whole_inputs = []
+        for k, inf in enumerate(self.info):
+            whole = set()
+            if self.ok_stream[k]:
+                for v, rows in zip(self.ops[k].operands, needs(inf, 0, 1)):
+                    if rows is None and v in self.position:
+                        whole.add(self.position[v])
+            self.whole_inputs.append(whole)
         self.sizes = sorted({st.size for st in self.storages.values() if st.kind == "buffer"},
                             reverse=True)
         self.flat_macs = [macs(inf) for inf in self.info]
@@ -144,6 +155,8 @@ class Problem:
 
     def segment_ok(self, i: int, j: int) -> bool:
         if not all(self.ok_stream[i:j + 1]) or self.info[j].out_shape[1] < 2:
+            return False
+        if any(p >= i for k in range(i, j + 1) for p in self.whole_inputs[k]):
             return False
         for k in range(i, j):
             if k in self.returned or any(u > j for u in self.users[k]):
