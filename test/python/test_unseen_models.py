@@ -136,3 +136,69 @@ def test_tiled_and_compiled_plans_equal_the_reference(mv3, tmp_path):
     for x, w in zip(xs, want):
         (got,) = HostPlan(data).run([x])
         assert np.array_equal(got.reshape(w.shape), w)
+
+
+def _audio_1d(path):
+    """A 1-D keyword-spotting style network: Conv1d (stride, dilation, depthwise),
+    MaxPool1d, LeakyRelu, Tanh, GlobalAveragePool over time, Gemm, Softmax."""
+    rng = np.random.default_rng(1)
+
+    def w(name, *s):
+        return numpy_helper.from_array(
+            (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "w1"], ["c1"], strides=[2], pads=[4, 4], name="conv1"),
+             n("Relu", ["c1"], ["r1"], name="r1"),
+             n("MaxPool", ["r1"], ["p1"], kernel_shape=[2], strides=[2], name="pool1"),
+             n("Conv", ["p1", "w2"], ["c2"], pads=[4, 4], dilations=[2], name="conv2"),
+             n("LeakyRelu", ["c2"], ["r2"], alpha=0.1, name="lrelu"),
+             n("Conv", ["r2", "w3"], ["c3"], group=32, pads=[1, 1], name="dw1d"),
+             n("Tanh", ["c3"], ["t3"], name="tanh"),
+             n("GlobalAveragePool", ["t3"], ["m3"], name="gap"),
+             n("Flatten", ["m3"], ["m"], name="flat"),
+             n("Gemm", ["m", "fc"], ["g"], transB=1, name="fc"),
+             n("Softmax", ["g"], ["y"], name="sm")]
+    inits = [w("w1", 16, 1, 9), w("w2", 32, 16, 5), w("w3", 32, 1, 3), w("fc", 12, 32)]
+    g = helper.make_graph(nodes, "audio1d", [helper.make_tensor_value_info(
+        "x", TensorProto.FLOAT, [1, 1, 1000])], [helper.make_tensor_value_info(
+            "y", TensorProto.FLOAT, [1, 12])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    fpath = path.with_suffix(".float.onnx")
+    onnx.save(m, fpath)
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.data = iter([{"x": rng.standard_normal((1, 1, 1000)).astype(np.float32)}
+                              for _ in range(8)])
+
+        def get_next(self):
+            return next(self.data, None)
+    quantize_static(str(fpath), str(path), Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    return path
+
+
+def test_audio_1d_through_onnxruntime_and_the_runtime(tmp_path):
+    model = _audio_1d(tmp_path / "audio.onnx")
+    ctx, res = _legalized(model)
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    out = tmp_path / "audio.tgrs"
+    assert tigris(["compile", str(model), "-m", "6K+1M", "-o", str(out)]) == 0
+    host = HostPlan(out.read_bytes())
+    rng = np.random.default_rng(2)
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        (ispec,), (ospec,) = io_specs(fn)
+        for _ in range(5):
+            x = rng.standard_normal((1, 1, 1000)).astype(np.float32)
+            q = quantize_input(x, ispec)
+            (ref,) = run_function(fn, WeightTable(res.weights), [q])
+            y = sess.run(None, {"x": x})[0]
+            want = np.round(y / ospec["scale"]) + ospec["zero_point"]
+            assert np.abs(ref.astype(int) - want).max() <= 2
+            assert np.argmax(ref) == np.argmax(y)
+            (got,) = host.run([q])
+            assert np.array_equal(got.reshape(ref.shape), ref)

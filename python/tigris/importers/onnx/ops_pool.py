@@ -13,7 +13,7 @@ from mlir.dialects import tosa
 
 from tigris.dialects import kernel_op
 from tigris.importers.onnx.emit_core import EmitterBase
-from tigris.importers.onnx.graph import Const, QNode
+from tigris.importers.onnx.graph import Act, Const, QNode
 from tigris.importers.onnx.ops_conv import conv_padding, fit_tosa_padding
 from tigris.reference.fixedpoint import softmax_exp_table, softmax_output_scale_q16
 
@@ -36,6 +36,41 @@ def _pool_geometry(em: EmitterBase, node: QNode, h: int, w: int):
                 out -= 1
             pad[hi] += max(0, (out - 1) * strides[i] + dil[i] * (k[i] - 1) + 1 - (size + pad[lo] + pad[hi]))
     return k, strides, dil, pad
+
+
+def _lift_1d(em: EmitterBase, node: QNode):
+    """A pool over [N, C, L] as a 2-D pool over NHWC [N, 1, L, C]: the input
+    value, a node with 2-D attributes and a 4-D output, and a finisher."""
+    x, out = node.inputs[0], node.outputs[0]
+    n, c, length = x.shape
+    val = em.reshape(em.transpose(em.as_plain(em.get(x)), (0, 2, 1)), [n, 1, length, c])
+    a = dict(node.attrs)
+    for key in ("kernel_shape", "strides", "dilations"):
+        if key in a:
+            a[key] = [1] + list(a[key])
+    if "pads" in a:
+        p = list(a["pads"])
+        a["pads"] = [0, p[0], 0, p[1]]
+    out4 = Act(out.name + ".2d", (out.shape[0], out.shape[1], 1, out.shape[2]), out.scale, out.zp)
+    x4 = Act(x.name + ".2d", (n, c, 1, length), x.scale, x.zp)
+    em.put(x4, val, "nhwc")
+
+    def finish():
+        y = em.get(out4).value
+        _, _, ol, oc = ir.RankedTensorType(y.type).shape
+        em.put(out, em.transpose(em.reshape(y, [n, ol, oc]), (0, 2, 1)), "plain")
+    return QNode(node.name, node.op, [x4] + node.inputs[1:], [out4], a, node.clamp), finish
+
+
+def _pool_1d_or_2d(convert):
+    def run(em: EmitterBase, node: QNode) -> None:
+        if len(node.inputs[0].shape) == 3:
+            lifted, finish = _lift_1d(em, node)
+            convert(em, lifted)
+            finish()
+            return
+        convert(em, node)
+    return run
 
 
 def convert_maxpool(em: EmitterBase, node: QNode) -> None:
@@ -250,3 +285,7 @@ def _softmax_attrs(x, out, node) -> dict:
 
 
 del math
+
+
+convert_maxpool = _pool_1d_or_2d(convert_maxpool)
+convert_avgpool = _pool_1d_or_2d(convert_avgpool)
