@@ -14,7 +14,7 @@ from tigris.budget import Budget
 from tigris.commands.common import run_pipeline
 from tigris.dialects import attr_value, make_context
 from tigris.importers.onnx import import_onnx
-from tigris.irgraph import build_graph, compute_ops, node_name, value_bytes
+from tigris.irgraph import build_graph, compute_ops, value_bytes
 from tigris.modelio import io_specs
 from tigris.passes.registry import functions
 from tigris.targets import op_scratch_bytes
@@ -174,4 +174,4 @@ def _onnx_shape(shape: list[int]) -> list[int]:
     return [shape[0], shape[3], shape[1], shape[2]] if len(shape) == 4 else shape
 
 
-__all__ = ["analyze", "plan_pipeline", "REPORT_VERSION", "node_name"]
+__all__ = ["analyze", "plan_pipeline", "REPORT_VERSION"]

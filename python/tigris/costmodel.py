@@ -39,8 +39,6 @@ DEFAULT_PER_MAC = 15.1          # an unlisted kind costs like conv2d
 # upper end is kept (the earlier 250 at 5 instructions per MAC, rescaled).
 # The simulator does not model PSRAM, so this stays a documented constant.
 PER_SLOW_BYTE = 735.0
-# Copies (view materialization, reload) per byte.
-PER_COPY_BYTE = 1.0
 
 
 def op_cost(kind: str, macs: int) -> float:
