@@ -22,6 +22,28 @@ from tigris.reference.interpreter import run_function
 from tigris.resources import WeightTable
 
 
+def _quantize(graph, path, rng, shape):
+    """Save the float model beside `path` and quantize it there (QDQ, int8,
+    per-channel weights) on 8 seeded calibration inputs of `shape`."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    fpath = path.with_suffix(".float.onnx")
+    onnx.save(m, fpath)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.data = iter([{"x": rng.standard_normal(shape).astype(np.float32)}
+                              for _ in range(8)])
+
+        def get_next(self):
+            return next(self.data, None)
+    quantize_static(str(fpath), str(path), Reader(), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    return path
+
+
 def _mv3_block(path):
     rng = np.random.default_rng(0)
 
@@ -66,23 +88,7 @@ def _mv3_block(path):
     g = helper.make_graph(nodes, "mv3", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
                                                                        [1, 3, 32, 32])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2048])], inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    fpath = path.with_suffix(".float.onnx")
-    onnx.save(m, fpath)
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.data = iter([{"x": rng.standard_normal((1, 3, 32, 32)).astype(np.float32)}
-                              for _ in range(8)])
-
-        def get_next(self):
-            return next(self.data, None)
-    quantize_static(str(fpath), str(path), Reader(), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
-    return path
+    return _quantize(g, path, rng, (1, 3, 32, 32))
 
 
 @pytest.fixture(scope="module")
@@ -162,23 +168,7 @@ def _audio_1d(path):
     g = helper.make_graph(nodes, "audio1d", [helper.make_tensor_value_info(
         "x", TensorProto.FLOAT, [1, 1, 1000])], [helper.make_tensor_value_info(
             "y", TensorProto.FLOAT, [1, 12])], inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    fpath = path.with_suffix(".float.onnx")
-    onnx.save(m, fpath)
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.data = iter([{"x": rng.standard_normal((1, 1, 1000)).astype(np.float32)}
-                              for _ in range(8)])
-
-        def get_next(self):
-            return next(self.data, None)
-    quantize_static(str(fpath), str(path), Reader(), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
-    return path
+    return _quantize(g, path, rng, (1, 1, 1000))
 
 
 def test_audio_1d_through_onnxruntime_and_the_runtime(tmp_path):
