@@ -46,3 +46,12 @@ def write_text(path: str, text: str) -> None:
             f.write(text)
     except OSError as e:
         raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+
+
+def load_npy(path: str):
+    """A .npy file, or one line naming the file and the reason."""
+    import numpy as np
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read '{path}': {str(e).splitlines()[0]}") from None

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 
+from tigris.commands.common import load_npy
 from tigris.errors import UsageError
 
 
@@ -26,13 +27,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _load(path: str) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read '{path}': {str(e).splitlines()[0]}") from None
-
-
 def run(args) -> int:
     from tigris.modelio import dequantize_output, quantize_input, to_model_layout
     from tigris.plan.host import HostPlan
@@ -45,7 +39,7 @@ def run(args) -> int:
     xs = []
     for path, d in zip(args.input, plan.inputs):
         try:
-            xs.append(quantize_input(_load(path), d.spec()))
+            xs.append(quantize_input(load_npy(path), d.spec()))
         except ValueError as e:
             raise UsageError(f"{path}: {e}") from None
     with open(args.plan, "rb") as f:

@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 
+from tigris.commands.common import load_npy
 from tigris.errors import UsageError
 
 
@@ -41,13 +42,6 @@ def register(sub) -> None:
                    help="seconds the simulation may take (default 1800)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
-
-
-def _load(path: str) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read '{path}': {str(e).splitlines()[0]}") from None
 
 
 def report(r, host_crc: int | None, codegen: bool = False) -> dict:
@@ -122,7 +116,7 @@ def run(args) -> int:
     xs = []
     for path, d in zip(args.input, plan.inputs):
         try:
-            xs.append(quantize_input(_load(path), d.spec()))
+            xs.append(quantize_input(load_npy(path), d.spec()))
         except ValueError as e:
             raise UsageError(f"{path}: {e}") from None
     r = sim.simulate_plan(args.plan, xs, timeout=args.timeout, codegen=args.codegen)
