@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except TigrisError as e:
         print(f"tigris: {e}", file=sys.stderr)
         return e.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("tigris: interrupted", file=sys.stderr)
         return 130
