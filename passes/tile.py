@@ -20,7 +20,7 @@ from tigris.passes.registry import Option, Pass, PassError
 from tigris.targets import op_scratch_bytes
 from tigris.tiling.rows import needs, strip_attrs
 from tigris.irgraph import build_graph, storage_extents
-from tigris.planning import lifetimes, lower_bound
+from tigris.planning import lifetimes, lower_bound, pack
 from tigris.tiling.search import Problem, choose
 
 
@@ -64,13 +64,26 @@ def rewrite(problem: Problem, stage, index: int) -> None:
             dest.owner.attributes["tigris.overlay_of"] = attr(buffer_name(stage.overlay))
             dest.owner.attributes["tigris.overlay_delta"] = attr(stage.delta)
             dest.owner.attributes["tigris.overlay_size"] = attr(stage.size)
-        for ranges in problem.strips(i, j, h):
-            made = {}   # op index -> (strip value, first row)
-            for k in sorted(ranges):
+        made = {}   # op index -> (its latest band value, first row)
+        for strip in problem.strips(i, j, h, stage.stream):
+            for band in strip:
+                k = band.op
                 info = problem.info[k]
-                a, b = ranges[k]
+                (lo, hi), (c0, c1) = band.rows, band.compute
+                carried = None
+                if c0 > lo:
+                    # Rows an earlier strip computed: a view of that band, copied
+                    # into the head of this one when new rows follow them.
+                    src, first = made[k]
+                    carried = _row_slice(src, lo, c0, first)
+                    if c1 == c0:
+                        made[k] = (carried, lo)
+                        continue
+                    held = kernel_op("empty", [], _strip_type(info, hi - lo), {}).result
+                    held = kernel_op("insert", [carried, held], held.type,
+                                     {"axis": 1, "offset": 0}).result
                 operands = []
-                for v, rows in zip(info.op.operands, needs(info, a, b)):
+                for v, rows in zip(info.op.operands, needs(info, c0, c1)):
                     p = problem.position.get(v)
                     if rows is None:
                         operands.append(v)
@@ -79,12 +92,16 @@ def rewrite(problem: Problem, stage, index: int) -> None:
                         operands.append(_row_slice(sv, rows[0], rows[1], first))
                     else:
                         operands.append(_row_slice(v, rows[0], rows[1]))
-                new = kernel_op(info.kind, operands, _strip_type(info, b - a),
-                                strip_attrs(info, a, b), loc=info.op.location)
-                made[k] = (new.result, a)
-            sv, a = made[j]
-            dest = kernel_op("insert", [sv, dest], last.results[0].type,
-                             {"axis": 1, "offset": a}).result
+                new = kernel_op(info.kind, operands, _strip_type(info, c1 - c0),
+                                strip_attrs(info, c0, c1), loc=info.op.location).result
+                if k == j:
+                    dest = kernel_op("insert", [new, dest], last.results[0].type,
+                                     {"axis": 1, "offset": c0}).result
+                elif carried is None:
+                    made[k] = (new, c0)
+                else:
+                    made[k] = (kernel_op("insert", [new, held], held.type,
+                                         {"axis": 1, "offset": c0 - lo}).result, lo)
     # The stage output keeps the name of the op it replaces, so overlays of
     # later stages that refer to it by name still find it.
     dest.owner.attributes["tigris.name"] = last.attributes["tigris.name"]
@@ -149,11 +166,17 @@ def _translate(plan, original: Problem, copy: Problem, copy_func):
     return out
 
 
-def measured_peak(func_op, target: str, alignment: int) -> int:
-    """The fast-memory bound of a rewritten function, as bufferize and packing will see it."""
+def measured_peak(func_op, target: str, alignment: int, packed: bool = False) -> int:
+    """The fast-memory peak of a rewritten function as bufferize and packing
+    will see it: the lower bound (bytes live at once), or with `packed` the
+    arena tigris-assign-offsets' packing reaches (when the bound is not reached)."""
     g = build_graph(func_op, scratch=lambda op: op_scratch_bytes(op, target), space="fast")
     storages = lifetimes(g.graph, g.graph.order, inplace=True)
-    return lower_bound(storage_extents(func_op, g, storages), alignment)
+    extents = storage_extents(func_op, g, storages)
+    if not packed:
+        return lower_bound(extents, alignment)
+    fast = {n: e for n, e in extents.items() if e[0] > 0}
+    return pack(fast, alignment=alignment).arena
 
 
 def run(func_op, options) -> None:
@@ -168,7 +191,7 @@ def run(func_op, options) -> None:
         copy = func_op.clone()
         copy_problem = Problem(copy, alignment, scratch=scratch)
         apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
-        real = measured_peak(copy, target, alignment)
+        real = measured_peak(copy, target, alignment, packed=True)
         copy.erase()
         return real
 
@@ -189,6 +212,8 @@ def run(func_op, options) -> None:
                 plan = choose(problem, internal)
                 real = measure(plan)
                 tried.append((real, plan))
+                import os
+                if os.environ.get("TDBG"): print("try", overlay, internal, plan.fits, plan.peak, real, plan.cost)
                 if not plan.fits or real <= limit:
                     break
                 internal -= min(real - limit, internal // 8) + alignment
@@ -232,7 +257,8 @@ def run(func_op, options) -> None:
         "min_peak": plan.min_peak if fits else smallest, "stages": len(plan.stages), "tiled_stages": len(tiled),
         "macs": plan.macs, "model_macs": plan.model_macs,
         "cost": int(plan.cost), "flat_cost": int(plan.flat_cost),
-        "strip_heights": [s.height for s in tiled], "slow_traffic": plan.traffic})
+        "strip_heights": [s.height for s in tiled], "streamed_stages": sum(s.stream for s in tiled),
+        "slow_traffic": plan.traffic})
     if not fits and options["strict"]:
         raise PassError(f"does not fit {budget} bytes: the smallest budget found that works is "
                         f"{smallest} bytes (the largest stage here: ops {worst.first}.."
@@ -241,8 +267,8 @@ def run(func_op, options) -> None:
 
 PASS = Pass(
     "tigris-tile",
-    "Split the schedule into stages (flat ops, or op chains run in row strips with halo "
-    "recompute) chosen by cost under the fast-memory budget",
+    "Split the schedule into stages (flat ops, or op chains run in row strips that "
+    "recompute or carry their halo rows) chosen by cost under the fast-memory budget",
     run,
     (Option("budget", _size, 256 * 1024, "fast-memory budget (bytes, or 64K / 1M)"),
      Option("alignment", int, 16, "buffer alignment assumed when estimating peaks"),

@@ -1,8 +1,11 @@
 /*
  * tigris_run: walks the call table of a loaded plan. Everything was
  * checked by tigris_load; here only the arenas are checked, then each call
- * is resolved to pointers and handed to its kernel.
+ * is resolved to pointers and handed to its kernel (tg_resolve, which only
+ * decodes what the call's kernel uses: it runs once per kernel call).
  */
+#include <string.h>
+
 #include "plan_format.h"
 
 static tigris_status_t check_arena(const void *arena, size_t have, uint32_t need,
@@ -21,20 +24,21 @@ static tigris_status_t check_arena(const void *arena, size_t have, uint32_t need
     return (have < need) ? TIGRIS_STATUS_ARENA_TOO_SMALL : TIGRIS_STATUS_OK;
 }
 
-/* One call, in its own frame: tg_operands_t is the largest local. */
+/* Resolves and runs one call. `ops` is the caller's, reused for every call
+ * of a run: tg_resolve rewrites all of it that the call's kernel reads. */
 static tigris_status_t run_call(const tigris_plan_t *plan, uint32_t index, uint8_t *fast,
-                                uint8_t *slow)
+                                uint8_t *slow, tg_operands_t *ops)
 {
-    tg_operands_t ops;
-    if (!tg_resolve(plan, index, fast, slow, &ops)) {
+    if (!tg_resolve(plan, index, fast, slow, ops)) {
         return TIGRIS_STATUS_BAD_CALL; /* unreachable after a successful load */
     }
-    return tg_kernel(&ops, 1);
+    return tg_kernel(ops, 1);
 }
 
 tigris_status_t tigris_run(const tigris_plan_t *plan, void *fast, size_t fast_size, void *slow,
                            size_t slow_size)
 {
+    tg_operands_t ops; /* the largest local (~430 bytes) */
     tigris_status_t st;
     uint32_t i;
     if (plan == NULL) {
@@ -47,8 +51,12 @@ tigris_status_t tigris_run(const tigris_plan_t *plan, void *fast, size_t fast_si
     if (st == TIGRIS_STATUS_OK) {
         st = check_arena(slow, slow_size, plan->slow_size, plan->alignment);
     }
+    /* Cleared once per run, not per call: tg_resolve leaves the slots past a
+     * kernel's slot count as they are, so these hold zeros or an earlier
+     * call's descriptors, marked absent either way. */
+    memset(&ops, 0, sizeof ops);
     for (i = 0; st == TIGRIS_STATUS_OK && i < plan->n_calls; i++) {
-        st = run_call(plan, i, (uint8_t *)fast, (uint8_t *)slow);
+        st = run_call(plan, i, (uint8_t *)fast, (uint8_t *)slow, &ops);
     }
     return st;
 }

@@ -6,6 +6,8 @@
  * others, then the kernel's own shape and parameter checks (plan_kernels.c).
  * In its own file so that its large frame is not inlined into tigris_load.
  */
+#include <string.h>
+
 #include "plan_format.h"
 
 static int overlaps(const tg_tensor_t *a, const tg_tensor_t *b)
@@ -48,6 +50,8 @@ tigris_status_t tg_check_call(const tigris_plan_t *plan, uint32_t index)
     const tg_kernel_info_t *k;
     tigris_status_t st;
     uint32_t s;
+    /* tg_resolve leaves t[s] past the kernel's slots as it finds them */
+    memset(&ops, 0, sizeof ops);
     if (!tg_resolve(plan, index, NULL, NULL, &ops)) {
         return TIGRIS_STATUS_BAD_CALL;
     }

@@ -67,61 +67,70 @@ uint32_t tg_crc32(const uint8_t *data, uint32_t n, uint32_t skip)
 void tg_read_tensor(const tigris_plan_t *plan, uint32_t index, tg_tensor_t *t)
 {
     const uint8_t *p = plan->data + plan->tensors_offset + index * TG_TENSOR_SIZE;
-    int64_t count = 1;
+    uint32_t elems;
     uint32_t d;
     t->pool = p[TG_T_POOL];
     t->dtype = p[TG_T_DTYPE];
     t->rank = p[TG_T_RANK];
     t->reserved = p[TG_T_RESERVED];
-    t->offset = tg_rd32(p + TG_T_OFFSET);
-    t->size = tg_rd32(p + TG_T_SIZE);
+    t->offset = tg_ld32(p + TG_T_OFFSET);
+    t->size = tg_ld32(p + TG_T_SIZE);
+    /* All TG_MAX_RANK words, whatever the rank: a fixed copy the compiler
+     * unrolls costs less than a loop to the rank that fills in the rest,
+     * and the loader requires the words past the rank to be 0. */
     for (d = 0; d < TG_MAX_RANK; d++) {
-        t->dims[d] = tg_i32(tg_rd32(p + TG_T_DIMS + 4u * d));
-        if (d < t->rank && count <= INT32_MAX) {
-            count *= (t->dims[d] > 0) ? t->dims[d] : 0;
-        }
+        t->dims[d] = tg_ld32s(p + TG_T_DIMS + 4u * d);
     }
-    /* the loader rejects descriptors whose count is not in 1..INT32_MAX */
-    t->count = (count >= 1 && count <= INT32_MAX) ? (int32_t)count : -1;
-}
-
-void tg_read_call(const tigris_plan_t *plan, uint32_t index, tg_call_t *c)
-{
-    const uint8_t *p = plan->data + plan->calls_offset + index * TG_CALL_SIZE;
-    uint32_t i;
-    c->kernel = (uint16_t)tg_rd16(p + TG_C_KERNEL);
-    c->flags = (uint16_t)tg_rd16(p + TG_C_FLAGS);
-    c->reserved = (uint16_t)tg_rd16(p + TG_C_RESERVED);
-    for (i = 0; i < TG_MAX_SLOTS; i++) {
-        c->tensors[i] = (uint16_t)tg_rd16(p + TG_C_TENSORS + 2u * i);
-    }
-    for (i = 0; i < TG_MAX_PARAMS; i++) {
-        c->params[i] = tg_i32(tg_rd32(p + TG_C_PARAMS + 4u * i));
-    }
+    /* The element count from the byte size, not as the product of the dims:
+     * that took a multiply with an overflow check per dim (in 64 bits: a
+     * library call on small cores) for every operand of every call. The
+     * loader (check_tensor) computes the product and rejects a descriptor
+     * whose product is not in 1..INT32_MAX or differs from this count. */
+    elems = (t->dtype == TG_DTYPE_I32) ? t->size / 4u : t->size;
+    t->count = (elems <= (uint32_t)INT32_MAX) ? (int32_t)elems : -1;
 }
 
 int tg_resolve(const tigris_plan_t *plan, uint32_t index, uint8_t *fast, uint8_t *slow,
                tg_operands_t *o)
 {
+    const uint8_t *p = plan->data + plan->calls_offset + index * TG_CALL_SIZE;
     const tg_kernel_info_t *k;
+    uint32_t n_slots;
     uint32_t s;
-    tg_read_call(plan, index, &o->call);
-    k = tg_kernel_info(o->call.kernel);
+    /* The whole record, with fixed loops the compiler unrolls (whole-word
+     * loads: about two instructions a field). */
+    o->call.kernel = (uint16_t)tg_ld16(p + TG_C_KERNEL);
+    o->call.flags = (uint16_t)tg_ld16(p + TG_C_FLAGS);
+    o->call.reserved = (uint16_t)tg_ld16(p + TG_C_RESERVED);
+    for (s = 0; s < TG_MAX_SLOTS; s++) {
+        o->call.tensors[s] = (uint16_t)tg_ld16(p + TG_C_TENSORS + 2u * s);
+    }
+    for (s = 0; s < TG_MAX_PARAMS; s++) {
+        o->call.params[s] = tg_ld32s(p + TG_C_PARAMS + 4u * s);
+    }
     o->base[TIGRIS_POOL_FAST] = fast;
     o->base[TIGRIS_POOL_SLOW] = slow;
     /* Flash: the kernels only read through these pointers. */
     o->base[TIGRIS_POOL_FLASH] = (uint8_t *)(uintptr_t)(plan->data + plan->weights_offset);
-    for (s = 0; s < TG_MAX_SLOTS; s++) {
-        o->present[s] = 0u;
-        memset(&o->t[s], 0, sizeof o->t[s]);
-        if (k == NULL || s >= k->n_slots || o->call.tensors[s] == TG_NO_TENSOR) {
+    /* The tensors of the kernel's slots only: tg_check_call requires every
+     * slot past them to be TG_NO_TENSOR, and nothing reads t[s] there. */
+    k = tg_kernel_info(o->call.kernel);
+    n_slots = (k != NULL) ? k->n_slots : 0u;
+    for (s = 0; s < n_slots; s++) {
+        const uint32_t tensor = o->call.tensors[s];
+        if (tensor == TG_NO_TENSOR) {
+            o->present[s] = 0u;
+            memset(&o->t[s], 0, sizeof o->t[s]);
             continue;
         }
-        if (o->call.tensors[s] >= plan->n_tensors) {
+        if (tensor >= plan->n_tensors) {
             return 0;
         }
-        tg_read_tensor(plan, o->call.tensors[s], &o->t[s]);
+        tg_read_tensor(plan, tensor, &o->t[s]);
         o->present[s] = 1u;
+    }
+    for (; s < TG_MAX_SLOTS; s++) {
+        o->present[s] = 0u;
     }
     return 1;
 }

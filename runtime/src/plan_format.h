@@ -128,8 +128,12 @@ typedef struct {
     uint8_t reserved;
     uint32_t offset;
     uint32_t size;
-    int32_t dims[TG_MAX_RANK];
-    int32_t count; /* elements, or -1 when the dims are not all >= 1 or overflow int32 */
+    int32_t dims[TG_MAX_RANK]; /* dims[rank..] are 0 in a loaded plan */
+    /* Elements: the byte size over the element size, or -1 when that does
+     * not fit an int32. The loader (check_tensor) requires it to equal the
+     * product of the dims, so for a loaded plan it is that product; the
+     * executor thus gets it without multiplying. */
+    int32_t count;
 } tg_tensor_t;
 
 /* A decoded call record. */
@@ -143,7 +147,11 @@ typedef struct {
 
 /* One call resolved against the tensor table: the record, its tensors'
  * descriptors and presence, and the pool bases (fast, slow, flash; the RAM
- * ones are NULL while loading). */
+ * ones are NULL while loading). tg_resolve writes call, present[] and
+ * base[] in full, but t[s] for the kernel's slots only (zeros for an absent
+ * optional slot): t[s] past the kernel's slot count keeps whatever the
+ * caller's struct held, so the callers clear the struct once (the loader per
+ * call, tigris_run per run) and nothing reads those slots (present[s] is 0). */
 typedef struct {
     tg_call_t call;
     tg_tensor_t t[TG_MAX_SLOTS];
@@ -182,16 +190,68 @@ static inline int32_t tg_i32(uint32_t u)
     return -(int32_t)(~u) - 1;
 }
 
+/*
+ * Whole-word loads for the per-call decoders (tg_resolve, tg_read_tensor).
+ * In a plan tigris_load accepted, every tensor descriptor and call record
+ * starts 4-byte aligned (the data is 16-aligned, the sections are at the
+ * canonical offsets, records are 36 and 80 bytes) and their 16/32-bit fields
+ * sit at multiples of their size, so these fields can be loaded whole. The
+ * byte-wise tg_rd32 costs ~10 instructions a word on a core without
+ * unaligned loads (Xtensa), which made up much of the executor's per-call
+ * overhead. The plan is little-endian: the whole-word load is used where the
+ * compiler says the target is little-endian and lets the plan's bytes be
+ * read through a wider type without an aliasing violation (GCC/Clang's
+ * may_alias); other compilers get the byte-wise reads. Only for fields of
+ * those records, and only after check_header has accepted the layout.
+ */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+typedef uint16_t __attribute__((may_alias)) tg_alias_u16_t;
+typedef uint32_t __attribute__((may_alias)) tg_alias_u32_t;
+typedef int32_t __attribute__((may_alias)) tg_alias_i32_t;
+
+static inline uint32_t tg_ld16(const uint8_t *p)
+{
+    return *(const tg_alias_u16_t *)(const void *)p;
+}
+
+static inline uint32_t tg_ld32(const uint8_t *p)
+{
+    return *(const tg_alias_u32_t *)(const void *)p;
+}
+
+static inline int32_t tg_ld32s(const uint8_t *p)
+{
+    return *(const tg_alias_i32_t *)(const void *)p;
+}
+#else
+static inline uint32_t tg_ld16(const uint8_t *p)
+{
+    return tg_rd16(p);
+}
+
+static inline uint32_t tg_ld32(const uint8_t *p)
+{
+    return tg_rd32(p);
+}
+
+static inline int32_t tg_ld32s(const uint8_t *p)
+{
+    return tg_i32(tg_rd32(p));
+}
+#endif
+
 /* CRC-32 (IEEE 802.3, zlib's) of n bytes, the 4 bytes at `skip` counted as zero. */
 uint32_t tg_crc32(const uint8_t *data, uint32_t n, uint32_t skip);
 
-/* Decoders: the caller has checked the index against the plan's counts. */
+/* Decodes tensor descriptor `index` (the caller has checked it against the
+ * plan's count; see tg_tensor_t for what it reads and how count is set). */
 void tg_read_tensor(const tigris_plan_t *plan, uint32_t index, tg_tensor_t *t);
-void tg_read_call(const tigris_plan_t *plan, uint32_t index, tg_call_t *c);
 
-/* Reads call `index` and its tensors into `o`; bases from the arenas
- * (NULL while loading) and the plan's weights. Returns 0 if a slot names a
- * tensor index beyond the table (only possible before validation). */
+/* Reads call `index` and its tensors into `o` (see tg_operands_t for what
+ * is written); bases from the arenas (NULL while loading) and the plan's
+ * weights. Returns 0 if a slot names a tensor index beyond the table (only
+ * possible before validation). */
 int tg_resolve(const tigris_plan_t *plan, uint32_t index, uint8_t *fast, uint8_t *slow,
                tg_operands_t *o);
 

@@ -112,21 +112,29 @@ static tigris_status_t check_tensor(const tigris_plan_t *plan, uint32_t index)
     tg_tensor_t t;
     uint32_t d;
     uint64_t bytes;
+    int64_t count = 1;
     tg_read_tensor(plan, index, &t);
     if (t.pool > TIGRIS_POOL_FLASH || (t.dtype != TG_DTYPE_I8 && t.dtype != TG_DTYPE_I32) ||
         t.rank > TG_MAX_RANK || p[TG_T_RESERVED] != 0u) {
         return TIGRIS_STATUS_BAD_TENSOR;
     }
+    /* From the record itself: tg_read_tensor reads the dims up to the rank
+     * only and takes the element count from the byte size. */
     for (d = 0; d < TG_MAX_RANK; d++) {
-        if ((d < t.rank && t.dims[d] < 1) || (d >= t.rank && t.dims[d] != 0)) {
+        const int32_t n = tg_i32(tg_rd32(p + TG_T_DIMS + 4u * d));
+        if ((d < t.rank && n < 1) || (d >= t.rank && n != 0)) {
             return TIGRIS_STATUS_BAD_TENSOR;
         }
+        if (d < t.rank) {
+            count *= n;
+            if (count > INT32_MAX) {
+                return TIGRIS_STATUS_BAD_TENSOR;
+            }
+        }
     }
-    if (t.count < 1) {
-        return TIGRIS_STATUS_BAD_TENSOR;
-    }
-    bytes = (uint64_t)t.count * ((t.dtype == TG_DTYPE_I32) ? 4u : 1u);
-    if (bytes != t.size) {
+    /* the product of the dims is the decoded count, and the bytes match it */
+    bytes = (uint64_t)count * ((t.dtype == TG_DTYPE_I32) ? 4u : 1u);
+    if (count != (int64_t)t.count || bytes != t.size) {
         return TIGRIS_STATUS_BAD_TENSOR;
     }
     if (t.dtype == TG_DTYPE_I32 && t.offset % 4u != 0u) {

@@ -46,10 +46,22 @@ class Stage:
     prev_read: int = 0          # bytes of that result this stage reads
     overlay_saving: int = 0
     out_slow: bool = False      # placement chosen by `choose`
+    stream: bool = False        # intermediates carry rows between strips (no halo recompute)
 
     @property
     def tiled(self) -> bool:
         return self.height > 0
+
+
+@dataclass
+class Band:
+    """One op's rows in one strip: it holds `rows` (of its output), computes
+    `compute` (a suffix of them), and copies the rest from `src`, its band
+    in an earlier strip."""
+    op: int
+    rows: tuple
+    compute: tuple
+    src: "Band | None" = None
 
 
 @dataclass
@@ -163,67 +175,107 @@ class Problem:
                 return False
         return True
 
-    def strips(self, i: int, j: int, h: int):
-        """For each strip: {op index: (a, b) output rows} (ops it does not need are absent)."""
+    def strips(self, i: int, j: int, h: int, stream: bool = False):
+        """The strips of segment i..j at height h, or None when `stream` is
+        asked for and the rows do not advance monotonically. Each strip is a
+        list of Band (ops it does not need are absent), in op order.
+
+        Recompute (`stream` False): every op computes its whole band, halo
+        rows included. Streaming: an op computes only rows no earlier strip
+        computed; the rest of its band (the rows the previous strip's band
+        ends with) are copied from that band, which stays alive until then."""
         oh = self.info[j].out_shape[1]
         out = []
+        last: dict = {}        # op -> its band in the latest strip that had it
         for a in range(0, oh, h):
-            ranges = {j: (a, min(a + h, oh))}
+            bands = {j: [a, min(a + h, oh)]}
+            compute = {}
             for k in range(j, i - 1, -1):
-                if k not in ranges:
+                if k not in bands:
                     continue
-                ka, kb = ranges[k]
-                op = self.ops[k]
-                for v, rows in zip(op.operands, needs(self.info[k], ka, kb)):
+                lo, hi = bands[k]
+                c0 = lo
+                if stream and k != j and k in last:
+                    plo, phi = last[k].rows
+                    if lo < plo:
+                        return None
+                    c0 = min(max(lo, phi), hi)
+                compute[k] = (c0, hi)
+                if c0 == hi:
+                    continue
+                for v, rows in zip(self.ops[k].operands, needs(self.info[k], c0, hi)):
                     p = self.position.get(v)
                     if p is None or p < i or rows is None:
                         continue
-                    lo, hi = rows
-                    if p in ranges:
-                        lo, hi = min(lo, ranges[p][0]), max(hi, ranges[p][1])
-                    ranges[p] = (lo, hi)
-            out.append(ranges)
+                    r = bands.setdefault(p, [rows[0], rows[1]])
+                    r[0], r[1] = min(r[0], rows[0]), max(r[1], rows[1])
+            strip = []
+            for k in sorted(bands):
+                lo, hi = bands[k]
+                c0, c1 = compute[k]
+                src = last.get(k) if c0 > lo else None
+                band = Band(k, (lo, hi), (c0, c1), src)
+                strip.append(band)
+                last[k] = band
+            out.append(strip)
         return out
 
-    def tiled(self, i: int, j: int, h: int) -> Stage | None:
-        key = (i, j, h)
+    def tiled(self, i: int, j: int, h: int, stream: bool = False) -> Stage | None:
+        key = (i, j, h, stream)
         if key in self._memo:
             return self._memo[key]
         al = self.alignment
-        strips = self.strips(i, j, h)
+        strips = self.strips(i, j, h, stream)
+        if strips is None:
+            self._memo[key] = None
+            return None
         prev = self.prev_value(i)
         prev_row = self.vbytes(prev) // _shape(prev)[1] if prev is not None and \
             len(_shape(prev)) == 4 else 0
         total_macs, cost, work, prev_read, slow_read = 0, 0.0, 0, 0, 0
-        for ranges in strips:
-            live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in ranges}
-            for k in sorted(ranges):
-                a, b = ranges[k]
-                m = macs(self.info[k], b - a)
-                total_macs += m
-                cost += op_cost(self.info[k].kind, m)
-                if prev is not None and prev in self.reads[k]:
-                    for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)):
-                        if v == prev:
-                            prev_read += self.vbytes(v) if rows is None else (rows[1] - rows[0]) * prev_row
-                if self.slow and self.reads[k] & self.slow:
-                    for v, rows in zip(self.ops[k].operands, needs(self.info[k], a, b)):
-                        p = self.position.get(v)
-                        if v in self.slow and v != prev and (p is None or p < i):
-                            slow_read += self.vbytes(v) if rows is None else \
-                                (rows[1] - rows[0]) * (self.vbytes(v) // _shape(v)[1])
+        sources = {id(b.src) for strip in strips for b in strip if b.src is not None}
+        pending: dict = {}     # op -> bytes of an earlier band a later carry copies from
+        for strip in strips:
+            here = {b.op: b for b in strip}
+            live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in here}
+            for b in strip:
+                k = b.op
+                (lo, _), (c0, c1) = b.rows, b.compute
+                if c1 > c0:
+                    m = macs(self.info[k], c1 - c0)
+                    total_macs += m
+                    cost += op_cost(self.info[k].kind, m)
+                    if b.src is not None:      # the carried rows: one copy
+                        cost += op_cost("insert", self._rows_bytes(k, (lo, c0), align=False))
+                    if prev is not None and prev in self.reads[k]:
+                        for v, rows in zip(self.ops[k].operands, needs(self.info[k], c0, c1)):
+                            if v == prev:
+                                prev_read += self.vbytes(v) if rows is None else \
+                                    (rows[1] - rows[0]) * prev_row
+                    if self.slow and self.reads[k] & self.slow:
+                        for v, rows in zip(self.ops[k].operands, needs(self.info[k], c0, c1)):
+                            p = self.position.get(v)
+                            if v in self.slow and v != prev and (p is None or p < i):
+                                slow_read += self.vbytes(v) if rows is None else \
+                                    (rows[1] - rows[0]) * (self.vbytes(v) // _shape(v)[1])
                 if k == j:
                     continue  # written straight into the stage's output
-                resident = sum(self._rows_bytes(q, ranges[q]) for q in ranges
-                               if q < k and live_until[q] >= k and q != j)
-                work = max(work, resident + self._rows_bytes(k, (a, b)))
+                resident = sum(self._rows_bytes(q, here[q].rows) for q in here
+                               if q < k and q != j and (live_until[q] >= k or id(here[q]) in sources))
+                resident += sum(pending.values())
+                work = max(work, resident + self._rows_bytes(k, b.rows))
+                if b.src is not None:
+                    pending.pop(k, None)
+            for b in strip:
+                if id(b) in sources:
+                    pending[b.op] = self._rows_bytes(b.op, b.rows)
         out_value = self.ops[j].results[0]
         out_size = 0 if out_value in self.slow else align_up(self.vbytes(out_value), al)
         traffic = slow_read + (self.vbytes(out_value) if out_value in self.slow else 0)
         stage = Stage(i, j, h, self.entering[i] + out_size + work,
                       cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
-                      prev_read=prev_read)
+                      prev_read=prev_read, stream=stream)
         overlay = self._overlay(i, j, strips) if out_value not in self.slow else None
         if overlay is not None:
             x, delta, size = overlay
@@ -260,13 +312,14 @@ class Problem:
                 continue  # still needed after the stage, or read by the writing op
             row_in = value_bytes(v) // _shape(v)[1]
             lows = []
-            for ranges in strips:
+            for strip in strips:
+                here = {b.op: b for b in strip}
                 lo = None
                 for k in users:
-                    if k not in ranges:
+                    if k not in here or here[k].compute[0] == here[k].compute[1]:
                         continue
                     info = self.info[k]
-                    for operand, rows in zip(self.ops[k].operands, needs(info, *ranges[k])):
+                    for operand, rows in zip(self.ops[k].operands, needs(info, *here[k].compute)):
                         if operand == v and rows is not None:
                             lo = rows[0] if lo is None else min(lo, rows[0])
                 lows.append(lo if lo is not None else _shape(v)[1])
@@ -274,7 +327,7 @@ class Problem:
             limit = None
             for s_idx in range(len(strips) - 1):
                 later = min(lows[s_idx + 1:])
-                written_end = strips[s_idx][j][1]
+                written_end = strips[s_idx][-1].rows[1]
                 bound = later * row_in - written_end * row_out
                 limit = bound if limit is None else min(limit, bound)
             if limit is None:
@@ -285,9 +338,10 @@ class Problem:
                 best = (v, delta, size)
         return best
 
-    def _rows_bytes(self, k: int, rows) -> int:
+    def _rows_bytes(self, k: int, rows, align: bool = True) -> int:
         sh = self.info[k].out_shape
-        return align_up((rows[1] - rows[0]) * sh[2] * sh[3], self.alignment)
+        n = (rows[1] - rows[0]) * sh[2] * sh[3]
+        return align_up(n, self.alignment) if align else n
 
     def flat(self, i: int) -> Stage:
         op = self.ops[i]
@@ -332,6 +386,9 @@ class Problem:
                 st = self.tiled(i, j, h)
                 if st is not None:
                     yield st
+                streamed = self.tiled(i, j, h, stream=True)
+                if streamed is not None and (st is None or streamed.macs < st.macs):
+                    yield streamed
 
 
 def _variants(problem: Problem, st: Stage):
