@@ -199,6 +199,7 @@ def run(func_op, options) -> None:
     # and the search reruns with a tighter internal budget until the real peak
     # fits. With a slow pool the search may also place stage outputs there.
     problem.slow_ok = options["slow"] > 0
+    problem.allow_stream = bool(options["stream"])
 
     def search(limit: int, attempts: int = 8):
         """Plans for `limit`: with and without overlays, then with gradually
@@ -212,8 +213,6 @@ def run(func_op, options) -> None:
                 plan = choose(problem, internal)
                 real = measure(plan)
                 tried.append((real, plan))
-                import os
-                if os.environ.get("TDBG"): print("try", overlay, internal, plan.fits, plan.peak, real, plan.cost)
                 if not plan.fits or real <= limit:
                     break
                 internal -= min(real - limit, internal // 8) + alignment
@@ -274,4 +273,6 @@ PASS = Pass(
      Option("alignment", int, 16, "buffer alignment assumed when estimating peaks"),
      Option("slow", _size_or_zero, 0, "slow-pool (PSRAM) bytes; 0: no slow pool"),
      Option("target", str, "reference", "kernel library whose scratch counts"),
-     Option("strict", int, 1, "1: fail when nothing fits; 0: keep the smallest-peak plan")))
+     Option("strict", int, 1, "1: fail when nothing fits; 0: keep the smallest-peak plan"),
+     Option("stream", int, 1, "1: strip chains may carry halo rows from strip to strip; "
+            "0: always recompute them")))

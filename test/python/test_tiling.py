@@ -23,6 +23,9 @@ BUDGETS = [256, 128, 64, 32, 16]
 MODELS = ["resnet8", "ds_cnn", "inception_block", "unet_small", "mobilenet_v1_0.25_96",
           "mobilenet_v2_0.35_96", "mobilenet_v1_1.0_128"]
 SLOW_MODELS = set()
+# Plans whose tiled stages all carry their halo rows (streaming): no MAC is
+# computed twice.
+NO_RECOMPUTE = {("mobilenet_v1_1.0_128", 128)}
 PLAN = ("tigris-bufferize,tigris-liveness,tigris-assign-offsets")
 
 
@@ -66,8 +69,11 @@ def test_tiled_plan_fits_or_fails_and_is_bit_exact(name, budget):
     arena = attrs["tigris.arena"]["size"]
     t = attrs["tigris.tiling"]
     print(f"\n{name} @ {budget}K: arena {arena / 1024:.2f} KiB, {t['stages']} stages "
-          f"({t['tiled_stages']} tiled), MACs x{t['macs'] / t['model_macs']:.3f}")
+          f"({t['tiled_stages']} tiled, {t['streamed_stages']} streamed), "
+          f"MACs x{t['macs'] / t['model_macs']:.3f}")
     assert arena <= budget * 1024
+    if (name, budget) in NO_RECOMPUTE:
+        assert t["streamed_stages"] >= 1 and t["macs"] == t["model_macs"]
     for a, b in zip(ref, outs):
         assert np.array_equal(a, b)
 

@@ -1,9 +1,9 @@
-// tigris-tile under a budget the flat chain exceeds (input and output 2 KiB
+// tigris-tile{stream=0} under a budget the flat chain exceeds (input and output 2 KiB
 // each, 3 KiB budget): the two convolutions run in strips of 4 output rows.
 // Each strip slices the input rows it reads (with the 2-row halo), its convs
 // pad only at real borders, its last conv goes into the stage output rows,
 // and the output is written over input rows no later strip reads (overlay).
-// RUN: tigris-opt %s --tigris-schedule --tigris-tile=budget=3K | FileCheck %s
+// RUN: tigris-opt %s --tigris-schedule --tigris-tile='budget=3K stream=0' | FileCheck %s
 // RUN: not tigris-opt %s --tigris-tile=budget=1K 2>&1 | FileCheck %s --check-prefix=FAIL
 
 // CHECK-LABEL: func.func @chain

@@ -111,6 +111,7 @@ class Problem:
         self.args = list(block.arguments)
         self.slow_ok = False     # may choose slow placements for stage outputs
         self.allow_overlay = True
+        self.allow_stream = True
         self._vbytes: dict = {}
         self.reads = [set(op.operands) for op in self.ops]
         self.ok_stream = [streamable(inf) for inf in self.info]
@@ -386,7 +387,7 @@ class Problem:
                 st = self.tiled(i, j, h)
                 if st is not None:
                     yield st
-                streamed = self.tiled(i, j, h, stream=True)
+                streamed = self.tiled(i, j, h, stream=True) if self.allow_stream else None
                 if streamed is not None and (st is None or streamed.macs < st.macs):
                     yield streamed
 

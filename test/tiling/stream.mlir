@@ -1,0 +1,34 @@
+// tigris-tile streaming the same chain as strips.mlir (3 KiB budget): strips
+// of 2 output rows; the first conv computes each of its rows once. A strip's
+// band of it starts with the rows the previous band ends with (a view of that
+// band copied into a new band by one insert), then the conv computes only the
+// rows no earlier strip computed, written into the band after them.
+// RUN: tigris-opt %s --tigris-schedule --tigris-tile=budget=3K | FileCheck %s
+
+// CHECK-LABEL: func.func @chain
+// CHECK-SAME: fits = 1 : i64
+// CHECK-SAME: macs = 294912 : i64, min_peak = {{[0-9]+}} : i64, model_macs = 294912 : i64
+// CHECK-SAME: streamed_stages = 1 : i64, strip_heights = array<i64: 2>, tiled_stages = 1 : i64
+// CHECK: %[[E:.*]] = "tigris.empty"() {{.*}} -> tensor<1x16x16x8xi8>
+// CHECK: %[[S0:.*]] = "tigris.slice"(%arg0) {begin = array<i64: 0, 0, 0, 0>{{.*}} -> tensor<1x4x16x8xi8>
+// CHECK: %[[A0:.*]] = "tigris.conv2d"(%[[S0]], {{.*}}pad = array<i64: 1, 0, 1, 1>{{.*}} -> tensor<1x3x16x8xi8>
+// CHECK: %[[B0:.*]] = "tigris.conv2d"(%[[A0]], {{.*}} -> tensor<1x2x16x8xi8>
+// CHECK: %[[I0:.*]] = "tigris.insert"(%[[B0]], %[[E]]) {axis = 1 : i64, offset = 0 : i64
+// CHECK: %[[C1:.*]] = "tigris.slice"(%[[A0]]) {begin = array<i64: 0, 1, 0, 0>{{.*}} -> tensor<1x2x16x8xi8>
+// CHECK: %[[H1:.*]] = "tigris.empty"() {{.*}} -> tensor<1x4x16x8xi8>
+// CHECK: %[[K1:.*]] = "tigris.insert"(%[[C1]], %[[H1]]) {axis = 1 : i64, offset = 0 : i64
+// CHECK: %[[S1:.*]] = "tigris.slice"(%arg0) {begin = array<i64: 0, 2, 0, 0>{{.*}} -> tensor<1x4x16x8xi8>
+// CHECK: %[[A1:.*]] = "tigris.conv2d"(%[[S1]], {{.*}}pad = array<i64: 0, 0, 1, 1>{{.*}} -> tensor<1x2x16x8xi8>
+// CHECK: %[[N1:.*]] = "tigris.insert"(%[[A1]], %[[K1]]) {axis = 1 : i64, offset = 2 : i64
+// CHECK: %[[B1:.*]] = "tigris.conv2d"(%[[N1]], {{.*}}pad = array<i64: 0, 0, 1, 1>{{.*}} -> tensor<1x2x16x8xi8>
+// CHECK: "tigris.insert"(%[[B1]], %[[I0]]) {axis = 1 : i64, offset = 2 : i64
+// CHECK: return
+
+func.func @chain(%x: tensor<1x16x16x8xi8>) -> tensor<1x16x16x8xi8> {
+  %w1 = "tosa.const"() <{values = dense<1> : tensor<8x3x3x8xi8>}> : () -> tensor<8x3x3x8xi8>
+  %w2 = "tosa.const"() <{values = dense<1> : tensor<8x3x3x8xi8>}> : () -> tensor<8x3x3x8xi8>
+  %b = "tosa.const"() <{values = dense<0> : tensor<8xi32>}> : () -> tensor<8xi32>
+  %0 = "tigris.conv2d"(%x, %w1, %b) {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 0 : i64, output_offset = 0 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: -8>, act_min = -128 : i64, act_max = 127 : i64} : (tensor<1x16x16x8xi8>, tensor<8x3x3x8xi8>, tensor<8xi32>) -> tensor<1x16x16x8xi8>
+  %1 = "tigris.conv2d"(%0, %w2, %b) {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 0 : i64, output_offset = 0 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: -8>, act_min = -128 : i64, act_max = 127 : i64} : (tensor<1x16x16x8xi8>, tensor<8x3x3x8xi8>, tensor<8xi32>) -> tensor<1x16x16x8xi8>
+  return %1 : tensor<1x16x16x8xi8>
+}
