@@ -166,17 +166,22 @@ def _translate(plan, original: Problem, copy: Problem, copy_func):
     return out
 
 
-def measured_peak(func_op, target: str, alignment: int, packed: bool = False) -> int:
+def measured_peak(func_op, target: str, alignment: int, packed: bool = False,
+                  limit: int | None = None) -> int:
     """The fast-memory peak of a rewritten function as bufferize and packing
     will see it: the lower bound (bytes live at once), or with `packed` the
-    arena tigris-assign-offsets' packing reaches (when the bound is not reached)."""
+    arena tigris-assign-offsets' packing reaches (its exact search only when
+    the heuristic misses `limit` and the bound does not)."""
     g = build_graph(func_op, scratch=lambda op: op_scratch_bytes(op, target), space="fast")
     storages = lifetimes(g.graph, g.graph.order, inplace=True)
     extents = storage_extents(func_op, g, storages)
     if not packed:
         return lower_bound(extents, alignment)
     fast = {n: e for n, e in extents.items() if e[0] > 0}
-    return pack(fast, alignment=alignment).arena
+    quick = pack(fast, alignment=alignment, solver=False)
+    if quick.arena == quick.bound or limit is None or quick.arena <= limit or quick.bound > limit:
+        return quick.arena
+    return pack(fast, alignment=alignment).arena   # the exact search assign-offsets also runs
 
 
 def run(func_op, options) -> None:
@@ -187,11 +192,11 @@ def run(func_op, options) -> None:
     problem = Problem(func_op, alignment, scratch=scratch)
     if not problem.ops:
         return
-    def measure(plan) -> int:
+    def measure(plan, limit: int) -> int:
         copy = func_op.clone()
         copy_problem = Problem(copy, alignment, scratch=scratch)
         apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
-        real = measured_peak(copy, target, alignment, packed=True)
+        real = measured_peak(copy, target, alignment, packed=True, limit=limit)
         copy.erase()
         return real
 
@@ -211,7 +216,7 @@ def run(func_op, options) -> None:
             internal = limit
             for _ in range(attempts):
                 plan = choose(problem, internal)
-                real = measure(plan)
+                real = measure(plan, limit)
                 tried.append((real, plan))
                 if not plan.fits or real <= limit:
                     break

@@ -1,11 +1,13 @@
 """Choosing stages: a dynamic program over the scheduled op sequence.
 
 A stage is one op run flat, or a segment of consecutive ops run in row
-strips of height h (each strip recomputes the rows its window needs: the
-halo). A segment qualifies when every op in it is row-streamable and only
+strips of height h: each strip either recomputes the rows its windows need
+(the halo) or, streamed, copies them from the previous strip's bands and
+computes every row once. A segment qualifies when every op in it is row-streamable and only
 its last op's result is used after it. Its fast-memory peak is the bytes
 live when it starts (everything produced before it and still needed), plus
-its full output, plus the largest working set of one strip. The program
+its full output, plus the largest working set of one strip (for a streamed
+segment, including the previous strip's bands still to be copied). The program
 first finds the smallest achievable peak, then the cheapest plan (cost
 model: MACs including recomputation, calls) whose every stage fits the budget.
 """
