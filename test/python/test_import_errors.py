@@ -27,11 +27,11 @@ def _vi(name, elem=F, shape=None):
     return helper.make_tensor_value_info(name, elem, shape)
 
 
-def _model(nodes, inits=(), inputs=None, outputs=None, domains=()):
+def _model(nodes, inits=(), inputs=None, outputs=None, domains=(), opset=OPSET):
     inputs = inputs if inputs is not None else [_vi("x", F, [1, 3, 8, 8])]
     outputs = outputs if outputs is not None else [_vi("y")]
     graph = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
-    opsets = [helper.make_opsetid("", OPSET)] + [helper.make_opsetid(d, 1) for d in domains]
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains]
     model = helper.make_model(graph, opset_imports=opsets)
     model.ir_version = 8
     return model
@@ -183,6 +183,35 @@ def case_slice_step(tmp_path):
              _init("ax", np.array([3], np.int64)), _init("sp", np.array([2], np.int64))]
     return [_save(tmp_path, "slice", _float_op(node, inits))], ["slice.onnx", "'cut0'", "Slice",
                                                                 "steps"]
+
+
+def case_reduce_mean_channels(tmp_path):
+    node = helper.make_node("ReduceMean", ["x"], ["y"], name="mean0", axes=[1], keepdims=1)
+    return [_save(tmp_path, "rmchan", _float_op(node))], ["rmchan.onnx", "'mean0'", "ReduceMean",
+                                                          "axes [1]", "channel"]
+
+
+def case_reduce_mean_3d(tmp_path):
+    node = helper.make_node("ReduceMean", ["x"], ["y"], name="mean0", axes=[2], keepdims=0)
+    model = _model([node], inputs=[_vi("x", F, [1, 3, 8])])
+    return [_save(tmp_path, "rm3d", model)], ["rm3d.onnx", "'mean0'", "ReduceMean", "rank-3",
+                                              "4-D"]
+
+
+def case_reduce_mean_all_axes(tmp_path):
+    """Opset 18 without axes (noop_with_empty_axes=0) reduces every axis."""
+    node = helper.make_node("ReduceMean", ["x"], ["y"], name="mean0")
+    model = _model([node], opset=18)
+    return [_save(tmp_path, "rmall", model)], ["rmall.onnx", "'mean0'", "no axes given",
+                                               "[0, 1, 2, 3]"]
+
+
+def case_reduce_mean_qdq_channels(tmp_path):
+    node = helper.make_node("ReduceMean", ["xf", "ax"], ["m"], name="mean0", keepdims=1)
+    model = _qdq([node], "m", [_init("ax", np.array([-3, -2, -1], np.int64))])
+    model.opset_import[0].version = 18
+    return [_save(tmp_path, "rmq", model)], ["rmq.onnx", "'mean0'", "ReduceMean",
+                                             "axes [1, 2, 3]", "channel"]
 
 
 def case_matmul_two_activations(tmp_path):

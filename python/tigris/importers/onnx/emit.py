@@ -33,6 +33,7 @@ CONVERTERS = {
     "GlobalMaxPool": ops_pool.convert_maxpool,
     "AveragePool": ops_pool.convert_avgpool,
     "GlobalAveragePool": ops_pool.convert_avgpool,
+    "ReduceMean": ops_pool.convert_reduce_mean,
     "Resize": ops_pool.convert_resize,
     "Upsample": ops_pool.convert_resize,
     "Softmax": ops_pool.convert_softmax,
@@ -67,7 +68,7 @@ class Emitter(EmitterBase):
 
     def convert(self, node: QNode) -> None:
         self.node = node
-        if node.op == "Softmax":
+        if node.op in ("Softmax", "ReduceMean"):   # their defaults depend on the opset
             node.attrs["_opset"] = self.opset
         conv = CONVERTERS.get(node.op)
         if conv is None:

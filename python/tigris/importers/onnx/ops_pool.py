@@ -1,4 +1,4 @@
-"""Pooling, Resize and Softmax.
+"""Pooling (and ReduceMean over H and W, a global average pool), Resize and Softmax.
 
 Resize and Softmax go straight to tigris kernel ops: TOSA's resize cannot
 express every ONNX coordinate mode, and TOSA has no int8 softmax op.
@@ -131,6 +131,75 @@ def convert_avgpool(em: EmitterBase, node: QNode) -> None:
     if em.quantized and not x.same_quant(out):
         y = em.rescale(y, em.i8, x.scale / out.scale, x.zp, out.zp)
     em.put(out, y, "nhwc")
+
+
+# --------------------------------------------------------------- ReduceMean
+def reduce_mean_axes(em: EmitterBase, node: QNode) -> tuple[list[int] | None, bool]:
+    """The axes a ReduceMean reduces as the ONNX standard reads them (sorted,
+    non-negative; None when the node is the identity), and whether they were
+    defaulted. Before opset 18 axes is an attribute; from 18 it is an optional
+    second input, and noop_with_empty_axes=1 makes empty axes the identity.
+    No axes otherwise means every axis."""
+    x = node.inputs[0]
+    rank = len(x.shape)
+    opset = node.attrs.get("_opset", 13)
+    given = node.inputs[1] if len(node.inputs) > 1 else None
+    if opset >= 18:
+        if "axes" in node.attrs:
+            em.fail(f"an axes attribute is not part of ReduceMean at opset {opset} "
+                    "(axes is the second input from opset 18)")
+        if given is not None and not isinstance(given, Const):
+            em.fail("the axes input must be a constant (computed axes are not supported)")
+        axes = [] if given is None else [int(a) for a in np.asarray(given.value).reshape(-1)]
+        if not axes and node.attrs.get("noop_with_empty_axes", 0):
+            return None, False
+    else:
+        if given is not None:
+            em.fail(f"axes given as an input needs opset 18 "
+                    f"(at opset {opset} axes is an attribute)")
+        if "noop_with_empty_axes" in node.attrs:
+            em.fail(f"noop_with_empty_axes is not part of ReduceMean at opset {opset} "
+                    "(it appears in opset 18)")
+        axes = [int(a) for a in node.attrs.get("axes", [])]
+    if not axes:
+        return list(range(rank)), True
+    bad = [a for a in axes if not -rank <= a < rank]
+    if bad:
+        em.fail(f"axis {bad[0]} is out of range for a rank-{rank} input")
+    return sorted({a % rank for a in axes}), False
+
+
+def convert_reduce_mean(em: EmitterBase, node: QNode) -> None:
+    """ReduceMean over the spatial axes of an NCHW tensor: a global average
+    pool, then a reshape to [N, C] when keepdims=0. Other axes are rejected."""
+    x, out = node.inputs[0], node.outputs[0]
+    if not isinstance(x, Act):
+        em.fail("the data input must be an activation")
+    axes, defaulted = reduce_mean_axes(em, node)
+    if axes is None:   # empty axes with noop_with_empty_axes=1
+        v = em.get(x)
+        y = v.value
+        if em.quantized and not x.same_quant(out):
+            y = em.rescale(y, em.i8, x.scale / out.scale, x.zp, out.zp)
+        em.put(out, y, v.layout)
+        return
+    rank = len(x.shape)
+    what = f"axes {axes}" + (" (no axes given: every axis)" if defaulted else "")
+    if rank != 4:
+        em.fail(f"ReduceMean of a rank-{rank} tensor over {what} is not supported "
+                "(only a 4-D NCHW tensor over its spatial axes [2, 3])")
+    if axes != [2, 3]:
+        why = "not the batch or channel axis" if axes[0] < 2 else "both of them together"
+        em.fail(f"ReduceMean over {what} is not supported: only the spatial axes [2, 3] of "
+                f"a 4-D NCHW tensor can be reduced (a global average pool), {why}")
+    n, c = x.shape[:2]
+    if node.attrs.get("keepdims", 1):
+        convert_avgpool(em, QNode(node.name, "GlobalAveragePool", [x], [out]))
+        return
+    pooled = Act(out.name + ".4d", (n, c, 1, 1), out.scale, out.zp)
+    convert_avgpool(em, QNode(node.name, "GlobalAveragePool", [x], [pooled]))
+    # NHWC [N, 1, 1, C] and [N, C] hold the same bytes: a free reshape.
+    em.put(out, em.reshape(em.get(pooled).value, [n, c]), "plain")
 
 
 # ------------------------------------------------------------------- resize

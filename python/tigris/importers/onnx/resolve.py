@@ -22,13 +22,17 @@ COMPUTE_OPS = {
     "HardSwish", "HardSigmoid", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat",
     "Split", "Pad", "Resize", "Upsample", "Softmax", "Identity", "Dropout",
-    "BatchNormalization", "Slice",
+    "BatchNormalization", "Slice", "ReduceMean",
 }
 # Ops whose int8 output may keep the input's quantization when no
 # QuantizeLinear follows (they move or select values, never compute new ones).
 TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
                "Transpose", "Identity", "Dropout", "Split", "Pad", "Resize", "Upsample",
                "Slice", "Relu", "Clip", "Concat"}
+# Ops whose output lies within the input's range (a mean), so the input's
+# quantization holds it to half an LSB: quantize_static quantizes no ReduceMean
+# output of its own, and leaves a graph-final one float.
+MEAN_OPS = {"ReduceMean"}
 FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
 FUSING_OPS = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
 QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add",
@@ -415,7 +419,7 @@ class Resolver:
                 target = self._absorb_q(q2[0])
                 self.views[actnode.output[0]] = target
                 return target, (lo, hi)
-        if op in TRANSPARENT:
+        if op in TRANSPARENT or op in MEAN_OPS:
             src = next(x for x in (self.value(i) for i in node.input) if isinstance(x, Act))
             return Act(out, self.shape(out), src.scale, src.zp), None
         raise ModelError(f"node '{label}' ({op}): output '{out}' is not quantized "
