@@ -7,15 +7,21 @@ executor's own instructions (resolving a call's operands) are shared out
 evenly over the plan's calls. Kernel kinds no zoo plan uses are measured on
 model-sized seeded cases of the kernel harness (tools/iss/kcall.c, kcases.py).
 
-Model (costmodel.op_cost's form): instructions(call) = PER_CALL + PER_MAC[kind]
-* work. PER_CALL is measured, not fitted (a free intercept is poorly
-determined by calls spanning 10^2..10^9 instructions): the executor's
-instructions per call in the plans plus the median over kinds of the
-cheapest small call on the kernel harness. PER_MAC[kind] is then fitted by
-least squares on relative error. For reference also: a per-kind intercept,
-and a form with a per-output-element term. Then per plan: predicted vs measured instructions with
-the constants in costmodel.py now and with the fitted ones, and the predicted
-vs measured ratio to the untiled plan (what the tiler chooses by).
+Model (costmodel.op_cost's form): instructions(call) = PER_CALL
+  + PER_MAC[kind] * work + PER_OUT[kind] * output elements
+  + PER_TAP[kind] * output elements * window (kh * kw of a conv2d's filter).
+PER_CALL is measured, not fitted (a free intercept is poorly determined by
+calls spanning 10^2..10^9 instructions): the executor's instructions per call
+in the plans plus the median over kinds of the cheapest small call on the
+kernel harness. Then per kind, least squares on relative error: work for
+every kind, output elements for the kinds whose work per output varies
+(OUT_KINDS), the window term for TAP_KINDS; a term that comes out negative
+is dropped and the kind refitted. For comparison the earlier form
+(PER_CALL + PER_MAC * work alone, refitted on the same samples). Then per
+plan: measured instructions, predicted with the constants in costmodel.py
+now (through costmodel.op_cost itself) and with the fitted ones, the errors,
+and the predicted vs measured ratio to the untiled plan (what the tiler
+chooses by); the mean and max |error| over the plans.
 
 Usage: python bench/simulate_costmodel.py [--models a,b] [--budgets ...]
 Recorded: bench/simulate_costmodel.txt
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,22 +43,49 @@ sys.path.insert(0, str(sim.ISS))
 import kcall  # noqa: E402
 import kcases  # noqa: E402
 
+# Kinds whose work per output element varies (a window or a depth): a per-output term.
+OUT_KINDS = {"conv2d", "depthwise_conv2d", "fully_connected", "avg_pool", "max_pool",
+             "global_avg_pool"}
+# Kinds whose inner loop (input channels) is set up once per filter position.
+TAP_KINDS = {"conv2d"}
 
-def plan_samples(m) -> list[tuple[str, int, float, int]]:
-    """(kind, MACs, instructions, output elements) per call of a measured plan."""
+
+@dataclass
+class Sample:
+    kind: str
+    work: int            # MACs (element operations for non-MAC kernels), sim.call_work
+    out: int             # output elements
+    window: int          # filter positions per output (kh * kw of conv2d), else 1
+    insns: float         # measured instructions (in a plan: + the executor's share)
+
+
+def call_window(plan, call) -> int:
+    if call.kernel.name != "conv2d":
+        return 1
+    w = plan.tensors[call.slot("weights")].shape     # [cout, kh, kw, cin]
+    return w[1] * w[2]
+
+
+def call_args(plan, call) -> tuple[str, int, int, int]:
+    """op_cost's arguments for a plan call."""
+    return (call.kernel.name, sim.call_work(plan, call),
+            plan.tensors[call.slot("output")].count, call_window(plan, call))
+
+
+def plan_samples(m) -> list[Sample]:
     r = m.run
     share = (r.run - sum(r.calls)) / max(len(r.calls), 1)
-    return [(c.kernel.name, sim.call_work(r.plan, c), n + share,
-             r.plan.tensors[c.slot("output")].count) for c, n in zip(r.plan.calls, r.calls)]
+    return [Sample(*call_args(r.plan, c), n + share) for c, n in zip(r.plan.calls, r.calls)]
 
 
-def harness_samples(kinds, per_kind: int = 8) -> list[tuple[str, int, float]]:
+def harness_samples(kinds, per_kind: int = 8) -> list[Sample]:
+    """Model-sized kernel cases (kinds no plan has; none of them is in TAP_KINDS)."""
     rng = np.random.default_rng(11)
     calls = [kcases.CASES[k](rng, size="model")[0] for k in kinds for _ in range(per_kind)]
     if not calls:
         return []
     s, _ = kcall.replay(calls, host=False)
-    return [(c.kind, c.work, float(n), _out_elems(c)) for c, n in zip(calls, s.counts)]
+    return [Sample(c.kind, c.work, _out_elems(c), 1, float(n)) for c, n in zip(calls, s.counts)]
 
 
 def _out_elems(call) -> int:
@@ -71,65 +105,59 @@ def fixed_call_cost(runs) -> tuple[float, float]:
     return float(np.mean(ex)), float(np.median(list(cheapest.values())))
 
 
-def fit_slopes(samples, per_call: float) -> dict:
-    """PER_MAC[kind] given PER_CALL: least squares on relative error."""
+TERMS = ("mac", "out", "tap")
+
+
+def features(kind: str, work: int, out: int, window: int, form: str) -> dict:
+    f = {"mac": float(work)}
+    if form == "full":
+        if kind in OUT_KINDS:
+            f["out"] = float(out)
+        if kind in TAP_KINDS:
+            f["tap"] = float(out) * window
+    return f
+
+
+def fit(samples: list[Sample], per_call: float, form: str = "full") -> dict:
+    """{kind: {term: constant}} given PER_CALL: least squares on relative error,
+    terms with a negative fit dropped one at a time."""
     by = defaultdict(list)
-    for k, w, n, _ in samples:
-        by[k].append((w, n))
+    for s in samples:
+        by[s.kind].append(s)
     out = {}
-    for k, v in by.items():
-        w = np.array([x for x, _ in v], float)
-        n = np.array([y for _, y in v], float)
-        out[k] = max(float(np.sum(w * (n - per_call) / n ** 2) / np.sum((w / n) ** 2)), 0.0)
+    for kind, ss in by.items():
+        y = np.array([s.insns for s in ss])
+        terms = list(features(kind, 1, 1, 1, form))
+        while True:
+            x = np.array([[features(kind, s.work, s.out, s.window, form)[t] for t in terms]
+                          for s in ss])
+            coef, *_ = np.linalg.lstsq(x / y[:, None], (y - per_call) / y, rcond=None)
+            if len(terms) == 1 or coef.min() >= 0:
+                break
+            terms.pop(int(np.argmin(coef)))
+        c = {t: max(float(v), 0.0) for t, v in zip(terms, coef)}
+        out[kind] = {t: c.get(t, 0.0) for t in TERMS}
     return out
 
 
-def fit_shared(samples, per_output: bool = False):
-    """(PER_CALL, {kind: PER_MAC}[, {kind: per output element}]), all fitted."""
-    kinds = sorted({s[0] for s in samples})
-    nk = len(kinds)
-    a = np.zeros((len(samples), 1 + nk * (2 if per_output else 1)))
-    y = np.zeros(len(samples))
-    for i, (k, w, n, o) in enumerate(samples):
-        j = kinds.index(k)
-        a[i, 0], a[i, 1 + j], y[i] = 1.0, w, n
-        if per_output and k in MAC_KINDS:
-            a[i, 1 + nk + j] = o
-    wts = 1.0 / y
-    coef, *_ = np.linalg.lstsq(a * wts[:, None], y * wts, rcond=None)
-    per_mac = {k: float(c) for k, c in zip(kinds, coef[1:1 + nk])}
-    if not per_output:
-        return float(coef[0]), per_mac
-    return float(coef[0]), per_mac, {k: float(c) for k, c in zip(kinds, coef[1 + nk:])}
+def call_cost(consts, per_call, kind, work, out, window) -> float:
+    c = consts.get(kind) or consts[costmodel.DEFAULT_KIND]
+    return per_call + c["mac"] * work + c["out"] * out + c["tap"] * out * window
 
 
-# Kinds whose MACs per output element vary (window or depth): where a per-output term helps.
-MAC_KINDS = {"conv2d", "depthwise_conv2d", "fully_connected", "avg_pool", "max_pool"}
+def now_consts() -> dict:
+    return {k: {"mac": costmodel.PER_MAC[k], "out": costmodel.PER_OUT.get(k, 0.0),
+                "tap": costmodel.PER_TAP.get(k, 0.0)} for k in costmodel.PER_MAC}
 
 
-def fit_per_kind(samples) -> dict:
-    by = defaultdict(list)
-    for k, w, n, _ in samples:
-        by[k].append((w, n))
-    out = {}
-    for k, v in by.items():
-        w = np.array([x for x, _ in v], float)
-        n = np.array([y for _, y in v], float)
-        if len(set(w)) < 2:
-            out[k] = (0.0, float(np.mean(n / np.maximum(w, 1))))
-            continue
-        a = np.stack([np.ones_like(w), w], 1) / n[:, None]
-        (b0, b1), *_ = np.linalg.lstsq(a, np.ones_like(n), rcond=None)
-        out[k] = (float(b0), float(b1))
-    return out
-
-
-def predict(run, per_call, per_mac, default) -> float:
+def predict(run, per_call=None, consts=None) -> float:
     """The compute part of the cost: what the simulated core measures (it runs
-    the slow pool as plain RAM, so PER_SLOW_BYTE * slow bytes is left out)."""
+    the slow pool as plain RAM, so PER_SLOW_BYTE * slow bytes is left out).
+    Without constants: costmodel.op_cost as the tiler calls it."""
     p = run.plan
-    return sum(per_call + per_mac.get(c.kernel.name, default) * sim.call_work(p, c)
-               for c in p.calls)
+    if consts is None:
+        return sum(costmodel.op_cost(*call_args(p, c)) for c in p.calls)
+    return sum(call_cost(consts, per_call, *call_args(p, c)) for c in p.calls)
 
 
 def main() -> int:
@@ -139,76 +167,77 @@ def main() -> int:
     args = ap.parse_args()
     runs, skipped = measure(args.models.split(","), args.budgets.split(","))
     samples = [s for m in runs for s in plan_samples(m)]
-    seen = {s[0] for s in samples}
+    seen = {s.kind for s in samples}
     extra = [k for k in kcases.CASES if k not in seen]
     samples += harness_samples(extra)
     executor, kernel_min = fixed_call_cost(runs)
     per_call = round(executor + kernel_min, -1)
-    per_mac = fit_slopes(samples, per_call)
-    per_kind = fit_per_kind(samples)
-    counts = defaultdict(int)
+    full = fit(samples, per_call, "full")
+    mac_only = fit(samples, per_call, "mac")
+    by = defaultdict(list)
     for s in samples:
-        counts[s[0]] += 1
+        by[s.kind].append(s)
 
+    def call_err(consts, kind):
+        return np.mean([abs(call_cost(consts, per_call, kind, s.work, s.out, s.window) /
+                            s.insns - 1) for s in by[kind]])
+
+    now = now_consts()
     print(f"samples: {len(samples)} kernel calls from {len(runs)} plans; kinds measured on the "
           f"kernel harness only: {', '.join(extra) or 'none'}\n")
-    print("fitted: instructions = PER_CALL + PER_MAC[kind] * MACs (one PER_CALL)")
+    print("fitted: instructions = PER_CALL + PER_MAC[kind] * MACs + PER_OUT[kind] * outputs"
+          " + PER_TAP[kind] * outputs * window")
     print(f"  PER_CALL = {per_call:.0f}   (now {costmodel.PER_CALL}): executor {executor:.0f} per "
           f"call + cheapest kernel call {kernel_min:.0f} (median over kinds)")
-    print(f"  {'kind':18s} {'calls':>6s} {'PER_MAC':>9s} {'now':>7s} | per-kind fit: "
-          f"{'per call':>10s} {'per MAC':>9s}")
-    for k in sorted(per_mac):
-        b0, b1 = per_kind[k]
-        print(f"  {k:18s} {counts[k]:6d} {per_mac[k]:9.2f} "
-              f"{costmodel.PER_MAC.get(k, costmodel.DEFAULT_PER_MAC):7.1f} | "
-              f"{b0:10.0f} {b1:9.2f}")
+    print(f"  {'kind':18s} {'calls':>6s} {'PER_MAC':>8s} {'PER_OUT':>8s} {'PER_TAP':>8s} "
+          f"{'|err|/call':>10s} | now: {'MAC':>8s} {'OUT':>7s} {'TAP':>6s} | MACs only: "
+          f"{'PER_MAC':>8s} {'|err|/call':>10s}")
+    for k in sorted(full):
+        c, n = full[k], now.get(k, now[costmodel.DEFAULT_KIND])
+        print(f"  {k:18s} {len(by[k]):6d} {c['mac']:8.2f} {c['out']:8.1f} {c['tap']:8.1f} "
+              f"{call_err(full, k):10.1%} |      {n['mac']:8.2f} {n['out']:7.1f} {n['tap']:6.1f} | "
+              f"{'':11s}{mac_only[k]['mac']:8.2f} {call_err(mac_only, k):10.1%}")
 
     print("\npredicted = the compute part (calls); the slow-pool term PER_SLOW_BYTE * bytes is "
           "shown apart: the simulator runs the slow pool as plain RAM")
-    print(f"{'model':26s} {'budget':>9s} {'measured':>15s} {'now: predicted':>15s} {'err':>7s} "
-          f"{'fitted: pred.':>15s} {'err':>7s} {'ratio meas.':>11s} {'pred.':>6s} "
-          f"{'slow term':>14s}")
-    now = (costmodel.PER_CALL, costmodel.PER_MAC, costmodel.DEFAULT_PER_MAC)
-    fitted = (per_call, per_mac, costmodel.DEFAULT_PER_MAC)
+    print(f"{'model':26s} {'budget':>8s} {'measured':>15s} {'now: predicted':>15s} {'err':>7s} "
+          f"{'fitted: pred.':>15s} {'err':>7s} {'MACs only':>9s} {'ratio meas.':>11s} "
+          f"{'pred.':>6s} {'slow term':>14s}")
     flat = {}
-    errs_now, errs_fit, ratio_err = [], [], []
+    errs = defaultdict(list)
+    ratio_err = []
     for m in runs:
         r = m.run
-        p_now, p_fit = predict(r, *now), predict(r, *fitted)
+        p_now, p_fit = predict(r), predict(r, per_call, full)
+        p_mac = predict(r, per_call, mac_only)
         if m.budget == "flat":
             flat[m.name] = (r.run, p_fit)
-        e_now, e_fit = p_now / r.run - 1, p_fit / r.run - 1
-        errs_now.append(abs(e_now))
-        errs_fit.append(abs(e_fit))
+        e = {"now": p_now / r.run - 1, "fit": p_fit / r.run - 1, "mac": p_mac / r.run - 1}
+        for key, v in e.items():
+            errs[key].append(abs(v))
         base = flat.get(m.name)
         mr, pr = (r.run / base[0], p_fit / base[1]) if base else (float("nan"),) * 2
         if base and m.budget != "flat":
             ratio_err.append(abs(pr - mr))
-        print(f"{m.name:26s} {m.budget:>9s} {r.run:15,d} {p_now:15,.0f} {e_now:+7.1%} "
-              f"{p_fit:15,.0f} {e_fit:+7.1%} {mr:11.3f} {pr:6.3f} "
+        print(f"{m.name:26s} {m.budget:>8s} {r.run:15,d} {p_now:15,.0f} {e['now']:+7.1%} "
+              f"{p_fit:15,.0f} {e['fit']:+7.1%} {e['mac']:+9.1%} {mr:11.3f} {pr:6.3f} "
               f"{costmodel.PER_SLOW_BYTE * r.slow_bytes:14,.0f}")
-    print(f"\nmean |error| per plan: now {np.mean(errs_now):.1%}, fitted {np.mean(errs_fit):.1%} "
-          f"(max {np.max(errs_fit):.1%}); mean |ratio error| vs untiled: "
+    print(f"\n|error| per plan ({len(runs)} plans): now mean {np.mean(errs['now']):.1%} max "
+          f"{np.max(errs['now']):.1%}; fitted mean {np.mean(errs['fit']):.1%} max "
+          f"{np.max(errs['fit']):.1%}; MACs-only form refitted: mean {np.mean(errs['mac']):.1%} "
+          f"max {np.max(errs['mac']):.1%}")
+    print(f"mean |ratio error| vs untiled (fitted): "
           f"{np.mean(ratio_err) if ratio_err else 0:.4f}")
-    # A richer form for comparison: + PER_OUTPUT[kind] * output elements for MAC kinds
-    # (the requantization of every output: ~100+ instructions on this core).
-    c3, m3, o3 = fit_shared(samples, per_output=True)
-    e3 = []
-    for m in runs:
-        p = m.run.plan
-        pred = sum(c3 + m3[c.kernel.name] * sim.call_work(p, c) +
-                   o3.get(c.kernel.name, 0.0) * p.tensors[c.slot("output")].count
-                   for c in p.calls)
-        e3.append(abs(pred / m.run.run - 1))
-    print(f"with a per-output-element term (PER_CALL {c3:.0f}; per output: " +
-          ", ".join(f"{k} {o3[k]:.0f}" for k in sorted(MAC_KINDS & set(o3))) +
-          f"; per MAC: " + ", ".join(f"{k} {m3[k]:.2f}" for k in sorted(MAC_KINDS & set(m3))) +
-          f"): mean |error| {np.mean(e3):.1%}, max {np.max(e3):.1%}")
     if skipped:
         print("\nnot compiled: " + "; ".join(skipped))
     print("\nfor python/tigris/costmodel.py:")
-    print(f"PER_CALL = {round(per_call, -1):.0f}")
-    print("PER_MAC = {" + ", ".join(f'"{k}": {v:.1f}' for k, v in sorted(per_mac.items())) + "}")
+    print(f"PER_CALL = {per_call:.0f}")
+    print("PER_MAC = {" + ", ".join(f'"{k}": {c["mac"]:.2f}' for k, c in sorted(full.items()))
+          + "}")
+    print("PER_OUT = {" + ", ".join(f'"{k}": {c["out"]:.1f}' for k, c in sorted(full.items())
+                                   if k in OUT_KINDS) + "}")
+    print("PER_TAP = {" + ", ".join(f'"{k}": {c["tap"]:.1f}' for k, c in sorted(full.items())
+                                   if k in TAP_KINDS) + "}")
     return 0
 
 

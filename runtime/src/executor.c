@@ -1,8 +1,9 @@
 /*
  * tigris_run: walks the call table of a loaded plan. Everything was
  * checked by tigris_load; here only the arenas are checked, then each call
- * is resolved to pointers and handed to its kernel (tg_resolve, which only
- * decodes what the call's kernel uses: it runs once per kernel call).
+ * is resolved to pointers and handed to its kernel. tg_resolve runs once
+ * per kernel call, so it decodes the record and the tensors of the kernel's
+ * slots only, with whole-word loads (plan_format.h).
  */
 #include <string.h>
 

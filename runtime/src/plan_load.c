@@ -118,8 +118,9 @@ static tigris_status_t check_tensor(const tigris_plan_t *plan, uint32_t index)
         t.rank > TG_MAX_RANK || p[TG_T_RESERVED] != 0u) {
         return TIGRIS_STATUS_BAD_TENSOR;
     }
-    /* From the record itself: tg_read_tensor reads the dims up to the rank
-     * only and takes the element count from the byte size. */
+    /* The dims from the record itself, their product in 64 bits: the
+     * decoder takes the element count from the byte size, so this is where
+     * count, dims and size are tied together. */
     for (d = 0; d < TG_MAX_RANK; d++) {
         const int32_t n = tg_i32(tg_rd32(p + TG_T_DIMS + 4u * d));
         if ((d < t.rank && n < 1) || (d >= t.rank && n != 0)) {

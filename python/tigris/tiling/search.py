@@ -81,6 +81,16 @@ class TilePlan:
     slow_values: set = field(default_factory=set)
 
 
+def call_cost(info: OpInfo, macs_done: int, out_elems: int) -> float:
+    """The cost model's charge for one call of `info`'s kernel (int8 outputs:
+    elements = bytes)."""
+    window = 1
+    if info.kind == "conv2d":
+        w = info.in_shapes[1]
+        window = w[1] * w[2]
+    return op_cost(info.kind, macs_done, out_elems, window)
+
+
 class Problem:
     def __init__(self, func_op, alignment: int = 16, scratch=None):
         self.alignment = alignment
@@ -131,7 +141,8 @@ class Problem:
         self.sizes = sorted({st.size for st in self.storages.values() if st.kind == "buffer"},
                             reverse=True)
         self.flat_macs = [macs(inf) for inf in self.info]
-        self.flat_cost = [op_cost(inf.kind, mc) for inf, mc in zip(self.info, self.flat_macs)]
+        self.flat_cost = [call_cost(inf, mc, value_bytes(inf.op.results[0]))
+                          for inf, mc in zip(self.info, self.flat_macs)]
         self._memo: dict = {}
 
     def long_lived(self, min_size: int = 4096) -> set:
@@ -247,7 +258,7 @@ class Problem:
                 if c1 > c0:
                     m = macs(self.info[k], c1 - c0)
                     total_macs += m
-                    cost += op_cost(self.info[k].kind, m)
+                    cost += call_cost(self.info[k], m, self._rows_bytes(k, (c0, c1), align=False))
                     if b.src is not None:      # the carried rows: one copy
                         cost += op_cost("insert", self._rows_bytes(k, (lo, c0), align=False))
                     if prev is not None and prev in self.reads[k]:
