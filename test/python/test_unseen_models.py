@@ -8,11 +8,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from mlir import ir
 from onnx import TensorProto, helper, numpy_helper
 
 from tigris.cli import main as tigris
 from tigris.commands.common import run_pipeline
-from tigris.dialects import make_context
+from tigris.dialects import make_context, op_attrs
 from tigris.importers.onnx import import_onnx
 from tigris.modelio import io_specs, quantize_input, to_model_layout
 from tigris.passes.registry import functions
@@ -171,8 +172,13 @@ def _audio_1d(path):
     return _quantize(g, path, rng, (1, 1, 1000))
 
 
-def test_audio_1d_through_onnxruntime_and_the_runtime(tmp_path):
-    model = _audio_1d(tmp_path / "audio.onnx")
+@pytest.fixture(scope="module")
+def audio(tmp_path_factory):
+    return _audio_1d(tmp_path_factory.mktemp("audio") / "audio.onnx")
+
+
+def test_audio_1d_through_onnxruntime_and_the_runtime(audio, tmp_path):
+    model = audio
     ctx, res = _legalized(model)
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     out = tmp_path / "audio.tgrs"
@@ -192,3 +198,266 @@ def test_audio_1d_through_onnxruntime_and_the_runtime(tmp_path):
             assert np.argmax(ref) == np.argmax(y)
             (got,) = host.run([q])
             assert np.array_equal(got.reshape(ref.shape), ref)
+
+
+# ----------------------------------------------------------------- 1-D layout
+# 1-D layers run as 2-D kernels over NHWC [N, L, 1, C] (time along H), and
+# the [N, C, L] activations between them stay in that storage ("nlc"): no
+# transpose between layers, and the tiler cuts them into row strips along L.
+
+def _chain_1d(path):
+    """Conv1d -> Clip -> Add/Mul per-channel constants -> MaxPool1d -> Conv1d
+    -> residual Add, on a 4-channel input, with a rank-3 output."""
+    rng = np.random.default_rng(6)
+
+    def w(name, *s):
+        return numpy_helper.from_array(
+            (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
+
+    def const(name, v):
+        return numpy_helper.from_array(np.asarray(v, np.float32), name)
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "w1", "b1"], ["c1"], pads=[2, 2], name="conv1"),
+             n("Clip", ["c1", "lo", "hi"], ["r1"], name="clip"),
+             n("Add", ["r1", "k1"], ["a1"], name="add_c"),
+             n("Mul", ["a1", "k2"], ["m1"], name="mul_c"),
+             n("MaxPool", ["m1"], ["p1"], kernel_shape=[3], strides=[2], pads=[1, 1], name="pool"),
+             n("Conv", ["p1", "w2", "b2"], ["c2"], pads=[1, 1], name="conv2"),
+             n("Add", ["c2", "p1"], ["y"], name="res")]
+    inits = [w("w1", 8, 4, 5), w("b1", 8), const("lo", 0.0), const("hi", 6.0),
+             const("k1", rng.standard_normal((8, 1)) * 0.3),
+             const("k2", 1 + 0.3 * rng.standard_normal((1, 8, 1))), w("w2", 8, 8, 3), w("b2", 8)]
+    g = helper.make_graph(nodes, "chain1d", [helper.make_tensor_value_info(
+        "x", TensorProto.FLOAT, [1, 4, 64])], [helper.make_tensor_value_info(
+            "y", TensorProto.FLOAT, None)], inits)
+    return _quantize(g, path, rng, (1, 4, 64))
+
+
+def _moves_1d(path):
+    """1-D values through the ops that need another layout or an axis mapped:
+    SAME pads, ceil_mode, count_include_pad, Concat on channels and on time,
+    Split, Slice, Pad, Unsqueeze -> Conv2d -> Squeeze, Transpose -> MatMul,
+    GlobalMaxPool, a per-channel constant and a rank-3 graph output."""
+    rng = np.random.default_rng(8)
+
+    def w(name, *s):
+        return numpy_helper.from_array(
+            (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
+
+    def const(name, v, dtype=np.int64):
+        return numpy_helper.from_array(np.asarray(v, dtype), name)
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "w1"], ["c1"], strides=[2], auto_pad="SAME_UPPER", name="conv_same"),
+             n("MaxPool", ["c1"], ["p1"], kernel_shape=[3], strides=[2], pads=[1, 1], ceil_mode=1,
+               name="max_ceil"),
+             n("AveragePool", ["c1"], ["p2"], kernel_shape=[3], strides=[2], pads=[1, 1],
+               count_include_pad=1, name="avg_incl"),
+             n("Concat", ["p1", "p2"], ["t"], axis=2, name="cat_time"),
+             n("Conv", ["t", "w2"], ["c2"], strides=[2], auto_pad="SAME_LOWER", name="conv_same_lower"),
+             n("Conv", ["t", "w3"], ["c3"], strides=[2], dilations=[2], pads=[3, 1], name="conv_dil"),
+             n("Concat", ["c2", "c3"], ["cc"], axis=1, name="cat_chan"),
+             n("Split", ["cc", "sp"], ["s0", "s1"], axis=1, name="split"),
+             n("Add", ["s0", "s1"], ["a"], name="add"),
+             n("Slice", ["a", "st", "en", "ax"], ["sl"], name="slice"),
+             n("Pad", ["sl", "pads"], ["pd"], name="pad"),
+             n("Unsqueeze", ["pd", "ax3"], ["u"], name="unsqueeze"),
+             n("Conv", ["u", "w4"], ["c4"], pads=[1, 0, 1, 0], name="conv2d"),
+             n("Squeeze", ["c4", "ax3"], ["sq"], name="squeeze"),
+             n("Transpose", ["sq"], ["tr"], perm=[0, 2, 1], name="transpose"),
+             n("MatMul", ["tr", "wm"], ["y1"], name="matmul"),
+             n("Add", ["sq", "k"], ["y2"], name="add_out"),
+             n("GlobalMaxPool", ["sq"], ["g"], name="gmp"),
+             n("Flatten", ["g"], ["y3"], name="flatten")]
+    inits = [w("w1", 8, 4, 5), w("w2", 8, 8, 3), w("w3", 8, 8, 3), w("w4", 8, 8, 3, 1),
+             w("wm", 8, 6), const("sp", [8, 8]), const("st", [1]), const("en", [-1]),
+             const("ax", [2]), const("pads", [0, 0, 2, 0, 0, 1]), const("ax3", [3]),
+             const("k", rng.standard_normal((8, 1)) * 0.3, np.float32)]
+    outs = [helper.make_tensor_value_info(y, TensorProto.FLOAT, None) for y in ("y1", "y2", "y3")]
+    g = helper.make_graph(nodes, "moves1d", [helper.make_tensor_value_info(
+        "x", TensorProto.FLOAT, [1, 4, 64])], outs, inits)
+    return _quantize(g, path, rng, (1, 4, 64))
+
+
+RESHAPES = ("tosa.reshape", "tigris.reshape")
+TRANSPOSES = ("tosa.transpose", "tigris.transpose")
+
+
+def _from_argument(value) -> bool:
+    """`value` is a function argument, maybe through reshapes."""
+    while not isinstance(value, ir.BlockArgument):
+        if value.owner.name not in RESHAPES:
+            return False
+        value = value.owner.operands[0]
+    return True
+
+
+def _to_return(value) -> bool:
+    """`value` is only returned, maybe through reshapes."""
+    users = [u.owner for u in value.uses]
+    return bool(users) and all(u.name == "func.return" or u.name in RESHAPES and
+                               _to_return(u.results[0]) for u in users)
+
+
+@pytest.mark.parametrize("build, expected", [(_audio_1d, 0), (_chain_1d, 2), (_moves_1d, 2)])
+def test_1d_layers_have_no_transposes_between_them(build, expected, tmp_path):
+    """Transposes only where a graph input enters (C > 1) or a rank-3 output
+    leaves (the plan's I/O is in the ONNX order); the 1-D layers are 2-D
+    kernels on [1, L, 1, C] with their window along H."""
+    model = build(tmp_path / "m.onnx")
+    ctx, res = _legalized(model)
+    with ctx:
+        ops = list(functions(res.module.operation)[0].regions[0].blocks[0].operations)
+        transposes = [op for op in ops if op.operation.name in TRANSPOSES]
+        assert len(transposes) == expected, [str(op) for op in transposes]
+        for op in transposes:
+            assert _from_argument(op.operands[0]) or _to_return(op.results[0]), str(op)
+        kernels = [op for op in ops if op.operation.name in (
+            "tigris.conv2d", "tigris.depthwise_conv2d", "tigris.max_pool", "tigris.avg_pool",
+            "tigris.lut", "tigris.add", "tigris.mul")]
+        assert kernels
+        for op in kernels:   # every 1-D layer: [1, L, 1, C], time along H
+            x = ir.RankedTensorType(op.operands[0].type).shape
+            y = ir.RankedTensorType(op.results[0].type).shape
+            assert len(x) == len(y) == 4 and x[2] == y[2] == 1 and x[1] > 1, str(op)
+
+
+@pytest.mark.parametrize("build", [_chain_1d, _moves_1d])
+def test_1d_layouts_match_onnxruntime(build, tmp_path):
+    model = build(tmp_path / "m.onnx")
+    ctx, res = _legalized(model)
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(9)
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        (ispec,), ospecs = io_specs(fn)
+        worst = [0] * len(ospecs)
+        for _ in range(10):
+            x = rng.standard_normal((1, 4, 64)).astype(np.float32)
+            outs = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
+            for i, (o, y, spec) in enumerate(zip(outs, sess.run(None, {"x": x}), ospecs)):
+                want = np.round(y / spec["scale"]) + spec["zero_point"]
+                got = to_model_layout(o, spec)
+                assert got.shape == want.shape
+                worst[i] = max(worst[i], int(np.abs(got.astype(int) - want).max()))
+    assert max(worst) <= 2, worst
+
+
+def _arena(model, pipeline, xs=None):
+    """(outputs on `xs` (default: 5 seeded int8 inputs), inputs, function attributes)."""
+    ctx, res = _legalized(model, pipeline + ",tigris-bufferize,tigris-liveness,"
+                                             "tigris-assign-offsets")
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        shape = ir.RankedTensorType(fn.regions[0].blocks[0].arguments[0].type).shape
+        if xs is None:
+            xs = [np.random.default_rng(s).integers(-128, 128, shape, dtype=np.int8)
+                  for s in range(5)]
+        outs = [run_function(fn, WeightTable(res.weights), [x])[0] for x in xs]
+        return outs, xs, op_attrs(fn)
+
+
+def test_audio_1d_tiles_in_row_strips_in_sram_only(audio, tmp_path):
+    """With time along H the tiler cuts the 1-D layers into row strips: the
+    network fits a fast pool well below its untiled peak without a slow pool
+    (with H = 1 it could not be tiled, and needed 15.62 KiB)."""
+    budget = 9 * 1024
+    ref, xs, untiled = _arena(audio, "tigris-legalize,tigris-schedule")
+    assert untiled["tigris.arena"]["size"] > budget
+    outs, _, attrs = _arena(audio, f"tigris-legalize,tigris-schedule,tigris-tile{{budget={budget}}}", xs)
+    t = attrs["tigris.tiling"]
+    assert attrs["tigris.arena"]["size"] <= budget
+    assert t["tiled_stages"] >= 1 and t["macs"] == t["model_macs"]
+    for a, b in zip(ref, outs):
+        assert np.array_equal(a, b)
+    assert tigris(["analyze", str(audio), "-m", "9K"]) == 0
+    out = tmp_path / "audio.tgrs"
+    assert tigris(["compile", str(audio), "-m", "9K", "-o", str(out)]) == 0
+    data = out.read_bytes()
+    assert read_plan(data).fast_size <= budget
+    host = HostPlan(data)
+    for x, want in zip(xs, ref):
+        (got,) = host.run([x])
+        assert np.array_equal(got.reshape(want.shape), want)
+
+
+def test_qoperator_1d_average_pool(tmp_path):
+    """QLinearAveragePool (com.microsoft) over [N, C, L]: its output shape is
+    inferred for 1-D too, and the import matches onnxruntime."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    rng = np.random.default_rng(10)
+    n = helper.make_node
+    g = helper.make_graph(
+        [n("Conv", ["x", "w"], ["c"], strides=[2], pads=[2, 2], name="conv"),
+         n("AveragePool", ["c"], ["p"], kernel_shape=[3], strides=[2], pads=[1, 1], name="avg"),
+         n("Conv", ["p", "w2"], ["y"], name="conv2")],
+        "qop1d", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 100])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array((rng.standard_normal((8, 2, 5)) * 0.4).astype(np.float32), "w"),
+         numpy_helper.from_array((rng.standard_normal((4, 8, 1)) * 0.4).astype(np.float32), "w2")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    fpath, path = tmp_path / "qop.float.onnx", tmp_path / "qop.onnx"
+    onnx.save(m, fpath)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.data = iter([{"x": rng.standard_normal((1, 2, 100)).astype(np.float32)}
+                              for _ in range(8)])
+
+        def get_next(self):
+            return next(self.data, None)
+    quantize_static(str(fpath), str(path), Reader(), quant_format=QuantFormat.QOperator,
+                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    assert "QLinearAveragePool" in {node.op_type for node in onnx.load(path).graph.node}
+    ctx, res = _legalized(path)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        (ispec,), (ospec,) = io_specs(fn)
+        for _ in range(5):
+            x = rng.standard_normal((1, 2, 100)).astype(np.float32)
+            (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
+            y = sess.run(None, {"x": x})[0]
+            want = np.round(y / ospec["scale"]) + ospec["zero_point"]
+            # onnxruntime's own QLinearAveragePool rounding, grown by the next conv
+            assert np.abs(to_model_layout(o, ospec).astype(int) - want).max() <= 3
+
+
+def _square_relayouts(path):
+    """Layout changes whose dims have equal sizes, so that comparing sizes
+    instead of dims would take a transpose for a free reshape: a [1, 8, 8]
+    input (C == L) into a Conv1d, and a Gemm reshaped to [1, 8, 8, 8]
+    (C == H == W) into a Conv2d."""
+    rng = np.random.default_rng(11)
+
+    def w(name, *s):
+        return numpy_helper.from_array(
+            (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "w1"], ["c1"], pads=[1, 1], name="conv1d"),
+             n("Flatten", ["c1"], ["f"], name="flatten"),
+             n("Gemm", ["f", "fc"], ["g"], transB=1, name="fc"),
+             n("Reshape", ["g", "shape"], ["r"], name="reshape"),
+             n("Conv", ["r", "w2"], ["y"], pads=[1, 1, 1, 1], name="conv2d")]
+    inits = [w("w1", 8, 8, 3), w("fc", 512, 64), w("w2", 8, 8, 3, 3),
+             numpy_helper.from_array(np.array([1, 8, 8, 8], np.int64), "shape")]
+    g = helper.make_graph(nodes, "square", [helper.make_tensor_value_info(
+        "x", TensorProto.FLOAT, [1, 8, 8])], [helper.make_tensor_value_info(
+            "y", TensorProto.FLOAT, None)], inits)
+    return _quantize(g, path, rng, (1, 8, 8))
+
+
+def test_square_layout_changes_match_onnxruntime(tmp_path):
+    model = _square_relayouts(tmp_path / "square.onnx")
+    ctx, res = _legalized(model)
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(12)
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        (ispec,), (ospec,) = io_specs(fn)
+        for _ in range(5):
+            x = rng.standard_normal((1, 8, 8)).astype(np.float32)
+            (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
+            want = np.round(sess.run(None, {"x": x})[0] / ospec["scale"]) + ospec["zero_point"]
+            assert np.abs(to_model_layout(o, ospec).astype(int) - want).max() <= 2

@@ -7,7 +7,7 @@ import math
 import onnx
 from onnx import helper
 
-from tigris.importers.onnx.ops_conv import conv_padding
+from tigris.importers.onnx.ops_conv import conv_padding, lift_1d_attrs
 
 
 class _Quiet:
@@ -18,16 +18,23 @@ class _Quiet:
 
 
 def _pool_shape(shape, a, global_pool):
-    n, c, h, w = shape
+    """[N, C, H, W] or [N, C, L] (1-D: pooled as [N, C, L, 1], like the emitter)."""
+    if len(shape) not in (3, 4):
+        return None
+    n, c, *spatial = shape
     if global_pool:
-        return [n, c, 1, 1]
+        return [n, c] + [1] * len(spatial)
+    if len(spatial) == 1:
+        a = lift_1d_attrs(_Quiet(), a)
+        spatial = spatial + [1]
+    h, w = spatial
     k = list(a.get("kernel_shape"))
     s = list(a.get("strides", [1, 1]))
     pad = conv_padding(_Quiet(), a, (h, w), k, s, [1, 1])
     rnd = math.ceil if a.get("ceil_mode", 0) else math.floor
     oh = rnd((h + pad[0] + pad[1] - k[0]) / s[0]) + 1
     ow = rnd((w + pad[2] + pad[3] - k[1]) / s[1]) + 1
-    return [n, c, oh, ow]
+    return [n, c, oh, ow][:len(shape)]
 
 
 def _broadcast(a, b):

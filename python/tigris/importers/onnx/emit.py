@@ -10,7 +10,7 @@ from mlir.dialects import func
 from tigris.dialects import attr, kernel_op
 from tigris.errors import ModelError
 from tigris.importers.onnx import ops_conv, ops_elementwise, ops_pool, ops_shape
-from tigris.importers.onnx.emit_core import EmitterBase
+from tigris.importers.onnx.emit_core import EmitterBase, V
 from tigris.importers.onnx.graph import Act, QGraph, QNode
 
 CONVERTERS = {
@@ -122,7 +122,7 @@ class Emitter(EmitterBase):
                 self.put(a, arg, layout)
             with ir.InsertionPoint(block):
                 self._convert_all(g.nodes)
-                outs = [self.get(a) for a in g.outputs]
+                outs = [self._output(a) for a in g.outputs]
                 func.ReturnOp([v.value for v in outs])
             f.attributes["function_type"] = ir.TypeAttr.get(
                 ir.FunctionType.get(in_types, [v.value.type for v in outs]))
@@ -131,6 +131,14 @@ class Emitter(EmitterBase):
             f.attributes["tigris.outputs"] = attr([self._io(v.act, v.layout, n) for v, n in
                                                    zip(outs, g.output_names)])
         return module
+
+    def _output(self, a: Act) -> V:
+        """A graph output: "nhwc" or in the ONNX order (the layouts of plan I/O);
+        an "nlc" 1-D output goes back to [N, C, L]."""
+        v = self.get(a)
+        if v.layout == "nlc":
+            return V(self.as_plain(v), "plain", v.act)
+        return v
 
     def _io(self, a: Act, layout: str, onnx_name: str) -> ir.Attribute:
         d = {"name": ir.StringAttr.get(onnx_name), "layout": ir.StringAttr.get(layout),

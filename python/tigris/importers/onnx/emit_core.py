@@ -1,10 +1,18 @@
 """The TOSA emitter's state and helpers: values, layouts, constants, rescale.
 
 Images are NHWC inside (the layout of the ESP-NN kernels); ONNX is NCHW. A
-value remembers its layout: "nhwc" for a rank-4 activation stored NHWC, or
-"plain" for a tensor stored in its ONNX order. Converters ask for the layout
-they need; a change of layout is a transpose, or a free reshape when the
-bytes are the same (H*W == 1 or C == 1).
+value remembers its layout:
+
+  "nhwc"   a rank-4 activation [N, C, H, W] stored NHWC [N, H, W, C];
+  "nlc"    a rank-3 activation [N, C, L] (1-D layers) stored as the NHWC
+           image [N, L, 1, C]: the bytes of [N, L, C], time along H, so 1-D
+           layers are 2-D kernels with a (k, 1) window and the tiler cuts
+           them into row strips along L;
+  "plain"  any tensor stored in its ONNX order.
+
+Converters ask for the layout they need; a change of layout is a transpose,
+or a free reshape when the bytes are the same (H*W == 1 or C == 1, for
+"nlc" L == 1 or C == 1).
 """
 from __future__ import annotations
 
@@ -20,13 +28,36 @@ from tigris.reference.fixedpoint import quantize_multiplier
 
 TO_NHWC = (0, 2, 3, 1)      # NHWC dim i holds NCHW dim TO_NHWC[i]
 TO_NCHW = (0, 3, 1, 2)
+# "nlc" storage [N, L, 1, C] of an ONNX [N, C, L]: stored dim i holds ONNX dim
+# TO_NLC[i] (None: the unit W axis, no ONNX dim).
+TO_NLC = (0, 2, None, 1)
+STORED_LAYOUTS = ("nhwc", "nlc")    # layouts that are not the ONNX order
+
+
+def stored_axis(axis: int, layout: str) -> int:
+    """The position in a `layout` value of ONNX axis `axis` (non-negative)."""
+    if layout == "nhwc":
+        return TO_NHWC.index(axis)
+    if layout == "nlc":
+        return TO_NLC.index(axis)
+    return axis
+
+
+def to_stored(values, layout: str, fill=0) -> list:
+    """Per-ONNX-dim `values` (begins, sizes, pads...) in `layout`'s dim order;
+    `fill` for a stored dim with no ONNX dim (the unit W of "nlc")."""
+    if layout == "nhwc":
+        return [values[p] for p in TO_NHWC]
+    if layout == "nlc":
+        return [fill if p is None else values[p] for p in TO_NLC]
+    return list(values)
 
 
 @dataclass
 class V:
     """An emitted activation: its MLIR value, storage layout and ONNX-level Act."""
     value: ir.Value
-    layout: str      # "nhwc" | "plain"
+    layout: str      # "nhwc" | "nlc" | "plain"
     act: Act
 
     @property
@@ -104,39 +135,80 @@ class EmitterBase:
         return tosa.transpose(self.tensor(shape, t.element_type), value,
                               ir.DenseI32ArrayAttr.get([int(p) for p in perm]))
 
+    def _move(self, value: ir.Value, perm, shape) -> ir.Value:
+        """`value` transposed by `perm`, then reshaped to `shape`: one reshape
+        when only unit dims move (the same bytes), else transpose + reshape."""
+        t = ir.RankedTensorType(value.type)
+        # Compare which dims stay in order, not their sizes: [1, 8, 8] -> (0, 2, 1)
+        # is a real transpose though its sizes read the same.
+        moved = [p for p in perm if t.shape[p] != 1]
+        kept = [i for i, s in enumerate(t.shape) if s != 1]
+        if moved == kept:
+            return self.reshape(value, shape)
+        return self.reshape(self.transpose(value, perm), shape)
+
     def _relayout(self, value: ir.Value, perm) -> ir.Value:
         t = ir.RankedTensorType(value.type)
-        shape = [t.shape[p] for p in perm]
-        moved = [t.shape[p] for p in perm if t.shape[p] != 1]
-        kept = [s for s in t.shape if s != 1]
-        if moved == kept:  # only unit dims move: same bytes, a free reshape
-            return self.reshape(value, shape)
-        return self.transpose(value, perm)
+        return self._move(value, perm, [t.shape[p] for p in perm])
 
     def as_plain(self, v: V) -> ir.Value:
         if v.layout == "plain":
             return v.value
+        if v.layout == "nlc":   # [N, L, 1, C] -> [N, C, L]
+            n, length, _, c = v.shape
+            if length == 1 or c == 1:   # the same bytes
+                return self.reshape(v.value, [n, c, length])
+            return self.transpose(self.reshape(v.value, [n, length, c]), (0, 2, 1))
         return self._relayout(v.value, TO_NCHW)
 
     def as_nhwc(self, v: V) -> ir.Value:
         if v.layout == "nhwc":
             return v.value
-        if len(v.shape) != 4:
-            self.fail(f"expected a 4-D image tensor, got shape {v.shape}")
+        if len(v.act.shape) != 4:
+            self.fail(f"expected a 4-D image tensor, got shape {list(v.act.shape)}")
         return self._relayout(v.value, TO_NHWC)
 
+    def as_nlc(self, v: V) -> ir.Value:
+        """A rank-3 [N, C, L] activation as the NHWC image [N, L, 1, C]."""
+        if v.layout == "nlc":
+            return v.value
+        if len(v.act.shape) != 3:
+            self.fail(f"expected a 3-D [N, C, L] tensor, got shape {list(v.act.shape)}")
+        n, c, length = v.act.shape
+        return self._move(self.as_plain(v), (0, 2, 1), [n, length, 1, c])
+
     def layout_of_inputs(self, vs: list[V]) -> str:
-        """A common layout for an elementwise op: NHWC when every operand is rank 4."""
-        if vs and all(len(v.act.shape) == 4 for v in vs) and any(v.layout == "nhwc" for v in vs):
-            return "nhwc"
+        """A common layout for an elementwise op: NHWC when every operand is
+        rank 4 and one is NHWC; "nlc" when every operand is rank 3 and one is
+        "nlc"; else the ONNX order."""
+        for layout, rank in (("nhwc", 4), ("nlc", 3)):
+            if vs and all(len(v.act.shape) == rank for v in vs) and \
+                    any(v.layout == layout for v in vs):
+                return layout
         return "plain"
 
     def in_layout(self, v: V, layout: str) -> ir.Value:
-        return self.as_nhwc(v) if layout == "nhwc" else self.as_plain(v)
+        if layout == "nhwc":
+            return self.as_nhwc(v)
+        if layout == "nlc":
+            return self.as_nlc(v)
+        return self.as_plain(v)
 
     @staticmethod
     def onnx_to_layout_shape(shape, layout: str) -> list[int]:
-        return [shape[p] for p in TO_NHWC] if layout == "nhwc" else list(shape)
+        return to_stored(list(shape), layout, fill=1)
+
+    @staticmethod
+    def const_to_layout(arr: np.ndarray, layout: str) -> np.ndarray:
+        """A constant of the ONNX rank of a `layout` value (broadcast dims of
+        size 1 included), in that layout: [N, C, H, W] -> [N, H, W, C], or
+        [N, C, L] -> [N, L, 1, C]."""
+        if layout == "nhwc":
+            return arr.transpose(TO_NHWC)
+        if layout == "nlc":
+            n, c, length = arr.shape
+            return arr.transpose(0, 2, 1).reshape(n, length, 1, c)
+        return arr
 
     # ----------------------------------------------------------- quantization
     def rescale(self, value: ir.Value, out_elem: ir.Type, reals, in_zp: int, out_zp: int,

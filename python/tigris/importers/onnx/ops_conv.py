@@ -54,26 +54,34 @@ def _out_size(size, k, s, d, before, after):
     return (size + before + after - d * (k - 1) - 1) // s + 1
 
 
+def lift_1d_attrs(em: EmitterBase, attrs: dict) -> dict:
+    """1-D attributes as 2-D ones over NHWC [N, L, 1, C]: the 1-D axis is H
+    and W is a unit axis (kernel 1, stride 1, dilation 1, no padding). ONNX
+    pads [begin, end] become [top, 0, bottom, 0] (begins first)."""
+    a = dict(attrs)
+    for key in ("kernel_shape", "strides", "dilations"):
+        if key in a:
+            a[key] = list(a[key]) + [1]
+    if "pads" in a:
+        p = list(a["pads"])
+        if len(p) != 2:
+            em.fail(f"pads has {len(p)} values for 1 spatial dim")
+        a["pads"] = [p[0], 0, p[1], 0]
+    return a
+
+
 def _to_2d(em: EmitterBase, x, w: Const, attrs: dict):
-    """1-D convolution as 2-D with H = 1: input [N,C,L] -> NHWC [N,1,L,C]."""
+    """The input as NHWC, the kernel size (KH, KW) and 2-D attributes. A 1-D
+    convolution over [N, C, L] is 2-D over the "nlc" storage [N, L, 1, C]
+    with a (k, 1) kernel, so its output stays "nlc" for the next 1-D layer."""
     v = em.get(x)
     if len(x.shape) == 4:
         return em.as_nhwc(v), w.value.shape[2:], attrs, False
     if len(x.shape) != 3:
         em.fail(f"only 1-D and 2-D convolutions are supported (input rank {len(x.shape)})")
-    n, c, length = x.shape
-    val = em.transpose(em.as_plain(v), (0, 2, 1))
-    val = em.reshape(val, [n, 1, length, c])
-    a = dict(attrs)
-    for key in ("strides", "dilations"):
-        if key in a:
-            a[key] = [1] + list(a[key])
-    if "pads" in a:
-        p = list(a["pads"])
-        a["pads"] = [0, p[0], 0, p[1]]
-    if "kernel_shape" in a:
-        a["kernel_shape"] = [1] + list(a["kernel_shape"])
-    return val, (1,) + tuple(w.value.shape[2:]), a, True
+    if w.value.ndim != 3:
+        em.fail(f"1-D convolution weights must be rank 3, got {list(w.value.shape)}")
+    return em.as_nlc(v), (w.value.shape[2], 1), lift_1d_attrs(em, attrs), True
 
 
 def convert_conv(em: EmitterBase, node: QNode) -> None:
@@ -176,12 +184,8 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
 
 
 def _finish_conv(em: EmitterBase, out: Act, y, one_d: bool) -> None:
-    if one_d:
-        n, _, length, c = ir.RankedTensorType(y.type).shape
-        y = em.transpose(em.reshape(y, [n, length, c]), (0, 2, 1))
-        em.put(out, y, "plain")
-    else:
-        em.put(out, y, "nhwc")
+    # A 1-D result [N, L, 1, C] is already the "nlc" storage of [N, C, L].
+    em.put(out, y, "nlc" if one_d else "nhwc")
 
 
 def convert_matmul(em: EmitterBase, node: QNode) -> None:
@@ -255,16 +259,17 @@ def convert_batchnorm(em: EmitterBase, node: QNode) -> None:
     a = gamma / np.sqrt(var + eps)
     shift = beta - a * mean
     c = len(a)
+    kshape = (1,) * (len(x.shape) - 2)    # a unit kernel: 1-D or 2-D like the input
     if em.quantized:
         wq = np.where(a < 0, -127, 127).astype(np.int8)
         sw = np.abs(a) / 127.0
         sw = np.where(sw == 0, 1.0, sw)
         wq = np.where(a == 0, 0, wq).astype(np.int8)
-        w = Const(f"{node.name}.scale", wq.reshape(c, 1, 1, 1), sw, np.zeros(c, np.int64), 0)
+        w = Const(f"{node.name}.scale", wq.reshape(c, 1, *kshape), sw, np.zeros(c, np.int64), 0)
         b = Const(f"{node.name}.shift", np.round(shift / (x.scale * sw)).astype(np.int64),
                   x.scale * sw, np.zeros(c, np.int64), 0)
     else:
-        w = Const(f"{node.name}.scale", a.reshape(c, 1, 1, 1).astype(np.float32))
+        w = Const(f"{node.name}.scale", a.reshape(c, 1, *kshape).astype(np.float32))
         b = Const(f"{node.name}.shift", shift.astype(np.float32))
     conv = QNode(node.name, "Conv", [x, w, b], node.outputs, {"group": c}, node.clamp)
     convert_conv(em, conv)

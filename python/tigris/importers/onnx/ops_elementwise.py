@@ -20,9 +20,7 @@ def _operand(em: EmitterBase, x, layout: str, rank: int, ref: Act) -> ir.Value:
         return em.reshape(val, [1] * (rank - len(shape)) + shape)
     arr = x.value
     shape = [1] * (len(ref.shape) - arr.ndim) + list(arr.shape)
-    arr = arr.reshape(shape)
-    if layout == "nhwc":
-        arr = arr.transpose(0, 2, 3, 1)
+    arr = em.const_to_layout(arr.reshape(shape), layout)   # e.g. a per-channel [C,1] -> [1,1,1,C]
     if em.quantized:
         if x.scale is None:   # a float constant in an int8 graph: quantize it on its own scale
             real = arr.astype(np.float64)
@@ -47,6 +45,8 @@ def convert_binary(em: EmitterBase, node: QNode) -> None:
     out = node.outputs[0]
     acts = [em.get(x) for x in (a, b) if isinstance(x, Act)]
     layout = em.layout_of_inputs(acts)
+    if layout != "plain" and len(out.shape) != len(acts[0].act.shape):
+        layout = "plain"   # a constant of higher rank broadcasts the output up
     out_shape = em.onnx_to_layout_shape(out.shape, layout)
     rank = len(out_shape)
     va = _operand(em, a, layout, rank, out)

@@ -12,9 +12,9 @@ from mlir import ir
 from mlir.dialects import tosa
 
 from tigris.dialects import kernel_op
-from tigris.importers.onnx.emit_core import EmitterBase
+from tigris.importers.onnx.emit_core import STORED_LAYOUTS, EmitterBase
 from tigris.importers.onnx.graph import Act, Const, QNode
-from tigris.importers.onnx.ops_conv import conv_padding, fit_tosa_padding
+from tigris.importers.onnx.ops_conv import conv_padding, fit_tosa_padding, lift_1d_attrs
 from tigris.reference.fixedpoint import softmax_exp_table, softmax_output_scale_q16
 
 
@@ -39,26 +39,19 @@ def _pool_geometry(em: EmitterBase, node: QNode, h: int, w: int):
 
 
 def _lift_1d(em: EmitterBase, node: QNode):
-    """A pool over [N, C, L] as a 2-D pool over NHWC [N, 1, L, C]: the input
-    value, a node with 2-D attributes and a 4-D output, and a finisher."""
+    """A pool over [N, C, L] as a 2-D pool over its "nlc" storage, the NHWC
+    image [N, L, 1, C] (window (k, 1)): the lifted node (4-D ONNX-order
+    shapes [N, C, L, 1]) and a finisher that leaves the output "nlc"."""
     x, out = node.inputs[0], node.outputs[0]
     n, c, length = x.shape
-    val = em.reshape(em.transpose(em.as_plain(em.get(x)), (0, 2, 1)), [n, 1, length, c])
-    a = dict(node.attrs)
-    for key in ("kernel_shape", "strides", "dilations"):
-        if key in a:
-            a[key] = [1] + list(a[key])
-    if "pads" in a:
-        p = list(a["pads"])
-        a["pads"] = [0, p[0], 0, p[1]]
-    out4 = Act(out.name + ".2d", (out.shape[0], out.shape[1], 1, out.shape[2]), out.scale, out.zp)
-    x4 = Act(x.name + ".2d", (n, c, 1, length), x.scale, x.zp)
+    val = em.as_nlc(em.get(x))
+    a = lift_1d_attrs(em, node.attrs)
+    out4 = Act(out.name + ".2d", (out.shape[0], out.shape[1], out.shape[2], 1), out.scale, out.zp)
+    x4 = Act(x.name + ".2d", (n, c, length, 1), x.scale, x.zp)
     em.put(x4, val, "nhwc")
 
     def finish():
-        y = em.get(out4).value
-        _, _, ol, oc = ir.RankedTensorType(y.type).shape
-        em.put(out, em.transpose(em.reshape(y, [n, ol, oc]), (0, 2, 1)), "plain")
+        em.put(out, em.get(out4).value, "nlc")   # [N, OL, 1, C]: already "nlc"
     return QNode(node.name, node.op, [x4] + node.inputs[1:], [out4], a, node.clamp), finish
 
 
@@ -309,8 +302,8 @@ def convert_softmax(em: EmitterBase, node: QNode) -> None:
             val = em.reshape(em.as_plain(v), [rows, cols])
         else:
             perm = [d for d in range(rank) if d != axis] + [axis]
-            if v.layout == "nhwc" and axis == 1:
-                val = v.value   # channels are already last
+            if v.layout in STORED_LAYOUTS and axis == 1:
+                val = v.value   # channels are already last ("nhwc", "nlc")
                 perm = None
             else:
                 val = em.transpose(em.as_plain(v), perm)
@@ -319,7 +312,7 @@ def convert_softmax(em: EmitterBase, node: QNode) -> None:
         if opset_lt_13:
             em.put(out, em.reshape(y, list(out.shape)), "plain")
         elif perm is None:
-            em.put(out, y, "nhwc")
+            em.put(out, y, v.layout)
         else:
             inv = [perm.index(d) for d in range(rank)]
             em.put(out, em.transpose(y, inv), "plain")

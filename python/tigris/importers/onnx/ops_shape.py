@@ -5,7 +5,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
-from tigris.importers.onnx.emit_core import TO_NHWC, EmitterBase
+from tigris.importers.onnx.emit_core import STORED_LAYOUTS, EmitterBase, stored_axis, to_stored
 from tigris.importers.onnx.graph import Act, Const, QNode
 
 
@@ -13,8 +13,13 @@ def convert_reshape(em: EmitterBase, node: QNode) -> None:
     """Every shape-only op: the output shape comes from shape inference."""
     x, out = node.inputs[0], node.outputs[0]
     v = em.get(x)
-    if v.layout == "nhwc" and len(out.shape) == 4 and list(x.shape) == list(out.shape):
-        em.put(out, v.value, "nhwc")
+    ins, outs = list(x.shape), list(out.shape)
+    if v.layout in STORED_LAYOUTS and len(outs) in (3, 4) and ins[:2] == outs[:2]:
+        # Batch and channels kept, only the spatial dims reshaped (row-major):
+        # [N, C, L] <-> [N, C, L, 1] or [N, C, 1, L], [N, C, H, W] -> [N, C, H*W].
+        # Stored channels-last the bytes are the same: "nhwc" / "nlc" for free.
+        layout = "nhwc" if len(outs) == 4 else "nlc"
+        em.put(out, em.reshape(v.value, em.onnx_to_layout_shape(outs, layout)), layout)
         return
     y = em.reshape(em.as_plain(v), list(out.shape))
     em.put(out, y, "plain")
@@ -34,9 +39,13 @@ def convert_transpose(em: EmitterBase, node: QNode) -> None:
     rank = len(x.shape)
     perm = list(node.attrs.get("perm", list(range(rank))[::-1]))
     if v.layout == "nhwc":
-        inv = {d: i for i, d in enumerate(TO_NHWC)}   # ONNX dim -> stored position
-        stored = [inv[p] for p in perm]
-        y = em.transpose(v.value, stored)
+        y = em.transpose(v.value, [stored_axis(p, "nhwc") for p in perm])
+    elif v.layout == "nlc":
+        # The storage [N, L, 1, C] holds the bytes of [N, L, C]: ONNX dims
+        # (0, 2, 1) in that order. A Transpose to [N, L, C] is then free.
+        n, length, _, c = v.shape
+        nlc = em.reshape(v.value, [n, length, c])
+        y = em._move(nlc, [(0, 2, 1).index(p) for p in perm], list(out.shape))
     else:
         y = em.transpose(v.value, perm)
     em.put(out, y, "plain")
@@ -55,9 +64,7 @@ def convert_concat(em: EmitterBase, node: QNode) -> None:
         em.fail("constant inputs to Concat are not supported")
     vs = [em.get(x) for x in ins]
     layout = em.layout_of_inputs(vs)
-    axis = int(node.attrs.get("axis", 0)) % len(out.shape)
-    if layout == "nhwc":
-        axis = TO_NHWC.index(axis)
+    axis = stored_axis(int(node.attrs.get("axis", 0)) % len(out.shape), layout)
     vals = [_requant_to(em, x, out, em.in_layout(v, layout)) for x, v in zip(ins, vs)]
     shape = em.onnx_to_layout_shape(out.shape, layout)
     if len(vals) == 1:
@@ -80,16 +87,16 @@ def convert_split(em: EmitterBase, node: QNode) -> None:
     v = em.get(x)
     rank = len(x.shape)
     axis = int(node.attrs.get("axis", 0)) % rank
-    stored_axis = TO_NHWC.index(axis) if v.layout == "nhwc" else axis
+    at = stored_axis(axis, v.layout)
     base = v.value
     shape = list(ir.RankedTensorType(base.type).shape)
     start = 0
     for out in node.outputs:
         n = out.shape[axis]
-        begin = [0] * rank
-        begin[stored_axis] = start
+        begin = [0] * len(shape)
+        begin[at] = start
         size = list(shape)
-        size[stored_axis] = n
+        size[at] = n
         em.put(out, _slice(em, base, begin, size), v.layout)
         start += n
 
@@ -113,10 +120,8 @@ def convert_slice(em: EmitterBase, node: QNode) -> None:
         dim = x.shape[ax]
         s = int(s) + dim if s < 0 else int(s)
         begin[ax] = min(max(s, 0), dim)
-    size = list(out.shape)
-    if v.layout == "nhwc":
-        begin = [begin[p] for p in TO_NHWC]
-        size = [size[p] for p in TO_NHWC]
+    begin = to_stored(begin, v.layout, fill=0)
+    size = to_stored(list(out.shape), v.layout, fill=1)
     em.put(out, _slice(em, v.value, begin, size), v.layout)
 
 
@@ -145,9 +150,8 @@ def convert_pad(em: EmitterBase, node: QNode) -> None:
     value = 0.0
     if len(node.inputs) > 2 and isinstance(node.inputs[2], Const):
         value = float(node.inputs[2].real().reshape(-1)[0])
-    if v.layout == "nhwc":
-        before = [before[p] for p in TO_NHWC]
-        after = [after[p] for p in TO_NHWC]
+    before = to_stored(before, v.layout, fill=0)
+    after = to_stored(after, v.layout, fill=0)
     flat = [p for pair in zip(before, after) for p in pair]
     if em.quantized:
         q = int(np.clip(np.round(value / x.scale) + x.zp, -128, 127))
