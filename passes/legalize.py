@@ -298,7 +298,15 @@ class Legalizer:
             for r in o.operation.results:
                 position[r] = i
         order = sorted(range(len(offsets)), key=lambda i: position.get(op.operands[i], -1))
-        dest = kernel_op("empty", [], out_t, {}, loc=op.location).result
+        produced = [v for v in op.operands if v in position]
+        if axis == 1 and produced:
+            # Row bands: the producers write straight into the destination,
+            # which must exist before the first of them runs.
+            first = min(produced, key=lambda v: position[v]).owner
+            with ir.InsertionPoint(first):
+                dest = kernel_op("empty", [], out_t, {}, loc=op.location).result
+        else:
+            dest = kernel_op("empty", [], out_t, {}, loc=op.location).result
         for i in order:
             dest = kernel_op("insert", [op.operands[i], dest], out_t,
                              {"axis": axis, "offset": offsets[i]}, loc=op.location).result

@@ -86,9 +86,12 @@ def is_row_view(op) -> bool:
 
 def row_insert_targets(func_op) -> dict:
     """{producer result: insert op} for row inserts (axis 1, batch 1) whose input
-    is a kernel result used only there: the producer writes into the destination."""
+    is a kernel result used only there, produced after the destination exists:
+    the producer writes into the destination."""
     out = {}
-    for op in compute_ops(func_op):
+    ops = compute_ops(func_op)
+    position = {op.results[0]: i for i, op in enumerate(ops) if len(op.results) == 1}
+    for op in ops:
         if op.name != "tigris.insert":
             continue
         shape = ir.RankedTensorType(op.results[0].type).shape
@@ -101,6 +104,8 @@ def row_insert_targets(func_op) -> dict:
                 or producer.name in ("tigris.slice", "tigris.empty") \
                 or "tigris.overlay_of" in producer.attributes or len(list(v.uses)) != 1:
             continue
+        if position.get(op.operands[1], -1) > position.get(v, -1):
+            continue   # the destination does not exist yet when the producer runs: a copy
         out[v] = op
     return out
 
