@@ -16,7 +16,8 @@ fully_connected. PER_TAP (conv2d only) is the cost of each filter position
 (`window` = kh * kw) of each output: the padding checks and the set-up of the
 input-channel loop, which dominates a conv with few input channels (a first
 layer on 1 or 3 channels). Kinds whose MACs are their output elements (add,
-lut, resize, ...) have a per-MAC constant only.
+lut, resize, ...) have a per-MAC constant only; an insert's "MACs" are the
+elements it copies (its input), as for a streamed strip's halo copy.
 
 Calibrated on the simulated Xtensa core (tools/iss, `tigris simulate`):
 bench/simulate_costmodel.py runs every zoo model's plans (untiled and at
@@ -44,7 +45,7 @@ PER_MAC = {
     "conv2d": 10.44, "depthwise_conv2d": 48.85, "fully_connected": 11.99,
     "max_pool": 10.40, "avg_pool": 17.57, "global_avg_pool": 7.99,
     "add": 434.22, "mul": 196.87, "lut": 8.14, "softmax": 3596.29, "resize": 7.83,
-    "pad": 2.39, "slice": 9.67, "insert": 0.21, "transpose": 7.63, "empty": 0.0, "reshape": 0.0,
+    "pad": 2.39, "slice": 9.67, "insert": 1.83, "transpose": 7.63, "empty": 0.0, "reshape": 0.0,
 }
 PER_OUT = {
     "conv2d": 260.1, "depthwise_conv2d": 5.4, "fully_connected": 257.9,

@@ -350,7 +350,7 @@ def call_work(plan, call) -> int:
     if k in ("max_pool", "avg_pool"):
         kk = call.params()["kernel"]
         return n * kk[0] * kk[1]
-    if k == "global_avg_pool":
+    if k in ("global_avg_pool", "insert"):       # an insert copies its input's elements
         return ten[call.slot("input")].count
     return n
 

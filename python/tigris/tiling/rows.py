@@ -141,7 +141,7 @@ def macs(info: OpInfo, rows: int | None = None) -> int:
     """Multiply-accumulates (or element operations) of `info`'s op computing
     `rows` output rows (all rows by default)."""
     k = info.kind
-    out = list(info.out_shape)
+    out = list(info.in_shapes[0] if k == "insert" else info.out_shape)   # an insert copies its input
     if rows is not None and len(out) == 4:
         out[1] = rows
     n = 1
