@@ -33,7 +33,7 @@ import numpy as np
 from mlir import ir
 
 from tigris.dialects import attr, op_attrs
-from tigris.irgraph import CONSTANT_OPS, block_of, node_name, value_bytes
+from tigris.irgraph import CONSTANT_OPS, block_of, is_constant_view, node_name, value_bytes
 from tigris.passes.registry import Pass, PassError
 from tigris.plan.format import (BLOB_ATTRS, CONST, IN, KERNELS, NO_CALL_OPS, OUT, SCRATCH,
                                 WEIGHT_ALIGN, align)
@@ -116,6 +116,25 @@ class _Builder:
                                                value_bytes(value), type_, data, op.location)
         return self.const_name[key]
 
+    def constant_view(self, view_op, type_, name: str) -> str:
+        """A contiguous slice of a constant: a flash buffer inside the constant's bytes."""
+        value = view_op.results[0]
+        key = (value, str(type_))
+        if key in self.const_name:
+            return self.const_name[key]
+        src = view_op.operands[0]
+        self.constant(src, src.type, f"{name}.whole")
+        begin = list(ir.DenseI64ArrayAttr(view_op.attributes["begin"]))
+        src_shape = _shape(src.type)
+        off = _box_offset(src_shape, begin, _shape(value.type))
+        if off is None:
+            raise PassError("a slice of a constant must be one contiguous run of its elements",
+                            view_op.location)
+        esize = value_bytes(src) // max(int(np.prod(src_shape, dtype=np.int64)), 1)
+        self.const_name[key] = self.add_buffer(name, "flash", self.const_offset[src] + off * esize,
+                                               value_bytes(value), type_, loc=view_op.location)
+        return self.const_name[key]
+
     def blob(self, values, dtype: str, name: str) -> str:
         arr = np.asarray(values, dtype=np.int64)
         lo, hi = (-128, 127) if dtype == "i8" else (-(1 << 31), (1 << 31) - 1)
@@ -183,6 +202,8 @@ class _Builder:
         owner = _owner(value)
         if owner is not None and owner.name in CONSTANT_OPS:
             return self.constant(value, _kernel_view(kind, slot, value, op), f"{user}.{slot}")
+        if owner is not None and is_constant_view(owner):
+            return self.constant_view(owner, _kernel_view(kind, slot, value, op), f"{user}.{slot}")
         if value not in self.value_name:
             raise PassError(f"'{op.name}' uses a value that has no buffer", op.location)
         return self.value_name[value]
@@ -303,7 +324,7 @@ def _lower(func_op) -> ir.Operation:
     outputs = []
     for op in block.operations:
         op = op.operation
-        if op.name in CONSTANT_OPS:
+        if op.name in CONSTANT_OPS or is_constant_view(op):
             continue
         if op.name == "func.return":
             for v in op.operands:

@@ -110,6 +110,42 @@ def rewrite(problem: Problem, stage, index: int) -> None:
         problem.ops[k].erase()
 
 
+def split_rewrite(problem: Problem, stage, index: int) -> None:
+    """A channel-split stage: one call per group of output channels, on views
+    of the weights and bias (contiguous rows of the constants), with the
+    group's multipliers and shifts; each group's output goes into the stage
+    output along the channel axis."""
+    op, info = problem.ops[stage.first], problem.info[stage.first]
+    cout = info.out_shape[-1]
+    part = cout // stage.groups
+    out_t = ir.RankedTensorType(op.results[0].type)
+    rank = len(out_t.shape)
+    with ir.InsertionPoint(op), op.location:
+        dest = kernel_op("empty", [], out_t, {}).result
+        dest.owner.attributes["tigris.stage"] = attr(index)
+        if op.results[0] in problem.slow:
+            dest.owner.attributes["tigris.space"] = attr("slow")
+        for c0 in range(0, cout, part):
+            operands = [op.operands[0]]
+            for v in list(op.operands)[1:]:
+                t = ir.RankedTensorType(v.type)
+                shape = [part] + list(t.shape[1:])
+                operands.append(kernel_op("slice", [v], ir.RankedTensorType.get(shape, t.element_type),
+                                          {"begin": [c0] + [0] * (len(shape) - 1)}).result)
+            attrs = dict(info.attrs)
+            for key in ("multiplier", "shift"):
+                if key in attrs and len(attrs[key]) == cout:
+                    attrs[key] = list(attrs[key][c0:c0 + part])
+            shape = list(out_t.shape)
+            shape[-1] = part
+            new = kernel_op(info.kind, operands, ir.RankedTensorType.get(shape, out_t.element_type),
+                            attrs, loc=op.location).result
+            dest = kernel_op("insert", [new, dest], out_t, {"axis": rank - 1, "offset": c0}).result
+    dest.owner.attributes["tigris.name"] = op.attributes["tigris.name"]
+    op.results[0].replace_all_uses_with(dest)
+    op.erase()
+
+
 def buffer_name(value) -> str:
     """The planning buffer name of a value (see tigris.irgraph.build_graph)."""
     if isinstance(value, ir.BlockArgument):
@@ -122,7 +158,9 @@ def apply(problem: Problem, plan, func_op) -> None:
     problem.slow = set(problem.slow) | set(plan.slow_values)
     for index in range(len(plan.stages) - 1, -1, -1):
         stage = plan.stages[index]
-        if stage.tiled:
+        if stage.groups:
+            split_rewrite(problem, stage, index)
+        elif stage.tiled:
             rewrite(problem, stage, index)
         else:
             op = problem.ops[stage.first]
@@ -188,7 +226,8 @@ def run(func_op, options) -> None:
     budget = options["budget"]
     target = options["target"]
     alignment = options["alignment"]
-    scratch = lambda op: op_scratch_bytes(op, target)  # noqa: E731
+    scratch = lambda op, channels=None, rows=None: op_scratch_bytes(  # noqa: E731
+        op, target, channels, rows)
     problem = Problem(func_op, alignment, scratch=scratch)
     if not problem.ops:
         return
@@ -261,7 +300,9 @@ def run(func_op, options) -> None:
         "min_peak": plan.min_peak if fits else smallest, "stages": len(plan.stages), "tiled_stages": len(tiled),
         "macs": plan.macs, "model_macs": plan.model_macs,
         "cost": int(plan.cost), "flat_cost": int(plan.flat_cost),
-        "strip_heights": [s.height for s in tiled], "streamed_stages": sum(s.stream for s in tiled),
+        "strip_heights": [s.height for s in tiled if s.height],
+        "streamed_stages": sum(s.stream for s in tiled),
+        "channel_groups": [s.groups for s in tiled if s.groups],
         "slow_traffic": plan.traffic})
     if not fits and options["strict"]:
         raise PassError(f"does not fit {budget} bytes: the smallest budget found that works is "
@@ -271,8 +312,9 @@ def run(func_op, options) -> None:
 
 PASS = Pass(
     "tigris-tile",
-    "Split the schedule into stages (flat ops, or op chains run in row strips that "
-    "recompute or carry their halo rows) chosen by cost under the fast-memory budget",
+    "Split the schedule into stages (flat ops, op chains run in row strips that recompute "
+    "or carry their halo rows, convs split by output channels) chosen by cost under the "
+    "fast-memory budget",
     run,
     (Option("budget", _size, 256 * 1024, "fast-memory budget (bytes, or 64K / 1M)"),
      Option("alignment", int, 16, "buffer alignment assumed when estimating peaks"),

@@ -138,6 +138,7 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
             "macs": tiling["macs"], "model_macs": tiling["model_macs"],
             "latency_ratio": round(tiling["cost"] / tiling["flat_cost"], 4),
             "min_peak_estimate": tiling["min_peak"], "strip_heights": tiling["strip_heights"],
+            "streamed_stages": tiling["streamed_stages"], "channel_groups": tiling["channel_groups"],
             "also_fits": also},
         "slow": {"peak": fa.get("tigris.slow_arena", {}).get("size", 0),
                  "traffic": tiling["slow_traffic"] if tiling else 0},
@@ -156,7 +157,8 @@ def also_fits(func, budget: int, target: str, alignment: int) -> list[dict]:
     """Budgets below `budget` (halving) that the stage search says also fit."""
     from tigris.targets import op_scratch_bytes
     from tigris.tiling.search import Problem, choose
-    problem = Problem(func, alignment, scratch=lambda op: op_scratch_bytes(op, target))
+    problem = Problem(func, alignment, scratch=lambda op, channels=None, rows=None:
+                      op_scratch_bytes(op, target, channels, rows))
     out = []
     b = budget // 2
     while b >= 1024:

@@ -35,12 +35,21 @@ def block_of(func_op):
     return func_op.regions[0].blocks[0]
 
 
+def is_constant_view(op) -> bool:
+    """A tigris.slice of a constant (the weights or bias of one channel group of
+    a channel-split stage): no buffer of its own, its bytes are in flash."""
+    if op.name != "tigris.slice":
+        return False
+    owner = op.operands[0].owner
+    return getattr(owner, "name", None) in CONSTANT_OPS
+
+
 def compute_ops(func_op) -> list:
     """The ops of the function that are nodes, in block order."""
     out = []
     for op in block_of(func_op).operations:
         op = op.operation
-        if op.name in CONSTANT_OPS or op.name == "func.return":
+        if op.name in CONSTANT_OPS or op.name == "func.return" or is_constant_view(op):
             continue
         out.append(op)
     return out

@@ -293,14 +293,22 @@ def _s3_softmax(shape: dict) -> int:
     return depth * 4
 
 
-def op_scratch_bytes(op, target: str) -> int:
-    """Scratch bytes a tigris kernel op needs on `target` (from its IR shapes/attributes)."""
+def op_scratch_bytes(op, target: str, out_channels: int | None = None,
+                     rows: tuple[int, int] | None = None) -> int:
+    """Scratch bytes a tigris kernel op needs on `target` (from its IR shapes/attributes);
+    with `out_channels`, for the same conv computing that many of its output
+    channels; with `rows` = (input rows, output rows), for a strip of it (the
+    op's own padding kept: an upper bound)."""
     if target == "reference" or op.name not in ("tigris.conv2d", "tigris.depthwise_conv2d"):
         return 0
     a = op_attrs(op)
     shape_in = list(ir.RankedTensorType(op.operands[0].type).shape)
     shape_out = list(ir.RankedTensorType(op.results[0].type).shape)
     w = list(ir.RankedTensorType(op.operands[1].type).shape)
+    if out_channels is not None and op.name == "tigris.conv2d":
+        shape_out[-1] = w[0] = out_channels
+    if rows is not None:
+        shape_in[1], shape_out[1] = rows
     kind = op.name.split(".", 1)[1]
     kernel = (w[1], w[2]) if kind == "conv2d" else (w[0], w[1])
     kw = {"input": tuple(shape_in), "output": tuple(shape_out), "kernel": kernel,

@@ -51,7 +51,15 @@ def format_report(r: dict, verbose: bool) -> str:
         po = r["peak_operator"]
         verdict = (f"FAIL - {po['op']} '{po['node']}' (step {po['step']}) holds the peak; "
                    f"needs {kib(pk['plan'])}")
-    tiled = f" ({b['tiled_stages']} tiled)" if b["tiled_stages"] else ""
+    t = r.get("tiling")
+    tiled = ""
+    if b["tiled_stages"]:
+        kinds = [f"{b['tiled_stages']} tiled"]
+        if t and t["streamed_stages"]:
+            kinds.append(f"{t['streamed_stages']} streamed")
+        if t and t["channel_groups"]:
+            kinds.append(f"{len(t['channel_groups'])} split by channels")
+        tiled = f" ({', '.join(kinds)})"
     lines.append(f"{'SRAM budget':<21}{kib(b['fast'])}{slow}, {b['stages']} stage"
                  f"{'s' if b['stages'] != 1 else ''}{tiled}   {verdict}")
     t = r.get("tiling")

@@ -3,7 +3,8 @@
 A stage is one op run flat, or a segment of consecutive ops run in row
 strips of height h: each strip either recomputes the rows its windows need
 (the halo) or, streamed, copies them from the previous strip's bands and
-computes every row once. A segment qualifies when every op in it is row-streamable and only
+computes every row once; or a conv2d / fully connected layer split into
+groups of output channels (smaller kernel scratch). A segment qualifies when every op in it is row-streamable and only
 its last op's result is used after it. Its fast-memory peak is the bytes
 live when it starts (everything produced before it and still needed), plus
 its full output, plus the largest working set of one strip (for a streamed
@@ -26,6 +27,7 @@ from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
 
 MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+SPLITS = (2, 4, 8, 16, 32, 64)    # channel groups of a split conv / fully connected layer
 
 
 @dataclass
@@ -49,10 +51,11 @@ class Stage:
     overlay_saving: int = 0
     out_slow: bool = False      # placement chosen by `choose`
     stream: bool = False        # intermediates carry rows between strips (no halo recompute)
+    groups: int = 0             # channel split: the op computes its output channels in groups
 
     @property
     def tiled(self) -> bool:
-        return self.height > 0
+        return self.height > 0 or self.groups > 0
 
 
 @dataclass
@@ -140,6 +143,8 @@ class Problem:
             self.whole_inputs.append(whole)
         self.sizes = sorted({st.size for st in self.storages.values() if st.kind == "buffer"},
                             reverse=True)
+        self.scratch = scratch
+        self._scratch_memo: dict = {}
         self.flat_macs = [macs(inf) for inf in self.info]
         self.flat_cost = [call_cost(inf, mc, value_bytes(inf.op.results[0]))
                           for inf, mc in zip(self.info, self.flat_macs)]
@@ -272,12 +277,11 @@ class Problem:
                             if v in self.slow and v != prev and (p is None or p < i):
                                 slow_read += self.vbytes(v) if rows is None else \
                                     (rows[1] - rows[0]) * (self.vbytes(v) // _shape(v)[1])
-                if k == j:
-                    continue  # written straight into the stage's output
                 resident = sum(self._rows_bytes(q, here[q].rows) for q in here
                                if q < k and q != j and (live_until[q] >= k or id(here[q]) in sources))
                 resident += sum(pending.values())
-                work = max(work, resident + self._rows_bytes(k, b.rows))
+                own = 0 if k == j else self._rows_bytes(k, b.rows)   # j writes into the output
+                work = max(work, resident + own + self._strip_scratch(k, c0, c1))
                 if b.src is not None:
                     pending.pop(k, None)
             for b in strip:
@@ -300,6 +304,17 @@ class Problem:
                 stage.overlay_saving = saving
         self._memo[key] = stage
         return stage
+
+    def _strip_scratch(self, k: int, c0: int, c1: int) -> int:
+        """Aligned kernel scratch of op k computing its rows [c0, c1)."""
+        if c1 <= c0 or not self.scratch or self.info[k].kind not in ("conv2d", "depthwise_conv2d"):
+            return 0
+        lo, hi = needs(self.info[k], c0, c1)[0]
+        key = (k, hi - lo, c1 - c0)
+        if key not in self._scratch_memo:
+            self._scratch_memo[key] = align_up(self.scratch(self.ops[k], rows=key[1:]),
+                                               self.alignment)
+        return self._scratch_memo[key]
 
     def vbytes(self, value) -> int:
         n = self._vbytes.get(value)
@@ -369,6 +384,35 @@ class Problem:
                      prev_live=self._live_bytes(prev, i),
                      prev_read=value_bytes(prev) if prev is not None and prev in list(op.operands) else 0)
 
+    def split(self, j: int, groups: int) -> Stage | None:
+        """Op j (a conv2d or fully connected layer) computing its output
+        channels in `groups` calls, each with its slice of the weights, bias
+        and multipliers: the kernel's scratch (ESP-NN copies the whole filter)
+        shrinks with the group; each group's output is copied into the stage
+        output (written in place for a fully connected layer's [1, N])."""
+        info, op = self.info[j], self.ops[j]
+        if info.kind not in ("conv2d", "fully_connected") or info.attrs.get("groups", 1) != 1:
+            return None
+        cout = info.out_shape[-1]
+        if cout % groups or (cout // groups) % 4:
+            return None
+        al = self.alignment
+        flat = self.flat(j)
+        out_elems = self.vbytes(op.results[0])
+        part = out_elems // groups
+        scratch_all = self.scratch(op) if self.scratch else 0
+        scratch_part = self.scratch(op, cout // groups) if self.scratch else 0
+        temp = 0 if info.kind == "fully_connected" else align_up(part, al)
+        peak = flat.peak - align_up(scratch_all, al) + align_up(scratch_part, al) + temp
+        cost = groups * call_cost(info, flat.macs // groups, part)
+        if temp:
+            cost += groups * op_cost("insert", part)
+        x = op.operands[0]
+        extra = (groups - 1) * self.vbytes(x) if x in self.slow else 0
+        return Stage(j, j, 0, peak, cost + PER_SLOW_BYTE * (flat.traffic + extra), flat.macs,
+                     traffic=flat.traffic + extra, out_bytes=flat.out_bytes,
+                     prev_live=flat.prev_live, prev_read=flat.prev_read * groups, groups=groups)
+
     def prev_value(self, i: int):
         """The tensor a stage starting at op i may take from slow memory: the
         previous op's result (the model input for i = 0)."""
@@ -388,6 +432,10 @@ class Problem:
     def options(self, j: int):
         """Every stage ending at op j."""
         yield self.flat(j)
+        for groups in SPLITS:
+            st = self.split(j, groups)
+            if st is not None:
+                yield st
         for i in range(j, max(-1, j - MAX_SEGMENT), -1):
             if not self.segment_ok(i, j):
                 if not self.ok_stream[i]:
