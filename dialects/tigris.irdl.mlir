@@ -180,7 +180,9 @@ irdl.dialect @tigris {
   }
 
   // Any int8 -> int8 elementwise function (activations, requantization):
-  // output = table[input + 128].
+  // output = table[input + 128]. With 256 x C entries (C = the last dimension,
+  // equal input and output shapes) each channel has its own table (PRelu,
+  // per-channel constants): element i reads table[(i mod C) * 256 + input + 128].
   irdl.operation @lut {
     %in = irdl.base "!builtin.tensor"
     %out = irdl.base "!builtin.tensor"

@@ -44,8 +44,16 @@ def _check(op) -> None:
     if "act_min" in attrs and not (-128 <= attrs["act_min"] <= attrs["act_max"] <= 127):
         raise PassError(f"'{op.name}' activation range [{attrs['act_min']}, "
                         f"{attrs['act_max']}] is not inside int8", where)
-    if kind == "lut" and len(attrs["table"]) != 256:
-        raise PassError(f"'{op.name}' table has {len(attrs['table'])} entries, expected 256", where)
+    if kind == "lut":
+        # One table, or one per channel (the last axis): C x 256 entries.
+        in_shape = ir.RankedTensorType(op.operands[0].type).shape
+        out_shape = ir.RankedTensorType(op.results[0].type).shape
+        channels = in_shape[-1] if in_shape else 1
+        n = len(attrs["table"])
+        if n != 256 and (n != 256 * channels or list(out_shape) != list(in_shape)):
+            raise PassError(f"'{op.name}' table has {n} entries, expected 256 or 256 per "
+                            f"channel ({256 * channels} for {channels} channels, with equal "
+                            "input and output shapes)", where)
     if kind == "softmax" and len(attrs["exp_table"]) != 256:
         raise PassError(f"'{op.name}' exp_table has {len(attrs['exp_table'])} entries, "
                         "expected 256", where)

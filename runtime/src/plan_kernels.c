@@ -331,13 +331,24 @@ static tigris_status_t k_softmax(const tg_operands_t *o, int run)
     return ran(tigris_softmax_s8(I8(0), o->t[0].count / depth, depth, table, P(0), P(1), O8(2)));
 }
 
+/* One table of 256 entries, or one per channel: channels x 256 entries with
+ * channels the last dimension of both the input and the output. */
 static tigris_status_t k_lut(const tg_operands_t *o, int run)
 {
-    if (o->t[0].count != o->t[2].count || o->t[1].count != 256) {
+    const int32_t channels = last_dim(&o->t[0]);
+    const int per_channel = (o->t[1].count != 256);
+    if (o->t[0].count != o->t[2].count) {
+        return TIGRIS_STATUS_BAD_SHAPE;
+    }
+    if (per_channel && ((int64_t)channels * 256 != (int64_t)o->t[1].count ||
+                        last_dim(&o->t[2]) != channels || o->t[0].count % channels != 0)) {
         return TIGRIS_STATUS_BAD_SHAPE;
     }
     if (!run) {
         return TIGRIS_STATUS_OK;
+    }
+    if (per_channel) {
+        return ran(tigris_lut_per_channel_s8(I8(0), o->t[0].count, channels, I8(1), O8(2)));
     }
     return ran(tigris_lut_s8(I8(0), o->t[0].count, I8(1), O8(2)));
 }

@@ -91,6 +91,18 @@ static void m_slot_copy(uint8_t *p, size_t n, int32_t i)
     pu_wr16(c + TG_C_TENSORS + 2u * (uint32_t)g_slot_to, tg_rd16(c + TG_C_TENSORS + 2u * (uint32_t)g_slot_from));
 }
 
+/* The table of lut call i one table short (per-channel) or one entry short:
+ * still a valid tensor inside the weights, but not 256 or channels x 256. */
+static void m_lut_table(uint8_t *p, size_t n, int32_t i)
+{
+    uint8_t *t = pu_tensor(p, tg_rd16(pu_call(p, (uint32_t)i) + TG_C_TENSORS + 2u));
+    const uint32_t count = tg_rd32(t + TG_T_SIZE);
+    const uint32_t fewer = (count > 512u) ? count - 256u : count - 1u;
+    (void)n;
+    pu_wr32(t + TG_T_SIZE, fewer);
+    pu_wr32(t + TG_T_DIMS, fewer);
+}
+
 static void m_param(uint8_t *p, size_t n, int32_t i)
 {
     (void)n;
@@ -103,6 +115,7 @@ static void suite_load(const char *name, const uint8_t *plan, size_t size)
     uint8_t *copy;
     const int32_t conv = pu_find_call(plan, TG_K_CONV2D);
     const uint32_t n_calls = pu_header(plan, TG_H_N_CALLS);
+    uint32_t i;
 
     expect(tigris_load(NULL, plan, size), TIGRIS_STATUS_NULL_ARGUMENT, name, "NULL handle");
     expect(tigris_load(&p, NULL, size), TIGRIS_STATUS_NULL_ARGUMENT, name, "NULL data");
@@ -201,6 +214,13 @@ static void suite_load(const char *name, const uint8_t *plan, size_t size)
         g_slot_from = 0; g_slot_to = 1000;
         expect(load_mutated(plan, size, m_param, conv, 1), TIGRIS_STATUS_BAD_SHAPE, name,
                "stride 1000 leaves no output row");
+    }
+    for (i = 0; i < n_calls; i++) {   /* every lut, one table or one per channel */
+        const uint8_t *c = plan + pu_header(plan, TG_H_CALLS) + i * TG_CALL_SIZE;
+        if (tg_rd16(c + TG_C_KERNEL) == TG_K_LUT) {
+            expect(load_mutated(plan, size, m_lut_table, (int32_t)i, 1), TIGRIS_STATUS_BAD_SHAPE,
+                   name, "lut table neither 256 nor 256 per channel");
+        }
     }
     copy = pu_copy(plan, size);
     expect(tigris_load(&p, copy, size), TIGRIS_STATUS_OK, name, "valid plan loads");

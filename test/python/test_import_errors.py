@@ -335,6 +335,36 @@ def case_shape_inference_fails(tmp_path):
     return [_save(tmp_path, "badshape", model)], ["badshape.onnx", "shape inference failed"]
 
 
+def case_gelu_approximate(tmp_path):
+    node = helper.make_node("Gelu", ["x"], ["y"], name="gelu0", approximate="erf")
+    model = _model([node], opset=20)
+    return [_save(tmp_path, "gelu", model)], ["gelu.onnx", "'gelu0'", "Gelu",
+                                              "approximate='erf'", "none or tanh"]
+
+
+def case_div_two_activations(tmp_path):
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu0"),
+             helper.make_node("Div", ["x", "r"], ["y"], name="div0")]
+    return [_save(tmp_path, "div", _model(nodes))], ["div.onnx", "'div0'", "Div",
+                                                     "2 activation inputs"]
+
+
+def case_prelu_spatial_slope(tmp_path):
+    """An int8 PRelu whose slope varies along H and W: a table per channel cannot hold it."""
+    node = helper.make_node("PRelu", ["xf", "slope"], ["p"], name="prelu0")
+    slope = np.linspace(0.1, 0.5, 64, dtype=np.float32).reshape(1, 8, 8)
+    model = _qdq([node], "p", [_init("slope", slope)])
+    return [_save(tmp_path, "prelu", model)], ["prelu.onnx", "'prelu0'", "PRelu", "'slope'",
+                                               "per-channel"]
+
+
+def case_max_constant_grows_output(tmp_path):
+    node = helper.make_node("Max", ["xf", "k"], ["m"], name="max0")
+    model = _qdq([node], "m", [_init("k", np.zeros((2, 3, 8, 8), np.float32))])
+    return [_save(tmp_path, "maxk", model)], ["maxk.onnx", "'max0'", "Max", "'k'",
+                                              "does not broadcast"]
+
+
 def case_float_model_legalize(tmp_path):
     path = _save(tmp_path, "float", _conv_relu())
     return [path, "--legalize"], ["float.onnx", "float", "compilation needs an int8 model"]

@@ -456,6 +456,37 @@ def test_lut():
     np.testing.assert_array_equal(got, want)
 
 
+def test_lut_per_channel():
+    """C x 256 entries: element i reads the table of channel i mod C (the last axis)."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(-128, 128, size=(1, 3, 5, 6)).astype(np.int8)
+    tables = rng.integers(-128, 128, size=(6, 256))
+    got = K.lut(x, table=tables.ravel().tolist())
+    want = tables[np.arange(6), x.astype(int) + 128]
+    np.testing.assert_array_equal(got, want)
+    same = K.lut(x, table=np.tile(tables[2], 6).tolist())
+    np.testing.assert_array_equal(same, K.lut(x, table=tables[2].tolist()))
+    with pytest.raises(ValueError, match="256 x 6"):
+        K.lut(x, table=[0] * 512)
+
+
+def test_onnx_lut_tables():
+    """QuantizeLinear as onnxruntime computes it: float32 division, half to even,
+    saturation, NaN -> -128; per-channel functions give one row per channel."""
+    q = F.quantize_onnx(np.array([0.5, 1.5, 2.5, -0.5, np.inf, -np.inf, np.nan, 1e9]), 1.0, 0)
+    assert q.tolist() == [0, 2, 2, 0, 127, -128, -128, 127]
+    assert F.quantize_onnx(np.array([np.nan]), 0.1, 50).tolist() == [-128]
+    x = F.dequantize_f32(np.arange(-128, 128), 0.05, 3)
+    assert x.dtype == np.float32 and x[131] == 0.0
+    t = F.onnx_lut_tables(np.log, 0.05, 3, 0.05, 3)
+    assert t.shape == (1, 256) and (t[0, :132] == -128).all()     # log(<= 0): -inf, NaN
+    slopes = np.array([0.1, 1.0, -2.0]).reshape(3, 1)
+    t = F.onnx_lut_tables(lambda v: np.where(v < 0, slopes * v, v), 0.1, 0, 0.1, 0)
+    assert t.shape == (3, 256)
+    assert t[1].tolist() == list(range(-128, 128))
+    assert t[0, 128 - 50] == -5 and t[2, 128 - 50] == 100 and t[2, 128 - 70] == 127
+
+
 def ref_resize(x, mode, t):
     N, H, W, C = x.shape
     OH, OW = len(t["y_index0"]), len(t["x_index0"])

@@ -152,6 +152,48 @@ def test_kitchen_sink_matches_reference(target, tmp_path):
             assert np.array_equal(g, c)
 
 
+# ------------------------------------------------------ per-channel lut tables
+
+def _patched(data: bytes, tensor: int, shape: list[int]) -> bytes:
+    """The plan with tensor `tensor` given `shape` (size to match), CRC fixed."""
+    import struct
+    import zlib
+    out = bytearray(data)
+    h = F.HEADER.unpack_from(out)
+    at = h[10] + tensor * F.TENSOR_SIZE
+    pool, dtype, _, _, offset, _, *_ = F.TENSOR.unpack_from(out, at)
+    size = int(np.prod(shape)) * F.DTYPE_BYTES[dtype]
+    F.TENSOR.pack_into(out, at, pool, dtype, len(shape), 0, offset, size,
+                       *(list(shape) + [0] * (F.MAX_RANK - len(shape))))
+    out[F.CRC_OFFSET:F.CRC_OFFSET + 4] = b"\0\0\0\0"
+    struct.pack_into("<I", out, F.CRC_OFFSET, zlib.crc32(bytes(out)) & 0xFFFFFFFF)
+    return bytes(out)
+
+
+def test_lut_table_size_is_checked_at_load():
+    """A lut table has 256 entries or 256 per channel of its input and output (the
+    last dimension of both): any other count, or a per-channel table whose output has
+    another channel count, is rejected at load (BAD_SHAPE) instead of read past."""
+    from tigris.plan.host import HostRuntimeError
+    data, reference = compile_mlir(kitchen_sink_mlir(3))
+    plan = read_plan(data)
+    luts = [c for c in plan.calls if c.kernel.name == "lut"]
+    per = next(c for c in luts if plan.tensors[c.tensors[1]].count != 256)
+    one = next(c for c in luts if plan.tensors[c.tensors[1]].count == 256)
+    channels = plan.tensors[per.tensors[0]].shape[-1]
+    assert plan.tensors[per.tensors[1]].count == 256 * channels and channels > 2
+    x = np.random.default_rng(1).integers(-128, 128, size=(1, 8, 8, 4)).astype(np.int8)
+    for want, got in zip(reference([x]), HostPlan(data).run([x])):
+        assert np.array_equal(want, got.reshape(want.shape))
+    out_shape = plan.tensors[per.tensors[2]].shape
+    bad = [(per.tensors[1], [256 * (channels - 1)]), (per.tensors[1], [256 * channels - 1]),
+           (per.tensors[1], [512]), (one.tensors[1], [255]), (one.tensors[1], [128]),
+           (per.tensors[2], out_shape[:-2] + [out_shape[-2] * 2, out_shape[-1] // 2])]
+    for tensor, shape in bad:
+        with pytest.raises(HostRuntimeError, match="BAD_SHAPE"):
+            HostPlan(_patched(data, tensor, shape))
+
+
 # ----------------------------------------------------------- heap and code size
 
 def compile_objects(out: Path, files: list[Path], opt: str) -> list[Path]:

@@ -93,7 +93,7 @@ SIGNATURES = {
     "tigris_fully_connected_s8": "BiiBIiBP", "tigris_run_fully_connected_s8": "BiiBIiBPI",
     "tigris_add_s8": "BIiBIiBIiP", "tigris_run_add_s8": "BIiBIiBIiPI",
     "tigris_mul_s8": "BIiBIiBIiP", "tigris_run_mul_s8": "BIiBIiBIiPI",
-    "tigris_lut_s8": "BiBB",
+    "tigris_lut_s8": "BiBB", "tigris_lut_per_channel_s8": "BiiBB",
     "tigris_avg_pool_s8": "DBDBP", "tigris_max_pool_s8": "DBDBP",
     "tigris_run_avg_pool_s8": "DBDBPI", "tigris_run_max_pool_s8": "DBDBPI",
     "tigris_global_avg_pool_s8": "DBBP", "tigris_run_global_avg_pool_s8": "DBBPI",
@@ -436,6 +436,41 @@ def test_lut(lib):
         out = Out(x.shape)
         assert lib.tigris_lut_s8(p8(x), x.size, p8(table), out.ptr) == 0
         check(out.value(), ref.lut(x, table=[int(t) for t in table]), "lut")
+
+
+TIGRIS_ERR_SHAPE = -2
+
+
+def test_lut_per_channel(lib):
+    """One table per channel (element i uses table i mod C), out of place and in
+    place, and the size checks: channels < 1, a size not a multiple of them."""
+    rng = np.random.default_rng(41)
+    for k in range(CASES // 3 + 1):
+        rank = int(rng.integers(1, 5))
+        shape = [int(v) for v in rng.integers(1, 6, size=rank)]
+        if k % 4 == 0:
+            shape[-1] = int(rng.integers(16, 70))   # many channels
+        x = rand_i8(rng, shape)
+        c = shape[-1]
+        tables = rng.integers(-128, 128, size=256 * c).astype(np.int8)
+        want = ref.lut(x, table=[int(t) for t in tables])
+        out = Out(x.shape)
+        assert lib.tigris_lut_per_channel_s8(p8(x), x.size, c, p8(tables), out.ptr) == 0
+        check(out.value(), want, "lut per channel")
+        flat = x.reshape(-1)
+        assert np.array_equal(want.reshape(-1), tables[(np.arange(x.size) % c) * 256 + flat + 128])
+        y = x.copy()
+        assert lib.tigris_lut_per_channel_s8(p8(y), y.size, c, p8(tables), p8(y)) == 0
+        check(y, want, "lut per channel in place")
+    x = rand_i8(rng, [6])
+    tables = rng.integers(-128, 128, size=256 * 4).astype(np.int8)
+    out = Out([6])
+    for size, channels in ((6, 4), (6, 0), (6, -1), (0, 1), (-4, 2), (6, 1 << 24)):
+        assert lib.tigris_lut_per_channel_s8(p8(x), size, channels, p8(tables), out.ptr) \
+            == TIGRIS_ERR_SHAPE, (size, channels)
+    assert lib.tigris_lut_per_channel_s8(None, 6, 2, p8(tables), out.ptr) != 0
+    assert lib.tigris_lut_per_channel_s8(p8(x), 6, 2, None, out.ptr) != 0
+    assert (out.value() == GUARD_BYTE).all()   # the rejected calls wrote nothing
 
 
 # -------------------------------------------------------------- pooling

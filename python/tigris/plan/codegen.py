@@ -149,6 +149,11 @@ class _Emitter:
             rows = self.plan.tensors[t[0]].count // depth
             call = (f"tigris_softmax_s8({self.ptr(t[0])}, {rows}, {depth}, {self.ptr(t[1])}, "
                     f"{p['output_scale_q16']}, {p['output_offset']}, {self.ptr(t[2], True)})")
+        elif k == "lut" and self.plan.tensors[t[1]].count != 256:   # one table per channel
+            sh = self.shape(t[0])
+            call = (f"tigris_lut_per_channel_s8({self.ptr(t[0])}, "
+                    f"{self.plan.tensors[t[0]].count}, {sh[-1] if sh else 1}, "
+                    f"{self.ptr(t[1])}, {self.ptr(t[2], True)})")
         elif k == "lut":
             call = (f"tigris_lut_s8({self.ptr(t[0])}, {self.plan.tensors[t[0]].count}, "
                     f"{self.ptr(t[1])}, {self.ptr(t[2], True)})")

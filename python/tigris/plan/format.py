@@ -131,6 +131,8 @@ _LIST = [
            (Param("input_offset"), Param("output_offset"), Param("multiplier"), Param("shift"))),
     Kernel("softmax", 9, (_i("input"), _c("exp_table", "i32"), _OUT),
            (Param("output_scale_q16"), Param("output_offset")), inplace=("input",)),
+    # table: 256 entries, or 256 per channel (C x 256, C = the last dimension of
+    # input and output); the count alone selects the form (docs/kernels.md).
     Kernel("lut", 10, (_i("input"), _c("table"), _OUT), inplace=("input",)),
     Kernel("transpose", 11, (_i("input"), _OUT), (Param("perm", MAX_RANK, True),)),
     Kernel("pad", 12, (_i("input"), _OUT), (Param("pad", 2 * MAX_RANK, True), Param("value"))),

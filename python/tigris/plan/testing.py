@@ -3,7 +3,8 @@
 The zoo models cover conv, depthwise, fully connected, add, pools, softmax,
 lut, resize (nearest) and concat; `kitchen_sink_mlir(seed)` adds the rest
 (mul, avg_pool, transpose, pad, a non-view slice, linear resize, grouped and
-dilated conv, broadcasting add with a constant, several outputs) in one small
+dilated conv, broadcasting add with a constant, a lut with one table per
+channel, several outputs) in one small
 function of tigris kernel ops, so that the runtime and the code generator
 are checked on every kernel against the reference interpreter.
 """
@@ -113,6 +114,10 @@ def kitchen_sink_mlir(seed: int = 0) -> str:
                 "output_multiplier": _i(1 << 30), "output_shift": _i(-19), **clamp})
     table = f.rng.integers(-128, 128, size=256)
     lu = f.op("lut", [add], [_t([1, 4, 4, 8])], [1, 4, 4, 8], {"table": _arr(table, "i8")})
+    # one table per channel (PRelu-like), drawn from its own generator so the
+    # other constants stay those of earlier versions of this function
+    tables = np.random.default_rng(1000 + seed).integers(-128, 128, size=8 * 256)
+    lu = f.op("lut", [lu], [_t([1, 4, 4, 8])], [1, 4, 4, 8], {"table": _arr(tables, "i8")})
     pd = f.op("pad", [lu], [_t([1, 4, 4, 8])], [1, 6, 7, 8],
               {"pad": _arr([0, 1, 2, 0, 0, 1, 1, 0]), "value": _i(-7)})
     sl = f.op("slice", [pd], [_t([1, 6, 7, 8])], [1, 4, 5, 8], {"begin": _arr([0, 1, 1, 0])})

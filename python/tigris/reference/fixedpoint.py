@@ -7,8 +7,10 @@ return int32.
 
 Compile-time helpers (float64, run by the importer / legalizer only; kernels
 see only the integers they produce): `round_half_away`, `quantize_multiplier`,
-`lut_table`, `softmax_exp_table`, `softmax_output_scale_q16`, `add_params`,
-`mul_params`, `conv_params`, `resize_tables`.
+`lut_table`, `onnx_lut_tables` (with `dequantize_f32` / `quantize_onnx`: the
+float32 arithmetic of onnxruntime's QDQ groups), `softmax_exp_table`,
+`softmax_output_scale_q16`, `add_params`, `mul_params`, `conv_params`,
+`resize_tables`.
 """
 from __future__ import annotations
 
@@ -128,6 +130,43 @@ def lut_table(f: Callable, s_in: float, zp_in: int, s_out: float, zp_out: int) -
         raise ValueError("lut_table: f returned NaN")
     v = round_half_away(real / float(s_out)) + zp_out
     return _clamp_int8_list(v)
+
+
+def dequantize_f32(q, scale: float, zero_point: int) -> np.ndarray:
+    """ONNX DequantizeLinear as onnxruntime computes it: float32 (q - zp) * float32 scale."""
+    q = np.asarray(q, dtype=np.int64)
+    return (q - int(zero_point)).astype(np.float32) * np.float32(scale)
+
+
+def quantize_onnx(y, scale: float, zero_point: int) -> np.ndarray:
+    """ONNX QuantizeLinear to the int8 domain as onnxruntime's CPU kernel computes it:
+    float32 y / float32 scale, rounded half to even, plus the zero point, saturated to
+    [-128, 127]. +inf saturates to 127, -inf to -128, and NaN gives -128 (the type's
+    minimum, what onnxruntime 1.32's x86 QuantizeLinear gives for int8 and uint8 alike,
+    measured; a uint8 tensor's 0 is -128 in the int8 domain). Returns int64."""
+    y = np.asarray(y, dtype=np.float32)
+    with np.errstate(all="ignore"):
+        v = (y / np.float32(scale)).astype(np.float64)
+        r = np.rint(v) + int(zero_point)
+        r = np.where(np.isnan(r), -128.0, r)
+        return np.clip(r, -128, 127).astype(np.int64)
+
+
+def onnx_lut_tables(f: Callable, s_in: float, zp_in: int, s_out: float, zp_out: int
+                    ) -> np.ndarray:
+    """Lookup tables of a float function between DequantizeLinear and QuantizeLinear,
+    computed the way onnxruntime runs that QDQ group: x = dequantize_f32(q) for the
+    256 codes q = -128..127 (entry q + 128), y = f(x), quantize_onnx(y).
+
+    `f` takes the float32 array of the 256 inputs and returns an array that
+    broadcasts to [K, 256] (K per-channel functions, K = 1 for one function);
+    the result is int64 [K, 256]."""
+    x = dequantize_f32(np.arange(-128, 128), s_in, zp_in)
+    with np.errstate(all="ignore"):
+        y = np.asarray(f(x))
+    y = np.atleast_2d(y)
+    y = np.broadcast_to(y, (y.shape[0], 256))
+    return quantize_onnx(y, s_out, zp_out)
 
 
 def softmax_exp_table(s_in: float, beta: float = 1.0) -> list[int]:

@@ -210,11 +210,19 @@ def mul(a, b, *, input1_offset, input2_offset, output_offset, output_multiplier,
 
 @_kernel
 def lut(x, *, table):
+    """out = table[x + 128]; with C x 256 entries (C = the last dimension of x)
+    element i of x uses the table of channel i mod C: table[(i mod C) * 256 + x + 128]."""
+    x = np.asarray(x)
     t = np.asarray(table, dtype=np.int64).ravel()
-    if t.size != 256:
-        raise ValueError(f"lut: table has {t.size} entries, expected 256")
+    channels = x.shape[-1] if x.ndim else 1
+    if t.size != 256 and t.size != 256 * channels:
+        raise ValueError(f"lut: table has {t.size} entries, expected 256 or 256 x {channels} "
+                         "(one per channel)")
     t8 = np.clip(t, -128, 127).astype(np.int8)
-    return t8[np.asarray(x).astype(np.int64) + 128]
+    index = x.astype(np.int64) + 128
+    if t.size != 256:
+        index = index + 256 * np.arange(channels, dtype=np.int64)
+    return t8[index]
 
 
 # --------------------------------------------------------------------- pools

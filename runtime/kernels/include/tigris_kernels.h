@@ -162,6 +162,12 @@ int32_t tigris_mul_s8(const int8_t *input1, const int32_t *shape1, int32_t rank1
 int32_t tigris_lut_s8(const int8_t *input, int32_t size, const int8_t table[256],
                       int8_t *output);
 
+/* One table per channel: out[i] = tables[(i mod channels) * 256 + in[i] + 128],
+ * `tables` holding channels * 256 entries (channels = the last dimension of a
+ * row-major tensor, e.g. C of NHWC; size a multiple of it). In-place allowed. */
+int32_t tigris_lut_per_channel_s8(const int8_t *input, int32_t size, int32_t channels,
+                                  const int8_t *tables, int8_t *output);
+
 /* --------------------------------------------------------------- pooling */
 
 typedef struct {

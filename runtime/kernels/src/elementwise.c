@@ -282,3 +282,28 @@ int32_t tigris_lut_s8(const int8_t *input, int32_t size, const int8_t table[256]
     }
     return TIGRIS_OK;
 }
+
+int32_t tigris_lut_per_channel_s8(const int8_t *input, int32_t size, int32_t channels,
+                                  const int8_t *tables, int8_t *output)
+{
+    int32_t i;
+    int32_t c;
+    if (input == NULL || tables == NULL || output == NULL) {
+        return TIGRIS_ERR_NULL;
+    }
+    if (size < 1 || channels < 1 || channels > INT32_MAX / 256 || size % channels != 0) {
+        return TIGRIS_ERR_SHAPE;
+    }
+    /* Whole rows of `channels` elements, so element i is channel i mod channels;
+     * each element is read before it is written (in place is allowed). */
+    for (i = 0; i < size; i += channels) {
+        const int8_t *in = input + i;
+        int8_t *out = output + i;
+        int32_t base = 128;
+        for (c = 0; c < channels; c++) {
+            out[c] = tables[base + (int32_t)in[c]];
+            base += 256;
+        }
+    }
+    return TIGRIS_OK;
+}

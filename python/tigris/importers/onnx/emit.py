@@ -9,7 +9,7 @@ from mlir.dialects import func
 
 from tigris.dialects import attr, kernel_op
 from tigris.errors import ModelError
-from tigris.importers.onnx import ops_conv, ops_elementwise, ops_pool, ops_shape
+from tigris.importers.onnx import ops_conv, ops_elementwise, ops_lut, ops_pool, ops_shape
 from tigris.importers.onnx.emit_core import EmitterBase, V
 from tigris.importers.onnx.graph import Act, QGraph, QNode
 
@@ -48,6 +48,7 @@ CONVERTERS = {
     "Split": ops_shape.convert_split,
     "Slice": ops_shape.convert_slice,
     "Pad": ops_shape.convert_pad,
+    **{op: ops_lut.convert_lut for op in sorted(ops_lut.LUT_OPS)},
 }
 # Ops that move int8 values without arithmetic: when the output's quantization
 # differs from the input's, they run on the input's and a requantization follows.
@@ -70,7 +71,8 @@ class Emitter(EmitterBase):
         self.node = node
         if node.op in ("Softmax", "ReduceMean"):   # their defaults depend on the opset
             node.attrs["_opset"] = self.opset
-        conv = CONVERTERS.get(node.op)
+        # A chain of float elementwise ops ending at this node: one lookup table.
+        conv = ops_lut.convert_lut if "_chain" in node.attrs else CONVERTERS.get(node.op)
         if conv is None:
             self.fail("operator not supported")
         loc = ir.Location.name(node.name)

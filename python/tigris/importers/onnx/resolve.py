@@ -5,7 +5,11 @@ tensor name to its Act; `views` maps the float output of a DequantizeLinear
 of an activation to that activation. A float op reading only views and
 writing a tensor that a QuantizeLinear consumes becomes one int8 QNode whose
 output carries that QuantizeLinear's parameters; a Relu/Clip between them is
-folded into the node as a clamp.
+folded into the node as a clamp. Elementwise functions of one activation
+whose float result no QuantizeLinear follows (quantize_static leaves e.g.
+Softplus -> Tanh or Div -> Erf in float) are collected in `pending` until the
+op whose result is quantized: that op's QNode carries the earlier ones in
+attrs["_chain"], and the chain becomes one lookup table (ops_lut.py).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from onnx import helper, numpy_helper
 from tigris.errors import ModelError
 from tigris.importers.onnx.fold import FOLDABLE, fold_node
 from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
+from tigris.importers.onnx.ops_lut import CHAIN_OPS, LUT_OPS
 
 COMPUTE_OPS = {
     "Conv", "Gemm", "MatMul", "Add", "Mul", "Sub", "Relu", "Clip", "LeakyRelu", "Sigmoid",
@@ -23,7 +28,7 @@ COMPUTE_OPS = {
     "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat",
     "Split", "Pad", "Resize", "Upsample", "Softmax", "Identity", "Dropout",
     "BatchNormalization", "Slice", "ReduceMean",
-}
+} | LUT_OPS
 # Ops whose int8 output may keep the input's quantization when no
 # QuantizeLinear follows (they move or select values, never compute new ones).
 TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
@@ -85,6 +90,11 @@ class Resolver:
         self.skip: set[int] = set()        # ids of nodes already absorbed
         self.errors: list[str] = []
         self.input_uint8: dict[str, bool] = {}
+        # Float results of elementwise ops that no QuantizeLinear follows, read only by
+        # further elementwise ops: name -> (the int8 activation the chain starts
+        # from, its steps so far). The op whose result is quantized ends the chain.
+        self.pending: dict[str, tuple[Act, list[QNode]]] = {}
+        self.graph_outputs = {o.name for o in model.graph.output}
 
     # ------------------------------------------------------------------ helpers
     def shape(self, name: str) -> tuple[int, ...]:
@@ -375,6 +385,9 @@ class Resolver:
 
     def _compute(self, node, op, label):
         a = attributes(node)
+        if self.quantized and any(i in self.pending for i in node.input):
+            self._continue_chain(node, op, label, a)
+            return
         inputs = [self.value(i) for i in node.input]
         acts = [x for x in inputs if isinstance(x, Act)]
         if not acts and op not in ("Identity",):
@@ -393,7 +406,14 @@ class Resolver:
         for o in node.output:
             if not o:
                 continue
-            target, clamp_o = self._output_quant(node, o, op, label)
+            try:
+                target, clamp_o = self._output_quant(node, o, op, label)
+            except ModelError:
+                if not self._chains_on(node, op, inputs, o):
+                    raise
+                act = next(x for x in inputs if isinstance(x, Act))
+                self.pending[o] = (act, [QNode(label, op, inputs, [], a)])
+                return
             if clamp_o is not None:
                 clamp = clamp_o
             outs.append(target)
@@ -401,6 +421,47 @@ class Resolver:
             self.views[name] = act
             self.acts[act.name] = act
         self.nodes.append(QNode(label, op, inputs, outs, a, clamp))
+
+    def _chains_on(self, node, op: str, inputs: list, out: str) -> bool:
+        """Whether the float result `out` of an elementwise function of one
+        activation (other operands constant) is read only by further such ops,
+        so that they all make one lookup table."""
+        if op not in CHAIN_OPS or len([o for o in node.output if o]) != 1:
+            return False
+        if sum(isinstance(x, Act) for x in inputs) != 1 or \
+                not all(x is None or isinstance(x, (Act, Const)) for x in inputs):
+            return False
+        users = self.consumers.get(out, [])
+        return bool(users) and out not in self.graph_outputs and all(
+            u.op_type in CHAIN_OPS and u.domain in ("", "ai.onnx") for u in users)
+
+    def _continue_chain(self, node, op: str, label: str, a: dict) -> None:
+        """An op reading the float result of a chain of elementwise ops: one more
+        step, and the chain's end (one lookup table) if a QuantizeLinear follows."""
+        names = {i for i in node.input if i in self.pending}
+        others = [self.value(i) for i in node.input if i and i not in self.pending]
+        if op not in CHAIN_OPS or len(names) != 1 or any(isinstance(x, Act) for x in others):
+            raise ModelError(f"node '{label}' ({op}): reads the float result of an elementwise "
+                             "operator that is not quantized (no QuantizeLinear follows it); "
+                             "only a chain of elementwise functions of one activation is "
+                             "supported there")
+        (name,) = names
+        src, steps = self.pending[name]
+        placeholder = Act(name, self.shape(name))
+        inputs = [placeholder if i == name else self.value(i) for i in node.input]
+        out = node.output[0]
+        q = [u for u in self.consumers.get(out, []) if u.op_type == "QuantizeLinear"]
+        if q:
+            target = self._absorb_q(q[0])
+            final = [src if x is placeholder else x for x in inputs]
+            self.views[out] = target
+            self.nodes.append(QNode(label, op, final, [target], {**a, "_chain": steps}))
+            return
+        if self._chains_on(node, op, inputs, out):
+            self.pending[out] = (src, steps + [QNode(label, op, inputs, [], a)])
+            return
+        raise ModelError(f"node '{label}' ({op}): output '{out}' is not quantized "
+                         "(no QuantizeLinear follows it)")
 
     def _output_quant(self, node, out: str, op: str, label: str):
         """The Act for a float output `out`: from the QuantizeLinear that consumes it,
