@@ -44,6 +44,8 @@ UNARY = [
     ("Gelu", {}, None, 20), ("Gelu", {"approximate": "tanh"}, None, 20),
     ("Mish", {}, None, 18), ("ThresholdedRelu", {"alpha": 0.4}, None, 17),
     ("Floor", {}, None, 17), ("Ceil", {}, None, 17), ("Round", {}, None, 17),
+    ("LeakyRelu", {"alpha": 0.1}, None, 17), ("Sigmoid", {}, None, 17), ("Tanh", {}, None, 17),
+    ("HardSwish", {}, None, 17), ("HardSigmoid", {}, None, 17),
 ]
 CONST = [
     ("Div", {}, [None, 0.7], 17), ("Div", {}, [1.5, None], 17), ("Pow", {}, [None, 2.0], 17),

@@ -118,20 +118,6 @@ def _clamp_int8_list(v: np.ndarray) -> list[int]:
     return [int(t) for t in np.clip(v, -128, 127)]
 
 
-def lut_table(f: Callable, s_in: float, zp_in: int, s_out: float, zp_out: int) -> list[int]:
-    """256 int8 entries, entry i for q = i - 128:
-    clamp(round_half_away(f((q - zp_in) * s_in) / s_out) + zp_out, -128, 127).
-    `f` is vectorized over a float64 array."""
-    q = np.arange(-128, 128, dtype=np.float64)
-    real = np.asarray(f((q - zp_in) * float(s_in)), dtype=np.float64)
-    if real.shape != q.shape:
-        real = np.broadcast_to(real, q.shape)
-    if np.any(np.isnan(real)):
-        raise ValueError("lut_table: f returned NaN")
-    v = round_half_away(real / float(s_out)) + zp_out
-    return _clamp_int8_list(v)
-
-
 def dequantize_f32(q, scale: float, zero_point: int) -> np.ndarray:
     """ONNX DequantizeLinear as onnxruntime computes it: float32 (q - zp) * float32 scale."""
     q = np.asarray(q, dtype=np.int64)

@@ -7,7 +7,7 @@ from mlir.dialects import tosa
 
 from tigris.importers.onnx.emit_core import EmitterBase, V
 from tigris.importers.onnx.graph import Act, Const, QNode
-from tigris.reference.fixedpoint import lut_table
+from tigris.reference.fixedpoint import onnx_lut_tables
 
 ADD_LEFT_SHIFT = 20   # TFLite's headroom for int8 add
 
@@ -133,7 +133,7 @@ def convert_unary(em: EmitterBase, node: QNode) -> None:
                 return
         else:
             f = _unary_function(node)
-            table = lut_table(f, x.scale, x.zp, out.scale, out.zp)
+            table = [int(t) for t in onnx_lut_tables(f, x.scale, x.zp, out.scale, out.zp)[0]]
             y = tosa.table(t, v.value, em.const(np.array(table), em.i8))
         em.put(out, y, v.layout)
         return
