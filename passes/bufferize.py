@@ -14,12 +14,26 @@ from mlir import ir
 
 from tigris.dialects import attr
 from tigris.irgraph import (CONSTANT_OPS, VIEW_OPS, block_of, build_graph, is_row_view,
-                            row_insert_targets, slow_values, view_offsets)
+                            row_insert_targets, slow_values, value_bytes, view_offsets)
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
 from tigris.targets import op_scratch_bytes
 
 
+
+
+def _already_in_place(op, g, owner, offsets) -> bool:
+    """A row insert whose input already sits at its rows inside the destination
+    (both in one buffer, e.g. a band a streamed or overlaid stage built there)."""
+    src, dest = op.operands[0], op.operands[1]
+    shape = ir.RankedTensorType(dest.type).shape
+    if ir.IntegerAttr(op.attributes["axis"]).value != 1 or shape[0] != 1 \
+            or src not in g.value_buffer or dest not in g.value_buffer \
+            or owner[g.buffer_of(src)] != owner[g.buffer_of(dest)]:
+        return False
+    row = value_bytes(dest) // shape[1]
+    at = offsets.get(dest, 0) + ir.IntegerAttr(op.attributes["offset"]).value * row
+    return offsets.get(src, 0) == at
 
 
 def run(func_op, options) -> None:
@@ -49,7 +63,8 @@ def run(func_op, options) -> None:
         elif "tigris.view_offset" in op.attributes:
             del op.attributes["tigris.view_offset"]
         noop = (op.name in VIEW_OPS or is_row_view(op) or op.name == "tigris.empty"
-                or op.name == "tigris.insert" and op.operands[0] in into_dest)
+                or op.name == "tigris.insert" and (op.operands[0] in into_dest
+                                                   or _already_in_place(op, g, owner, offsets)))
         if noop:
             op.attributes["tigris.noop"] = ir.UnitAttr.get()
     for op in block_of(func_op).operations:
