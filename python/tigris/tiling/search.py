@@ -1,14 +1,15 @@
 """Choosing stages: a dynamic program over the scheduled op sequence.
 
-A stage is one op run flat, or a segment of consecutive ops run in row
-strips of height h: each strip either recomputes the rows its windows need
-(the halo) or, streamed, copies them from the previous strip's bands and
-computes every row once; or a conv2d / fully connected layer split into
-groups of output channels (smaller kernel scratch). A segment qualifies when every op in it is row-streamable and only
-its last op's result is used after it. Its fast-memory peak is the bytes
-live when it starts (everything produced before it and still needed), plus
-its full output, plus the largest working set of one strip (for a streamed
-segment, including the previous strip's bands still to be copied). The program
+A stage is one op run flat; a segment of consecutive ops run in row strips
+of height h, each strip either recomputing the rows its windows need (the
+halo) or, streamed, copying them from the previous strip's bands so every
+row is computed once; or a conv2d / fully connected layer split into groups
+of output channels (smaller kernel scratch). A segment qualifies when every
+op in it is row-streamable and only its last op's result is used after it.
+Its fast-memory peak is the bytes live when it starts (everything produced
+before it and still needed), plus its full output, plus the largest working
+set of one strip with its kernel scratch (for a streamed segment, including
+the previous strip's bands still to be copied). The program
 first finds the smallest achievable peak, then the cheapest plan (cost
 model: MACs including recomputation, calls) whose every stage fits the budget.
 """
