@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from mlir import ir
 
 from tigris.costmodel import PER_SLOW_BYTE, op_cost
-from tigris.irgraph import build_graph, compute_ops, value_bytes
+from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
@@ -394,6 +394,8 @@ class Problem:
         info, op = self.info[j], self.ops[j]
         if info.kind not in ("conv2d", "fully_connected") or info.attrs.get("groups", 1) != 1:
             return None
+        if any(getattr(v.owner, "name", None) not in CONSTANT_OPS for v in list(op.operands)[1:]):
+            return None     # the groups read views of constant weights and bias
         cout = info.out_shape[-1]
         if cout % groups or (cout // groups) % 4:
             return None
