@@ -214,3 +214,22 @@ def test_codegen_writes_source_and_header(tiny, tmp_path):
     assert f"#define NET_FAST_ARENA_SIZE {tiny.arena}u" in hdr
     assert src.count("tigris_run_conv2d_s8(") == 2 and src.count("tigris_insert_s8(") == 2
     assert "malloc" not in src
+
+
+def test_reader_rejects_overlapping_slots_like_the_loader(tiny):
+    """A call whose output is its (not in-place) input: the reader, which
+    tigris compile runs on every plan it writes, refuses it as the C loader does."""
+    from tigris.plan.host import HostPlan, HostRuntimeError
+    data = tiny.data
+    plan = read_plan(data)
+    c_off = F.HEADER.unpack_from(data)[12]
+    index, call = next((i, c) for i, c in enumerate(plan.calls) if c.kernel.name == "conv2d")
+    names = [s.name for s in call.kernel.slots]
+    d = bytearray(data)
+    struct.pack_into("<H", d, c_off + index * F.CALL.size + 8 + 2 * names.index("output"),
+                     call.tensors[names.index("input")])
+    bad = with_crc(d)
+    with pytest.raises(F.PlanError, match=f"call {index} \\(conv2d\\): slot 'output' overlaps slot 'input'"):
+        read_plan(bad)
+    with pytest.raises(HostRuntimeError, match="TIGRIS_STATUS_OVERLAP"):
+        HostPlan(bad, plan)

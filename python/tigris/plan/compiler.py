@@ -19,6 +19,7 @@ from tigris.dialects import attr_value, make_context
 from tigris.errors import BudgetError, ModelError
 from tigris.importers.onnx import import_onnx
 from tigris.passes.registry import functions
+from tigris.plan.format import PlanError
 from tigris.plan.reader import read_plan
 from tigris.plan.writer import plan_modules, weight_bytes_of, write_plan
 from tigris.resources import WeightTable
@@ -77,7 +78,11 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
         params = weight_bytes_of(plan_op, params_only=True)
         name = ir.StringAttr(plan_op.attributes["sym_name"]).value
         text = plan_op.get_asm(large_elements_limit=16)
-    plan = read_plan(data)
+    try:
+        plan = read_plan(data)       # the checks the runtime's loader makes, on the workstation
+    except PlanError as e:
+        raise PlanError(f"{label}: the plan fails the runtime's load checks (a planning bug): {e}") \
+            from None
     if flash is not None and len(data) > flash:
         raise BudgetError(f"{label}: the plan is {human(len(data))}, more than the "
                           f"{human(flash)} flash budget")

@@ -114,6 +114,23 @@ def _name(raw: bytes, what: str) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 
+def _check_overlap(plan: Plan, index: int, kernel, tensors: list) -> None:
+    """The loader's rule: a written slot (output, scratch) overlaps no other slot,
+    except an exact alias of an input the kernel may update in place."""
+    slots = [(s, plan.tensors[t]) for s, t in zip(kernel.slots, tensors) if t is not None]
+    for ws, w in slots:
+        if ws.role not in (OUT, SCRATCH):
+            continue
+        for s, t in slots:
+            if s is ws or t.pool != w.pool or not (w.offset < t.offset + t.size
+                                                   and t.offset < w.offset + w.size):
+                continue
+            if ws.role == OUT and s.name in kernel.inplace and (t.offset, t.size) == (w.offset, w.size):
+                continue
+            raise PlanError(f"call {index} ({kernel.name}): slot '{ws.name}' overlaps slot "
+                            f"'{s.name}' in the {w.pool} pool")
+
+
 def read_plan(data: bytes) -> Plan:
     data = bytes(data)
     if len(data) < HEADER_SIZE:
@@ -183,6 +200,7 @@ def read_plan(data: bytes) -> Plan:
                     or (s.role in (OUT, SCRATCH) and t.pool == "flash"):
                 raise PlanError(f"call {i} ({kernel.name}): slot '{s.name}' has the wrong tensor")
             tensors.append(idx)
+        _check_overlap(plan, i, kernel, tensors)
         plan.calls.append(Call(kernel, stage, tensors, list(words[:MAX_PARAMS])))
     for i in range(n_in + n_out):
         (tensor, layout, ioflags, zp, scale, rank, *rest) = IO.unpack_from(data, io_off + i * IO.size)
