@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
+from onnx_check import legalized, quantize, runtime_equals_reference, worst_lsb
 
 from tigris.cli import main as tigris
-from tigris.commands.common import run_pipeline
 from tigris.dialects import make_context
 from tigris.errors import ModelError
 from tigris.importers.onnx import import_onnx
 from tigris.modelio import io_specs, quantize_input, to_model_layout
 from tigris.passes.registry import functions
-from tigris.plan.host import HostPlan
-from tigris.plan.reader import read_plan
 from tigris.reference.interpreter import run_function
 from tigris.resources import WeightTable
 
@@ -58,29 +55,6 @@ def _model(nodes, inits, out_shape, opset, name):
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
     return m
-
-
-def _quantize(model, path, fmt="qdq", seed=0):
-    """Save the float model beside `path` and quantize it there (int8 activations,
-    per-channel int8 weights) on 8 seeded calibration inputs."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
-    fpath = path.with_suffix(".float.onnx")
-    onnx.save(model, fpath)
-    rng = np.random.default_rng(seed)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.data = iter([{"x": rng.standard_normal(SHAPE).astype(np.float32)}
-                              for _ in range(8)])
-
-        def get_next(self):
-            return next(self.data, None)
-    quantize_static(str(fpath), str(path), Reader(),
-                    quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
-                    per_channel=True, activation_type=QuantType.QInt8,
-                    weight_type=QuantType.QInt8)
-    return path
 
 
 def classifier(seed=0):
@@ -142,52 +116,6 @@ def identity_block(empty_initializer):
 # helpers
 # ---------------------------------------------------------------------------
 
-def _legalized(path):
-    ctx = make_context()
-    res = import_onnx(str(path), ctx)
-    run_pipeline(ctx, res.module, "builtin.module(tigris-legalize)", path.stem)
-    return ctx, res
-
-
-def _worst_lsb(path, seed=3, count=10):
-    """Max |reference - onnxruntime| over `count` seeded inputs, in output LSBs."""
-    ctx, res = _legalized(path)
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(seed)
-    worst = 0
-    with ctx:
-        fn = functions(res.module.operation)[0]
-        (ispec,), (ospec,) = io_specs(fn)
-        for _ in range(count):
-            x = rng.standard_normal(SHAPE).astype(np.float32)
-            y = sess.run(None, {"x": x})[0]
-            want = np.round(y.astype(np.float64) / ospec["scale"]) + ospec["zero_point"]
-            (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
-            got = to_model_layout(o, ospec)
-            assert got.shape == y.shape
-            worst = max(worst, int(np.abs(got.astype(int) - want).max()))
-    return worst
-
-
-def _runtime_equals_reference(path, tmp_path, fast):
-    budget = f"{fast // 1024}K+1M"
-    ctx, res = _legalized(path)
-    out = tmp_path / (path.stem + ".tgrs")
-    assert tigris(["compile", str(path), "-m", budget, "-o", str(out)]) == 0
-    data = out.read_bytes()
-    assert read_plan(data).fast_size <= fast
-    host = HostPlan(data)
-    rng = np.random.default_rng(4)
-    with ctx:
-        fn = functions(res.module.operation)[0]
-        (ispec,), _ = io_specs(fn)
-        for _ in range(3):
-            q = quantize_input(rng.standard_normal(SHAPE).astype(np.float32), ispec)
-            (ref,) = run_function(fn, WeightTable(res.weights), [q])
-            (got,) = host.run([q])
-            assert np.array_equal(got.reshape(ref.shape), ref)
-
-
 def _ops(path):
     ctx = make_context()
     res = import_onnx(str(path), ctx)
@@ -209,28 +137,28 @@ BOUND = {"classifier": 2, "se_block": 3}
 @pytest.mark.parametrize("fmt", ["qdq", "qop"])
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_matches_onnxruntime(name, fmt, tmp_path):
-    path = _quantize(MODELS[name](), tmp_path / f"{name}.{fmt}.onnx", fmt)
-    worst = _worst_lsb(path)
+    path = quantize(MODELS[name](), tmp_path / f"{name}.{fmt}.onnx", SHAPE, fmt)
+    worst = worst_lsb(path, SHAPE)
     print(f"{name} {fmt}: worst {worst} LSB")
     assert worst <= BOUND[name]
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_runtime_equals_reference(name, tmp_path):
-    path = _quantize(MODELS[name](), tmp_path / f"{name}.onnx")
-    _runtime_equals_reference(path, tmp_path, 16 * 1024)
-    _runtime_equals_reference(path, tmp_path, 4 * 1024)   # tiled: a 16x16x16 map is 4K
+    path = quantize(MODELS[name](), tmp_path / f"{name}.onnx", SHAPE)
+    runtime_equals_reference(path, tmp_path, "16K+1M", SHAPE)
+    runtime_equals_reference(path, tmp_path, "4K+1M", SHAPE)   # tiled: a 16x16x16 map is 4K
 
 
 def test_cli_run_equals_reference(tmp_path):
     """`tigris compile` then `tigris run` on .npy files, against the reference."""
-    path = _quantize(classifier(), tmp_path / "classifier.onnx")
+    path = quantize(classifier(), tmp_path / "classifier.onnx", SHAPE)
     plan, xin, yout = tmp_path / "c.tgrs", tmp_path / "x.npy", tmp_path / "y.npy"
     assert tigris(["compile", str(path), "-m", "8K+1M", "-o", str(plan)]) == 0
     x = np.random.default_rng(6).standard_normal(SHAPE).astype(np.float32)
     np.save(xin, x)
     assert tigris(["run", str(plan), "-i", str(xin), "-o", str(yout)]) == 0
-    ctx, res = _legalized(path)
+    ctx, res = legalized(path)
     with ctx:
         fn = functions(res.module.operation)[0]
         (ispec,), (ospec,) = io_specs(fn)
@@ -246,7 +174,7 @@ def test_quantizer_keeps_reduce_mean_between_dq_and_q(tmp_path):
     after it, a graph-final one writes the float graph output."""
     for fmt in ("qdq", "qop"):
         for model, after in ((se_block(), ["QuantizeLinear"]), (pool_head(17, 0, [2, 3]), [])):
-            m = onnx.load(_quantize(model, tmp_path / f"m.{fmt}.onnx", fmt))
+            m = onnx.load(quantize(model, tmp_path / f"m.{fmt}.onnx", SHAPE, fmt))
             rm = next(x for x in m.graph.node if x.op_type == "ReduceMean")
             producers = {o: x for x in m.graph.node for o in x.output}
             assert producers[rm.input[0]].op_type == "DequantizeLinear"
@@ -258,8 +186,8 @@ def test_quantizer_keeps_reduce_mean_between_dq_and_q(tmp_path):
     (13, 1, [2, 3]), (13, 0, [-1, -2]), (17, 0, [3, 2]), (17, 1, [-2, 3]),
     (18, 1, [2, 3]), (18, 0, [-2, -1]), (18, 0, [3, 2]), (18, 1, [2, -1])])
 def test_attribute_forms(opset, keepdims, axes, tmp_path):
-    path = _quantize(pool_head(opset, keepdims, axes), tmp_path / "head.onnx")
-    worst = _worst_lsb(path, count=5)
+    path = quantize(pool_head(opset, keepdims, axes), tmp_path / "head.onnx", SHAPE)
+    worst = worst_lsb(path, SHAPE, count=5)
     print(f"head opset {opset} keepdims {keepdims} axes {axes}: worst {worst} LSB")
     assert worst <= 1
     ir = _ops(path)
@@ -269,9 +197,9 @@ def test_attribute_forms(opset, keepdims, axes, tmp_path):
 
 @pytest.mark.parametrize("empty_initializer", [False, True])
 def test_noop_with_empty_axes_is_identity(empty_initializer, tmp_path):
-    path = _quantize(identity_block(empty_initializer), tmp_path / "noop.onnx")
+    path = quantize(identity_block(empty_initializer), tmp_path / "noop.onnx", SHAPE)
     assert "avg_pool" not in _ops(path)
-    worst = _worst_lsb(path, count=5)
+    worst = worst_lsb(path, SHAPE, count=5)
     print(f"noop_with_empty_axes (initializer {empty_initializer}): worst {worst} LSB")
     assert worst <= 1
 

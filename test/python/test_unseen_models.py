@@ -11,38 +11,16 @@ import pytest
 from mlir import ir
 from onnx import TensorProto, helper, numpy_helper
 
+from onnx_check import legalized, quantize, worst_lsb
+
 from tigris.cli import main as tigris
-from tigris.commands.common import run_pipeline
-from tigris.dialects import make_context, op_attrs
-from tigris.importers.onnx import import_onnx
+from tigris.dialects import op_attrs
 from tigris.modelio import io_specs, quantize_input, to_model_layout
 from tigris.passes.registry import functions
 from tigris.plan.host import HostPlan
 from tigris.plan.reader import read_plan
 from tigris.reference.interpreter import run_function
 from tigris.resources import WeightTable
-
-
-def _quantize(graph, path, rng, shape):
-    """Save the float model beside `path` and quantize it there (QDQ, int8,
-    per-channel weights) on 8 seeded calibration inputs of `shape`."""
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    fpath = path.with_suffix(".float.onnx")
-    onnx.save(m, fpath)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.data = iter([{"x": rng.standard_normal(shape).astype(np.float32)}
-                              for _ in range(8)])
-
-        def get_next(self):
-            return next(self.data, None)
-    quantize_static(str(fpath), str(path), Reader(), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
-    return path
 
 
 def _mv3_block(path):
@@ -89,7 +67,7 @@ def _mv3_block(path):
     g = helper.make_graph(nodes, "mv3", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
                                                                        [1, 3, 32, 32])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2048])], inits)
-    return _quantize(g, path, rng, (1, 3, 32, 32))
+    return quantize(g, path, (1, 3, 32, 32))
 
 
 @pytest.fixture(scope="module")
@@ -97,32 +75,12 @@ def mv3(tmp_path_factory):
     return _mv3_block(tmp_path_factory.mktemp("mv3") / "mv3.onnx")
 
 
-def _legalized(path, pipeline="tigris-legalize"):
-    ctx = make_context()
-    res = import_onnx(str(path), ctx)
-    run_pipeline(ctx, res.module, f"builtin.module({pipeline})", "mv3")
-    return ctx, res
-
-
 def test_matches_onnxruntime(mv3):
-    ctx, res = _legalized(mv3)
-    sess = ort.InferenceSession(str(mv3), providers=["CPUExecutionProvider"])
-    with ctx:
-        fn = functions(res.module.operation)[0]
-        (ispec,), (ospec,) = io_specs(fn)
-        rng = np.random.default_rng(3)
-        worst = 0
-        for _ in range(10):
-            x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
-            y = sess.run(None, {"x": x})[0]
-            q = np.round(y / ospec["scale"]) + ospec["zero_point"]
-            (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
-            worst = max(worst, int(np.abs(to_model_layout(o, ospec).astype(int) - q).max()))
-    assert worst <= 8
+    assert worst_lsb(mv3, (1, 3, 32, 32)) <= 8
 
 
 def test_tiled_and_compiled_plans_equal_the_reference(mv3, tmp_path):
-    ctx, res = _legalized(mv3)
+    ctx, res = legalized(mv3)
     rng = np.random.default_rng(4)
     with ctx:
         fn = functions(res.module.operation)[0]
@@ -130,7 +88,7 @@ def test_tiled_and_compiled_plans_equal_the_reference(mv3, tmp_path):
         want = [run_function(fn, WeightTable(res.weights), [x])[0] for x in xs]
     # A segment must never contain the producer of an operand another op in it
     # reads whole (the squeeze-excite gate of the broadcast Mul).
-    ctx2, tiled = _legalized(mv3, "tigris-legalize,tigris-schedule,tigris-tile{budget=16K},"
+    ctx2, tiled = legalized(mv3, "tigris-legalize,tigris-schedule,tigris-tile{budget=16K},"
                                   "tigris-bufferize,tigris-liveness,tigris-assign-offsets")
     with ctx2:
         fn2 = functions(tiled.module.operation)[0]
@@ -169,7 +127,7 @@ def _audio_1d(path):
     g = helper.make_graph(nodes, "audio1d", [helper.make_tensor_value_info(
         "x", TensorProto.FLOAT, [1, 1, 1000])], [helper.make_tensor_value_info(
             "y", TensorProto.FLOAT, [1, 12])], inits)
-    return _quantize(g, path, rng, (1, 1, 1000))
+    return quantize(g, path, (1, 1, 1000))
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +137,7 @@ def audio(tmp_path_factory):
 
 def test_audio_1d_through_onnxruntime_and_the_runtime(audio, tmp_path):
     model = audio
-    ctx, res = _legalized(model)
+    ctx, res = legalized(model)
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     out = tmp_path / "audio.tgrs"
     assert tigris(["compile", str(model), "-m", "6K+1M", "-o", str(out)]) == 0
@@ -230,7 +188,7 @@ def _chain_1d(path):
     g = helper.make_graph(nodes, "chain1d", [helper.make_tensor_value_info(
         "x", TensorProto.FLOAT, [1, 4, 64])], [helper.make_tensor_value_info(
             "y", TensorProto.FLOAT, None)], inits)
-    return _quantize(g, path, rng, (1, 4, 64))
+    return quantize(g, path, (1, 4, 64))
 
 
 def _moves_1d(path):
@@ -275,7 +233,7 @@ def _moves_1d(path):
     outs = [helper.make_tensor_value_info(y, TensorProto.FLOAT, None) for y in ("y1", "y2", "y3")]
     g = helper.make_graph(nodes, "moves1d", [helper.make_tensor_value_info(
         "x", TensorProto.FLOAT, [1, 4, 64])], outs, inits)
-    return _quantize(g, path, rng, (1, 4, 64))
+    return quantize(g, path, (1, 4, 64))
 
 
 RESHAPES = ("tosa.reshape", "tigris.reshape")
@@ -304,7 +262,7 @@ def test_1d_layers_have_no_transposes_between_them(build, expected, tmp_path):
     leaves (the plan's I/O is in the ONNX order); the 1-D layers are 2-D
     kernels on [1, L, 1, C] with their window along H."""
     model = build(tmp_path / "m.onnx")
-    ctx, res = _legalized(model)
+    ctx, res = legalized(model)
     with ctx:
         ops = list(functions(res.module.operation)[0].regions[0].blocks[0].operations)
         transposes = [op for op in ops if op.operation.name in TRANSPOSES]
@@ -324,7 +282,7 @@ def test_1d_layers_have_no_transposes_between_them(build, expected, tmp_path):
 @pytest.mark.parametrize("build", [_chain_1d, _moves_1d])
 def test_1d_layouts_match_onnxruntime(build, tmp_path):
     model = build(tmp_path / "m.onnx")
-    ctx, res = _legalized(model)
+    ctx, res = legalized(model)
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(9)
     with ctx:
@@ -344,7 +302,7 @@ def test_1d_layouts_match_onnxruntime(build, tmp_path):
 
 def _arena(model, pipeline, xs=None):
     """(outputs on `xs` (default: 5 seeded int8 inputs), inputs, function attributes)."""
-    ctx, res = _legalized(model, pipeline + ",tigris-bufferize,tigris-liveness,"
+    ctx, res = legalized(model, pipeline + ",tigris-bufferize,tigris-liveness,"
                                              "tigris-assign-offsets")
     with ctx:
         fn = functions(res.module.operation)[0]
@@ -410,7 +368,7 @@ def test_qoperator_1d_average_pool(tmp_path):
     quantize_static(str(fpath), str(path), Reader(), quant_format=QuantFormat.QOperator,
                     per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
     assert "QLinearAveragePool" in {node.op_type for node in onnx.load(path).graph.node}
-    ctx, res = _legalized(path)
+    ctx, res = legalized(path)
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     with ctx:
         fn = functions(res.module.operation)[0]
@@ -445,12 +403,12 @@ def _square_relayouts(path):
     g = helper.make_graph(nodes, "square", [helper.make_tensor_value_info(
         "x", TensorProto.FLOAT, [1, 8, 8])], [helper.make_tensor_value_info(
             "y", TensorProto.FLOAT, None)], inits)
-    return _quantize(g, path, rng, (1, 8, 8))
+    return quantize(g, path, (1, 8, 8))
 
 
 def test_square_layout_changes_match_onnxruntime(tmp_path):
     model = _square_relayouts(tmp_path / "square.onnx")
-    ctx, res = _legalized(model)
+    ctx, res = legalized(model)
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(12)
     with ctx:
@@ -480,13 +438,13 @@ def _spatial_concat(path, axis):
         nodes, "spatial_concat", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
         [w("w1", 8, 4, 3, 3), w("w2", 8, 4, 3, 3), w("w3", 4, 8, 3, 3)])
-    return _quantize(graph, path, rng, [1, 4, 8, 8])
+    return quantize(graph, path, [1, 4, 8, 8])
 
 
 @pytest.mark.parametrize("axis", [2, -1, 3])
 def test_spatial_concat_matches_onnxruntime_and_runs_in_the_runtime(axis, tmp_path):
     model = _spatial_concat(tmp_path / "m.onnx", axis)
-    ctx, res = _legalized(model)
+    ctx, res = legalized(model)
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(3)
     with ctx:
@@ -551,7 +509,7 @@ def _detector(path):
     graph = helper.make_graph(nodes, "detector",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 64, 64])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-    return _quantize(graph, path, rng, [1, 3, 64, 64])
+    return quantize(graph, path, [1, 3, 64, 64])
 
 
 @pytest.mark.parametrize("budget", ["40K", "16K+1M"])
@@ -560,7 +518,7 @@ def test_detector_matches_onnxruntime_and_the_runtime_loads_its_plans(budget, tm
     strip stage: the rows already in place must not become self-copies (the
     loader rejects a call whose input lies inside its output)."""
     model = _detector(tmp_path / "det.onnx")
-    ctx, res = _legalized(model)
+    ctx, res = legalized(model)
     sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     out = tmp_path / "det.tgrs"
     assert tigris(["compile", str(model), "-m", budget, "-o", str(out)]) == 0

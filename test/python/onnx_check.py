@@ -1,0 +1,112 @@
+"""Helpers for tests that build small ONNX models with onnx.helper, quantize
+them with onnxruntime and check them end to end: the reference interpreter
+against onnxruntime, and compiled plans on the C runtime against the reference.
+
+Models built this way stand for "models built another way" than the zoo: the
+operators and attribute forms of third-party exporters.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import helper
+
+from tigris.budget import parse_size
+from tigris.cli import main as tigris
+from tigris.commands.common import run_pipeline
+from tigris.dialects import make_context
+from tigris.importers.onnx import import_onnx
+from tigris.modelio import io_specs, quantize_input, to_model_layout
+from tigris.passes.registry import functions
+from tigris.plan.host import HostPlan
+from tigris.plan.reader import read_plan
+from tigris.reference.interpreter import run_function
+from tigris.resources import WeightTable
+
+
+def make_model(graph, opset: int = 17) -> onnx.ModelProto:
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    return m
+
+
+def quantize(model, path: Path, shape, fmt: str = "qdq", seed: int = 0, opset: int = 17) -> Path:
+    """Save the float model (a ModelProto, or a GraphProto made one at `opset`)
+    beside `path` and quantize it there: int8 activations, per-channel int8
+    weights, QDQ or QOperator, calibrated on 8 seeded inputs of `shape` fed
+    to the graph's first input."""
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
+                                          quantize_static)
+    if isinstance(model, onnx.GraphProto):
+        model = make_model(model, opset)
+    fpath = path.with_suffix(".float.onnx")
+    onnx.save(model, fpath)
+    name = model.graph.input[0].name
+    rng = np.random.default_rng(seed)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.data = iter([{name: rng.standard_normal(shape).astype(np.float32)}
+                              for _ in range(8)])
+
+        def get_next(self):
+            return next(self.data, None)
+    quantize_static(str(fpath), str(path), Reader(),
+                    quant_format=QuantFormat.QDQ if fmt == "qdq" else QuantFormat.QOperator,
+                    per_channel=True, activation_type=QuantType.QInt8,
+                    weight_type=QuantType.QInt8)
+    return path
+
+
+def legalized(path: Path, pipeline: str = "tigris-legalize"):
+    """(context, import result) with `pipeline` run on the imported module."""
+    ctx = make_context()
+    res = import_onnx(str(path), ctx)
+    run_pipeline(ctx, res.module, f"builtin.module({pipeline})", Path(path).stem)
+    return ctx, res
+
+
+def worst_lsb(path: Path, shape, seed: int = 3, count: int = 10) -> int:
+    """Max |reference - onnxruntime| over `count` seeded inputs of `shape`, in
+    output LSBs (onnxruntime's float output requantized with the output's scale)."""
+    ctx, res = legalized(path)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    worst = 0
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        (ispec,), (ospec,) = io_specs(fn)
+        for _ in range(count):
+            x = rng.standard_normal(shape).astype(np.float32)
+            y = sess.run(None, {sess.get_inputs()[0].name: x})[0]
+            want = np.round(y.astype(np.float64) / ospec["scale"]) + ospec["zero_point"]
+            (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
+            got = to_model_layout(o, ospec)
+            assert got.shape == y.shape
+            worst = max(worst, int(np.abs(got.astype(int) - want).max()))
+    return worst
+
+
+def runtime_equals_reference(path: Path, tmp_path: Path, budget: str, shape,
+                             count: int = 3, seed: int = 4) -> bytes:
+    """`tigris compile -m budget`, then the plan on the C runtime equals the
+    reference interpreter byte for byte on `count` seeded inputs. Returns the plan."""
+    ctx, res = legalized(path)
+    out = tmp_path / f"{Path(path).stem}.{budget}.tgrs"
+    assert tigris(["compile", str(path), "-m", budget, "-o", str(out)]) == 0
+    data = out.read_bytes()
+    assert read_plan(data).fast_size <= parse_size(budget.split("+")[0], "budget")
+    host = HostPlan(data)
+    rng = np.random.default_rng(seed)
+    with ctx:
+        fn = functions(res.module.operation)[0]
+        (ispec,), _ = io_specs(fn)
+        for _ in range(count):
+            q = quantize_input(rng.standard_normal(shape).astype(np.float32), ispec)
+            (ref,) = run_function(fn, WeightTable(res.weights), [q])
+            (got,) = host.run([q])
+            assert np.array_equal(got.reshape(ref.shape), ref)
+    return data
