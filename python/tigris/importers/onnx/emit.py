@@ -114,7 +114,7 @@ class Emitter(EmitterBase):
         module = ir.Module.create()
         in_types, in_layouts = [], []
         for a in g.inputs:
-            layout = "nhwc" if len(a.shape) == 4 else "plain"
+            layout = "nhwc" if len(a.shape) == 4 and not self._read_as_nhwc(a) else "plain"
             in_layouts.append(layout)
             in_types.append(self.tensor(self.onnx_to_layout_shape(a.shape, layout)))
         with ir.InsertionPoint(module.body):
@@ -133,6 +133,14 @@ class Emitter(EmitterBase):
             f.attributes["tigris.outputs"] = attr([self._io(v.act, v.layout, n) for v, n in
                                                    zip(outs, g.output_names)])
         return module
+
+    def _read_as_nhwc(self, a: Act) -> bool:
+        """Whether every reader of input `a` is a Transpose NHWC -> NCHW (an
+        exporter's channels-last input): the input is then already NHWC bytes."""
+        readers = [n for n in self.graph.nodes if any(x is a for x in n.inputs)]
+        return bool(readers) and all(n.op == "Transpose" and
+                                     list(n.attrs.get("perm", [])) == [0, 3, 1, 2]
+                                     for n in readers)
 
     def _output(self, a: Act) -> V:
         """A graph output: "nhwc" or in the ONNX order (the layouts of plan I/O);

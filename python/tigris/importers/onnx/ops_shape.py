@@ -5,7 +5,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
-from tigris.importers.onnx.emit_core import STORED_LAYOUTS, EmitterBase, stored_axis, to_stored
+from tigris.importers.onnx.emit_core import (STORED_LAYOUTS, TO_NHWC, EmitterBase, stored_axis,
+                                             to_stored)
 from tigris.importers.onnx.graph import Act, Const, QNode
 
 
@@ -38,6 +39,8 @@ def convert_transpose(em: EmitterBase, node: QNode) -> None:
     v = em.get(x)
     rank = len(x.shape)
     perm = list(node.attrs.get("perm", list(range(rank))[::-1]))
+    if _free_as_nhwc(em, v, perm, out):
+        return
     if v.layout == "nhwc":
         y = em.transpose(v.value, [stored_axis(p, "nhwc") for p in perm])
     elif v.layout == "nlc":
@@ -49,6 +52,27 @@ def convert_transpose(em: EmitterBase, node: QNode) -> None:
     else:
         y = em.transpose(v.value, perm)
     em.put(out, y, "plain")
+
+
+def _free_as_nhwc(em: EmitterBase, v, perm: list[int], out: Act) -> bool:
+    """A 4-D Transpose whose result, stored NHWC, has the bytes of its input
+    as stored (an exporter's NHWC -> NCHW Transpose of a plain input): no copy,
+    the input is the NHWC result. Only when the ONNX-order result is not free."""
+    if len(perm) != 4 or v.layout not in ("plain", "nhwc"):
+        return False
+    stored = TO_NHWC if v.layout == "nhwc" else (0, 1, 2, 3)
+    as_plain = [stored.index(p) for p in perm]
+    as_nhwc = [stored.index(perm[k]) for k in TO_NHWC]
+    shape = ir.RankedTensorType(v.value.type).shape
+    if not _same_bytes(shape, as_nhwc) or _same_bytes(shape, as_plain):
+        return False
+    em.put(out, em.reshape(v.value, to_stored(list(out.shape), "nhwc", fill=1)), "nhwc")
+    return True
+
+
+def _same_bytes(shape, perm) -> bool:
+    """Whether transposing by `perm` moves only unit dimensions."""
+    return [p for p in perm if shape[p] != 1] == [i for i, n in enumerate(shape) if n != 1]
 
 
 def _requant_to(em: EmitterBase, x: Act, out: Act, value: ir.Value) -> ir.Value:

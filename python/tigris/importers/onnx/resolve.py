@@ -38,6 +38,8 @@ TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Uns
 # quantization holds it to half an LSB: quantize_static quantizes no ReduceMean
 # output of its own, and leaves a graph-final one float.
 MEAN_OPS = {"ReduceMean"}
+# Float ops between a graph input and its QuantizeLinear that only move values.
+INPUT_MOVES = {"Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
 FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
 FUSING_OPS = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
 QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add",
@@ -153,6 +155,8 @@ class Resolver:
                                  "its scale is unknown (give a float input with QuantizeLinear)")
             if not self.quantized:
                 self.acts[inp.name] = Act(inp.name, self.shape(inp.name))
+            else:
+                self._quantize_before_moves(inp.name)
         failed: set[str] = set()   # outputs of nodes already reported (not reported again)
         for node in g.node:
             if id(node) in self.skip:
@@ -197,8 +201,34 @@ class Resolver:
         label = node.name or (node.output[0] if node.output else "?")
         return f"node '{label}' ({node.op_type}): {text}"
 
+    def _quantize_before_moves(self, name: str) -> None:
+        """A float graph input that reaches its QuantizeLinear only through ops
+        that move values (an exporter's NHWC -> NCHW Transpose, a Reshape), which
+        quantize_static leaves float: quantizing commutes with moving, so the
+        input takes that QuantizeLinear's quantization and the moves run on int8."""
+        users = self.consumers.get(name, [])
+        if any(u.op_type == "QuantizeLinear" for u in users):
+            return
+        chain, node = [], users[0] if len(users) == 1 else None
+        while node is not None and node.op_type in INPUT_MOVES and \
+                node.output[0] not in self.graph_outputs:
+            chain.append(node)
+            after = self.consumers.get(node.output[0], [])
+            node = after[0] if len(after) == 1 else None
+        if not chain or node is None or node.op_type != "QuantizeLinear":
+            return
+        s = self.consts.get(node.input[1])
+        zp = self.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+        if s is None or np.asarray(s.value).size != 1:
+            return   # reported when the QuantizeLinear is visited
+        self.acts[name] = self.new_act(name, s.value, zp.value if zp is not None else None,
+                                       self._is_uint8(zp))
+        self.input_uint8[name] = self._is_uint8(zp)
+
     def _input_act(self, name: str) -> Act:
         if not self.quantized:
+            return self.acts[name]
+        if name in self.acts:   # quantized before moves (_quantize_before_moves)
             return self.acts[name]
         qs = [n for n in self.consumers.get(name, []) if n.op_type == "QuantizeLinear"]
         if not qs:
