@@ -6,6 +6,7 @@ code (2: bad model or arguments, 3: does not fit the budget); never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -35,6 +36,32 @@ def _join_negative_values(argv: list[str]) -> list[str]:
     return out
 
 
+class _StderrHandler(logging.StreamHandler):
+    """A stream handler on whatever sys.stderr is when a note is written (a
+    StreamHandler keeps the stream it was made with)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def _show_notes() -> None:
+    """Notes the library logs (a model changed to fit the kernels) go to stderr,
+    one line each, as `tigris: note: ...`."""
+    log = logging.getLogger("tigris")
+    if not any(getattr(h, "tigris_notes", False) for h in log.handlers):
+        h = _StderrHandler()
+        h.setFormatter(logging.Formatter("tigris: note: %(message)s"))
+        h.tigris_notes = True
+        log.addHandler(h)
+        log.propagate = False   # not a second time through a root handler
+        log.setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     p = _Parser(prog="tigris", description="Plan int8 networks into a RAM budget.")
@@ -42,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from tigris.commands import register_all
     register_all(sub)
     args = p.parse_args(argv)
+    _show_notes()
     try:
         return args.func(args)
     except TigrisError as e:

@@ -221,10 +221,13 @@ def case_matmul_two_activations(tmp_path):
                                                         "constant-weight"]
 
 
-def case_asymmetric_weights(tmp_path):
-    body, inits = _qconv(weight_zp=3)
+def case_int16_activations(tmp_path):
+    body, inits = _qconv()
     model = _qdq(body, "c", inits)
-    return [_save(tmp_path, "asym", model)], ["asym.onnx", "'conv0'", "Conv", "zero point"]
+    for t in model.graph.initializer:
+        if t.name == "z":
+            t.CopyFrom(_init("z", np.int16(0)))
+    return [_save(tmp_path, "int16", model)], ["int16.onnx", "'z'", "unsupported type int16"]
 
 
 def case_partially_quantized(tmp_path):

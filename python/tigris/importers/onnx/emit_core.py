@@ -16,6 +16,7 @@ or a free reshape when the bytes are the same (H*W == 1 or C == 1, for
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,8 @@ from mlir.dialects import tosa
 from tigris.errors import ModelError
 from tigris.importers.onnx.graph import Act, Const
 from tigris.reference.fixedpoint import quantize_multiplier
+
+logger = logging.getLogger("tigris")
 
 TO_NHWC = (0, 2, 3, 1)      # NHWC dim i holds NCHW dim TO_NHWC[i]
 TO_NCHW = (0, 3, 1, 2)
@@ -268,8 +271,49 @@ def real_weights(c: Const) -> np.ndarray:
     return c.real()
 
 
+def symmetric_weights(em: EmitterBase, c: Const, out_axis: int) -> Const:
+    """`c` with zero point 0, the form the int8 kernels take (they have no
+    filter offset). Asymmetric weights (uint8 with a zero point, as older
+    exporters write them) are exact as int8 when every value minus its zero
+    point fits in [-128, 127]; otherwise each output channel (axis
+    `out_axis`) is requantized to [-127, 127] with its own scale, which
+    rounds the weights (a note says so)."""
+    if c.scale is None or not np.any(np.asarray(c.zp) != 0):
+        return c
+    v = np.asarray(c.value, np.int64)
+    z, s = np.asarray(c.zp, np.int64), np.asarray(c.scale, np.float64)
+    if c.axis is not None and z.size > 1:
+        shape = [1] * v.ndim
+        shape[c.axis] = -1
+        z, s = z.reshape(shape), s.reshape(shape)
+    d = v - z
+    s = np.broadcast_to(s, d.shape)
+    if d.min() >= -128 and d.max() <= 127:
+        return _per_out(c.name, d, s, out_axis)
+    moved = np.moveaxis(d, out_axis, 0).reshape(d.shape[out_axis], -1)
+    top = np.maximum(np.abs(moved).max(axis=1), 1)
+    keep = np.where(top > 127, 127.0 / top, 1.0)
+    shape = [1] * d.ndim
+    shape[out_axis] = -1
+    d = np.round(d * keep.reshape(shape)).astype(np.int64)
+    s = s / keep.reshape(shape)
+    logger.warning("%s: node '%s' (%s): asymmetric weights '%s' do not fit int8 once their "
+                   "zero point is removed; requantized per output channel to [-127, 127] "
+                   "(the int8 kernels take symmetric weights)",
+                   em.label, em.node.name if em.node else "?", em.node.op if em.node else "?",
+                   c.name)
+    return _per_out(c.name, d, s, out_axis)
+
+
+def _per_out(name: str, d: np.ndarray, s: np.ndarray, out_axis: int) -> Const:
+    """Symmetric Const of values `d` with the scale of each output channel
+    (`s` broadcast to d's shape, constant along the other axes)."""
+    per = np.moveaxis(s, out_axis, 0).reshape(s.shape[out_axis], -1)[:, 0].copy()
+    return Const(name, d, per, np.zeros(per.size, np.int64), out_axis if per.size > 1 else None)
+
+
 def int_weights(em: EmitterBase, c: Const) -> np.ndarray:
-    """int8 weight values (symmetric: zero point must be 0)."""
+    """int8 weight values (symmetric: zero point must be 0, see symmetric_weights)."""
     if c.scale is None:
         em.fail(f"weights '{c.name}' are float in a quantized model")
     if np.any(np.asarray(c.zp) != 0):

@@ -8,7 +8,7 @@ from mlir import ir
 from mlir.dialects import tosa
 
 from tigris.dialects import kernel_op
-from tigris.importers.onnx.emit_core import EmitterBase, int_weights
+from tigris.importers.onnx.emit_core import EmitterBase, int_weights, symmetric_weights
 from tigris.importers.onnx.graph import Act, Const, QNode
 from tigris.reference.fixedpoint import conv_params
 
@@ -107,6 +107,7 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
     depthwise = group == cin and group > 1
     out_shape = [n, oh, ow, cout]
     if em.quantized:
+        w = symmetric_weights(em, w, 0)
         wq = int_weights(em, w)
         reals_w = np.broadcast_to(np.asarray(w.scale, np.float64).reshape(-1), (cout,))
         bias = np.zeros(cout, np.int64) if b is None else np.asarray(b.value, np.int64).reshape(-1)
@@ -212,7 +213,8 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
         em.fail(f"input has {x.shape[-1]} features, weights expect {k}")
     flat = em.reshape(em.as_plain(xv), [rows, 1, 1, k])
     if em.quantized:
-        wq = int_weights(em, Const(w.name, wmat, w.scale, w.zp, 0))
+        w = symmetric_weights(em, Const(w.name, wmat, w.scale, w.zp, 0), 0)
+        wq = int_weights(em, w)
         sw = np.broadcast_to(np.asarray(w.scale, np.float64).reshape(-1), (cout,)) * abs(alpha)
         if alpha < 0:
             wq = -wq.astype(np.int16)
