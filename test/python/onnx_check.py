@@ -27,17 +27,23 @@ from tigris.reference.interpreter import run_function
 from tigris.resources import WeightTable
 
 
+def normal(rng, shape) -> np.ndarray:
+    """The default inputs: standard normal, float32."""
+    return rng.standard_normal(shape).astype(np.float32)
+
+
 def make_model(graph, opset: int = 17) -> onnx.ModelProto:
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
     return m
 
 
-def quantize(model, path: Path, shape, fmt: str = "qdq", seed: int = 0, opset: int = 17) -> Path:
+def quantize(model, path: Path, shape, fmt: str = "qdq", seed: int = 0, opset: int = 17,
+             draw=normal) -> Path:
     """Save the float model (a ModelProto, or a GraphProto made one at `opset`)
     beside `path` and quantize it there: int8 activations, per-channel int8
     weights, QDQ or QOperator, calibrated on 8 seeded inputs of `shape` fed
-    to the graph's first input."""
+    to the graph's first input (drawn by `draw(rng, shape)`)."""
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
                                           quantize_static)
     if isinstance(model, onnx.GraphProto):
@@ -49,8 +55,7 @@ def quantize(model, path: Path, shape, fmt: str = "qdq", seed: int = 0, opset: i
 
     class Reader(CalibrationDataReader):
         def __init__(self):
-            self.data = iter([{name: rng.standard_normal(shape).astype(np.float32)}
-                              for _ in range(8)])
+            self.data = iter([{name: draw(rng, shape)} for _ in range(8)])
 
         def get_next(self):
             return next(self.data, None)
@@ -69,7 +74,7 @@ def legalized(path: Path, pipeline: str = "tigris-legalize"):
     return ctx, res
 
 
-def worst_lsb(path: Path, shape, seed: int = 3, count: int = 10) -> int:
+def worst_lsb(path: Path, shape, seed: int = 3, count: int = 10, draw=normal) -> int:
     """Max |reference - onnxruntime| over `count` seeded inputs of `shape`, in
     output LSBs (onnxruntime's float output requantized with the output's scale)."""
     ctx, res = legalized(path)
@@ -80,7 +85,7 @@ def worst_lsb(path: Path, shape, seed: int = 3, count: int = 10) -> int:
         fn = functions(res.module.operation)[0]
         (ispec,), (ospec,) = io_specs(fn)
         for _ in range(count):
-            x = rng.standard_normal(shape).astype(np.float32)
+            x = draw(rng, shape)
             y = sess.run(None, {sess.get_inputs()[0].name: x})[0]
             want = np.round(y.astype(np.float64) / ospec["scale"]) + ospec["zero_point"]
             (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
@@ -91,7 +96,7 @@ def worst_lsb(path: Path, shape, seed: int = 3, count: int = 10) -> int:
 
 
 def runtime_equals_reference(path: Path, tmp_path: Path, budget: str, shape,
-                             count: int = 3, seed: int = 4) -> bytes:
+                             count: int = 3, seed: int = 4, draw=normal) -> bytes:
     """`tigris compile -m budget`, then the plan on the C runtime equals the
     reference interpreter byte for byte on `count` seeded inputs. Returns the plan."""
     ctx, res = legalized(path)
@@ -105,7 +110,7 @@ def runtime_equals_reference(path: Path, tmp_path: Path, budget: str, shape,
         fn = functions(res.module.operation)[0]
         (ispec,), _ = io_specs(fn)
         for _ in range(count):
-            q = quantize_input(rng.standard_normal(shape).astype(np.float32), ispec)
+            q = quantize_input(draw(rng, shape), ispec)
             (ref,) = run_function(fn, WeightTable(res.weights), [q])
             (got,) = host.run([q])
             assert np.array_equal(got.reshape(ref.shape), ref)

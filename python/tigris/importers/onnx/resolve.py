@@ -20,6 +20,7 @@ from onnx import helper, numpy_helper
 from tigris.errors import ModelError
 from tigris.importers.onnx.fold import FOLDABLE, fold_node
 from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
+from tigris.importers.onnx.graph_inputs import input_quantization
 from tigris.importers.onnx.ops_lut import CHAIN_OPS, LUT_OPS
 
 COMPUTE_OPS = {
@@ -38,8 +39,6 @@ TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Uns
 # quantization holds it to half an LSB: quantize_static quantizes no ReduceMean
 # output of its own, and leaves a graph-final one float.
 MEAN_OPS = {"ReduceMean"}
-# Float ops between a graph input and its QuantizeLinear that only move values.
-INPUT_MOVES = {"Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
 FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
 FUSING_OPS = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
 QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add",
@@ -97,6 +96,8 @@ class Resolver:
         # from, its steps so far). The op whose result is quantized ends the chain.
         self.pending: dict[str, tuple[Act, list[QNode]]] = {}
         self.graph_outputs = {o.name for o in model.graph.output}
+        inits = {t.name for t in model.graph.initializer}
+        self.float_inputs = {i.name for i in model.graph.input if i.name not in inits}
 
     # ------------------------------------------------------------------ helpers
     def shape(self, name: str) -> tuple[int, ...]:
@@ -156,7 +157,7 @@ class Resolver:
             if not self.quantized:
                 self.acts[inp.name] = Act(inp.name, self.shape(inp.name))
             else:
-                self._quantize_before_moves(inp.name)
+                self._quantize_input(inp.name)
         failed: set[str] = set()   # outputs of nodes already reported (not reported again)
         for node in g.node:
             if id(node) in self.skip:
@@ -201,34 +202,21 @@ class Resolver:
         label = node.name or (node.output[0] if node.output else "?")
         return f"node '{label}' ({node.op_type}): {text}"
 
-    def _quantize_before_moves(self, name: str) -> None:
-        """A float graph input that reaches its QuantizeLinear only through ops
-        that move values (an exporter's NHWC -> NCHW Transpose, a Reshape), which
-        quantize_static leaves float: quantizing commutes with moving, so the
-        input takes that QuantizeLinear's quantization and the moves run on int8."""
-        users = self.consumers.get(name, [])
-        if any(u.op_type == "QuantizeLinear" for u in users):
+    def _quantize_input(self, name: str) -> None:
+        """A float graph input quantized after a few float ops (graph_inputs.py)."""
+        q = input_quantization(self, name)
+        if q is None:
             return
-        chain, node = [], users[0] if len(users) == 1 else None
-        while node is not None and node.op_type in INPUT_MOVES and \
-                node.output[0] not in self.graph_outputs:
-            chain.append(node)
-            after = self.consumers.get(node.output[0], [])
-            node = after[0] if len(after) == 1 else None
-        if not chain or node is None or node.op_type != "QuantizeLinear":
-            return
-        s = self.consts.get(node.input[1])
-        zp = self.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
-        if s is None or np.asarray(s.value).size != 1:
-            return   # reported when the QuantizeLinear is visited
-        self.acts[name] = self.new_act(name, s.value, zp.value if zp is not None else None,
-                                       self._is_uint8(zp))
-        self.input_uint8[name] = self._is_uint8(zp)
+        act = self.new_act(name, np.array(q.scale), np.array(q.zp), q.uint8)
+        self.acts[name] = act
+        self.input_uint8[name] = q.uint8
+        if q.preprocess:
+            self.pending[name] = (act, [])
 
     def _input_act(self, name: str) -> Act:
         if not self.quantized:
             return self.acts[name]
-        if name in self.acts:   # quantized before moves (_quantize_before_moves)
+        if name in self.acts:   # quantized after float ops (_quantize_input)
             return self.acts[name]
         qs = [n for n in self.consumers.get(name, []) if n.op_type == "QuantizeLinear"]
         if not qs:
@@ -418,6 +406,13 @@ class Resolver:
         if self.quantized and any(i in self.pending for i in node.input):
             self._continue_chain(node, op, label, a)
             return
+        if self.quantized:
+            for i in node.input:
+                if i in self.float_inputs and i not in self.acts:
+                    raise ModelError(
+                        f"node '{label}' ({op}): reads the float graph input '{i}' before it is "
+                        "quantized; supported there: moves (Transpose, Reshape, ...) or Add/Sub/"
+                        "Mul/Div by constants, then the QuantizeLinear")
         inputs = [self.value(i) for i in node.input]
         acts = [x for x in inputs if isinstance(x, Act)]
         if not acts and op not in ("Identity",):
@@ -477,7 +472,9 @@ class Resolver:
                              "supported there")
         (name,) = names
         src, steps = self.pending[name]
-        placeholder = Act(name, self.shape(name))
+        # The chain's first step reads the int8 activation itself (a graph input
+        # quantized ahead of its preprocessing), later ones the float result.
+        placeholder = src if not steps else Act(name, self.shape(name))
         inputs = [placeholder if i == name else self.value(i) for i in node.input]
         out = node.output[0]
         q = [u for u in self.consumers.get(out, []) if u.op_type == "QuantizeLinear"]
