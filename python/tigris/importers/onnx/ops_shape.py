@@ -84,18 +84,33 @@ def _requant_to(em: EmitterBase, x: Act, out: Act, value: ir.Value) -> ir.Value:
 def convert_concat(em: EmitterBase, node: QNode) -> None:
     out = node.outputs[0]
     ins = node.inputs
-    if not all(isinstance(x, Act) for x in ins):
-        em.fail("constant inputs to Concat are not supported")
-    vs = [em.get(x) for x in ins]
-    layout = em.layout_of_inputs(vs)
+    acts = [x for x in ins if isinstance(x, Act)]
+    if not acts:
+        em.fail("Concat of constants only")
+    vs = {id(x): em.get(x) for x in acts}
+    layout = em.layout_of_inputs(list(vs.values()))
     axis = stored_axis(int(node.attrs.get("axis", 0)) % len(out.shape), layout)
-    vals = [_requant_to(em, x, out, em.in_layout(v, layout)) for x, v in zip(ins, vs)]
+    vals = [_requant_to(em, x, out, em.in_layout(vs[id(x)], layout)) if isinstance(x, Act)
+            else _concat_constant(em, x, out, layout) for x in ins]
     shape = em.onnx_to_layout_shape(out.shape, layout)
     if len(vals) == 1:
         y = vals[0]
     else:
         y = tosa.concat(vals, axis, results=[em.tensor(shape)])
     em.put(out, y, layout)
+
+
+def _concat_constant(em: EmitterBase, c: Const, out: Act, layout: str) -> ir.Value:
+    """A constant operand of Concat (anchors, a learned token), in the output's
+    quantization as onnxruntime gives it: QuantizeLinear of its real value."""
+    real = c.real()
+    if real.ndim != len(out.shape):
+        em.fail(f"constant '{c.name}' has rank {real.ndim}, the output {len(out.shape)}")
+    arr = em.const_to_layout(real, layout)
+    if not em.quantized:
+        return em.const(arr.astype(np.float32), em.f32)
+    q = np.clip(np.round(arr.astype(np.float32) / np.float32(out.scale)) + out.zp, -128, 127)
+    return em.const(q.astype(np.int8), em.i8)
 
 
 def _slice(em: EmitterBase, value: ir.Value, begin, size) -> ir.Value:

@@ -1,0 +1,123 @@
+"""Small graphs in the forms third-party exporters write (TensorFlow/Keras
+through tf2onnx, PyTorch, detector and landmark heads), quantized with
+onnxruntime: each imports, stays within a few LSB of onnxruntime, and its
+plan at a budget that forces tiling runs on the C runtime byte-equal to the
+reference interpreter.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+from onnx_check import quantize, runtime_equals_reference, worst_lsb
+
+SHAPE = (1, 3, 16, 16)
+n = helper.make_node
+
+
+def _w(rng, name, *s):
+    return numpy_helper.from_array(
+        (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
+
+
+def _c(name, value, dtype=np.float32):
+    return numpy_helper.from_array(np.asarray(value, dtype), name)
+
+
+def bias_add(rng):
+    """tf2onnx: a Conv without bias, then Add of a [C, 1, 1] constant, Relu."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1]), n("Add", ["c0", "b"], ["a"]),
+             n("Relu", ["a"], ["y"])],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("b", rng.standard_normal((8, 1, 1)) * 0.1)])
+
+
+def batchnorm_as_mul_add(rng):
+    """An unfolded BatchNormalization as Mul and Add by [1, C, 1, 1] constants."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1]), n("Mul", ["c0", "s"], ["m"]),
+             n("Add", ["m", "b"], ["a"]), n("Relu", ["a"], ["y"])],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("s", rng.random((1, 8, 1, 1)) + 0.5),
+             _c("b", rng.standard_normal((8, 1, 1)) * 0.1)])
+
+
+def silu_upsample_concat(rng):
+    """YOLO-style: Conv, SiLU as Sigmoid * x, nearest Resize x2, Concat with the
+    input, Conv."""
+    return ([n("Conv", ["x", "w0", "b0"], ["c0"], pads=[1, 1, 1, 1], strides=[2, 2]),
+             n("Sigmoid", ["c0"], ["s"]), n("Mul", ["c0", "s"], ["m"]),
+             n("Resize", ["m", "", "sc"], ["u"], mode="nearest"),
+             n("Concat", ["u", "x"], ["cat"], axis=1),
+             n("Conv", ["cat", "w1"], ["y"], pads=[1, 1, 1, 1])],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("b0", np.zeros(8)), _c("sc", [1, 1, 2, 2]),
+             _w(rng, "w1", 4, 11, 3, 3)])
+
+
+def channel_pad_shortcut(rng):
+    """BlazeFace-style: a strided block whose shortcut is MaxPool then zero
+    channels appended by Pad."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1]),
+             n("MaxPool", ["c0"], ["m"], kernel_shape=[2, 2], strides=[2, 2]),
+             n("Pad", ["m", "pp"], ["p"]),
+             n("Conv", ["c0", "w1"], ["c1"], pads=[1, 1, 1, 1], strides=[2, 2]),
+             n("Add", ["p", "c1"], ["y"])],
+            [_w(rng, "w0", 8, 3, 3, 3), _w(rng, "w1", 16, 8, 3, 3),
+             _c("pp", [0, 0, 0, 0, 0, 8, 0, 0], np.int64)])
+
+
+def anchors_concat(rng):
+    """A detector head: boxes reshaped to [1, 8, 16] and a constant (anchors)
+    concatenated to them."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1], strides=[4, 4]),
+             n("Reshape", ["c0", "sh"], ["r"]), n("Concat", ["r", "anchors"], ["y"], axis=2)],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("sh", [1, 8, 16], np.int64),
+             _c("anchors", rng.random((1, 8, 4)))])
+
+
+def class_softmax(rng):
+    """SSD-style scores: NHWC transpose, reshape to [1, anchors, classes], Softmax."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1], strides=[2, 2]),
+             n("Transpose", ["c0"], ["t"], perm=[0, 2, 3, 1]), n("Reshape", ["t", "sh"], ["r"]),
+             n("Softmax", ["r"], ["y"], axis=-1)],
+            [_w(rng, "w0", 4, 3, 3, 3), _c("sh", [1, 128, 2], np.int64)])
+
+
+def channel_shuffle(rng):
+    """ShuffleNet: Reshape to 5-D groups, Transpose the group axes, Reshape back."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1]),
+             n("Reshape", ["c0", "s1"], ["r1"]), n("Transpose", ["r1"], ["t"], perm=[0, 2, 1, 3, 4]),
+             n("Reshape", ["t", "s2"], ["y"])],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("s1", [1, 2, 4, 16, 16], np.int64),
+             _c("s2", [1, 8, 16, 16], np.int64)])
+
+
+def same_lower_even_kernel(rng):
+    """auto_pad SAME_LOWER with an even kernel and stride 2 (extra padding first)."""
+    return ([n("Conv", ["x", "w0"], ["y"], auto_pad="SAME_LOWER", strides=[2, 2])],
+            [_w(rng, "w0", 8, 3, 4, 4)])
+
+
+# name -> (builder, worst |LSB| allowed, budget). Bounds: measured worst over
+# 10 inputs (in the comment) plus one LSB.
+CASES = {
+    "bias_add": (bias_add, 4, "2K+1M"),                            # 3
+    "batchnorm_as_mul_add": (batchnorm_as_mul_add, 5, "2K+1M"),    # 4: three requantizations
+    "silu_upsample_concat": (silu_upsample_concat, 3, "4K+1M"),    # 2
+    "channel_pad_shortcut": (channel_pad_shortcut, 2, "4K+1M"),    # 1
+    "anchors_concat": (anchors_concat, 2, "2K+1M"),                # 1
+    "class_softmax": (class_softmax, 4, "2K+1M"),                  # 3
+    "channel_shuffle": (channel_shuffle, 2, "4K+1M"),              # 1
+    "same_lower_even_kernel": (same_lower_even_kernel, 2, "2K+1M"),  # 1
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_exporter_form(name, tmp_path):
+    build, bound, budget = CASES[name]
+    nodes, inits = build(np.random.default_rng(0))
+    graph = helper.make_graph(nodes, name,
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(SHAPE))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    path = quantize(graph, tmp_path / f"{name}.onnx", SHAPE)
+    worst = worst_lsb(path, SHAPE)
+    print(f"{name}: worst {worst} LSB")
+    assert worst <= bound
+    runtime_equals_reference(path, tmp_path, budget, SHAPE)
