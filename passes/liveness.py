@@ -20,13 +20,13 @@ def compute(func_op) -> dict[str, list[int]]:
     """{buffer: [size, birth, death]} for the function in its current order."""
     block = block_of(func_op)
     ops = compute_ops(func_op)
-    if not ops:
+    if not ops and "tigris.arg_buffers" not in func_op.attributes:
         return {}
     if "tigris.arg_buffers" not in func_op.attributes:
         raise PassError("tigris-liveness needs buffers: run tigris-bufferize first",
                         func_op.location)
     arg_names = [ir.StringAttr(a).value for a in ir.ArrayAttr(func_op.attributes["tigris.arg_buffers"])]
-    last = len(ops) - 1
+    last = max(len(ops) - 1, 0)   # a function of no op still holds its arguments
     owner: dict = {}
     table: dict[str, list[int]] = {}
 

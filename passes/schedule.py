@@ -1,8 +1,6 @@
 """tigris-schedule: reorder the ops of each function to minimize peak live memory."""
 from __future__ import annotations
 
-from mlir import ir
-
 from tigris.dialects import attr
 from tigris.irgraph import CONSTANT_OPS, block_of, build_graph, read_scratch
 from tigris.passes.registry import Option, Pass

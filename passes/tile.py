@@ -52,6 +52,16 @@ def _row_slice(value, lo: int, hi: int, base: int = 0):
                      {"begin": [0, lo - base, 0, 0]}).result
 
 
+def _padding_only(info, rows: int):
+    """A strip of a pad that lies wholly in its padding reads no input row:
+    a constant of the pad value (in flash), not a pad of an empty slice."""
+    t = _strip_type(info, rows)
+    value = ir.DenseElementsAttr.get_splat(
+        t, ir.IntegerAttr.get(t.element_type, int(info.attrs["value"])))
+    return ir.Operation.create("tosa.const", results=[t], attributes={"values": value},
+                               loc=info.op.location).result
+
+
 def rewrite(problem: Problem, stage, index: int) -> None:
     i, j, h = stage.first, stage.last, stage.height
     last = problem.ops[j]
@@ -82,8 +92,9 @@ def rewrite(problem: Problem, stage, index: int) -> None:
                     held = kernel_op("empty", [], _strip_type(info, hi - lo), {}).result
                     held = kernel_op("insert", [carried, held], held.type,
                                      {"axis": 1, "offset": 0}).result
-                operands = []
-                for v, rows in zip(info.op.operands, needs(info, c0, c1)):
+                operands, need = [], needs(info, c0, c1)
+                empty = info.kind == "pad" and need[0] is not None and need[0][1] == need[0][0]
+                for v, rows in zip(info.op.operands if not empty else [], need):
                     p = problem.position.get(v)
                     if rows is None:
                         operands.append(v)
@@ -92,8 +103,11 @@ def rewrite(problem: Problem, stage, index: int) -> None:
                         operands.append(_row_slice(sv, rows[0], rows[1], first))
                     else:
                         operands.append(_row_slice(v, rows[0], rows[1]))
-                new = kernel_op(info.kind, operands, _strip_type(info, c1 - c0),
-                                strip_attrs(info, c0, c1), loc=info.op.location).result
+                if empty:
+                    new = _padding_only(info, c1 - c0)
+                else:
+                    new = kernel_op(info.kind, operands, _strip_type(info, c1 - c0),
+                                    strip_attrs(info, c0, c1), loc=info.op.location).result
                 if k == j:
                     dest = kernel_op("insert", [new, dest], last.results[0].type,
                                      {"axis": 1, "offset": c0}).result

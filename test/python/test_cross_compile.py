@@ -18,7 +18,6 @@ with CI set in the environment it fails instead.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path

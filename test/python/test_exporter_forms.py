@@ -121,3 +121,21 @@ def test_exporter_form(name, tmp_path):
     print(f"{name}: worst {worst} LSB")
     assert worst <= bound
     runtime_equals_reference(path, tmp_path, budget, SHAPE)
+
+
+def test_strip_wholly_inside_padding(tmp_path):
+    """Pad(bottom 4) -> Conv 3x3 -> Conv 1x1 at 600 bytes: the last strips of
+    the pad read no input row; they are the pad value as a constant (was a
+    zero-row slice the planner could not place)."""
+    rng = np.random.default_rng(0)
+    shape = (1, 4, 8, 8)
+    nodes = [n("Pad", ["x", "pp"], ["p"]), n("Conv", ["p", "w0"], ["c0"], pads=[1, 1, 1, 1]),
+             n("Conv", ["c0", "w1"], ["y"])]
+    graph = helper.make_graph(
+        nodes, "pad_bottom", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [_c("pp", [0, 0, 0, 0, 0, 0, 4, 0], np.int64), _w(rng, "w0", 4, 4, 3, 3),
+         _w(rng, "w1", 4, 4, 1, 1)])
+    path = quantize(graph, tmp_path / "pad_bottom.onnx", shape)
+    for budget in ("600", "1K", "64K"):
+        runtime_equals_reference(path, tmp_path, budget, shape)

@@ -166,9 +166,11 @@ def case_two_unsupported_ops(tmp_path):
 
 
 def case_pad_reflect(tmp_path):
+    """reflect padding must stay inside the axis (the border is not repeated)."""
     node = helper.make_node("Pad", ["x", "p"], ["y"], name="pad0", mode="reflect")
-    model = _float_op(node, [_init("p", np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64))])
-    return [_save(tmp_path, "pad", model)], ["pad.onnx", "'pad0'", "Pad", "reflect"]
+    model = _float_op(node, [_init("p", np.array([0, 0, 8, 1, 0, 0, 1, 1], np.int64))])
+    return [_save(tmp_path, "pad", model)], ["pad.onnx", "'pad0'", "Pad", "reflect",
+                                             "axis of 8"]
 
 
 def case_resize_cubic(tmp_path):
@@ -178,11 +180,13 @@ def case_resize_cubic(tmp_path):
 
 
 def case_slice_step(tmp_path):
+    """A negative step reverses; only short axes (at most 16 elements) are."""
     node = helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["y"], name="cut0")
-    inits = [_init("st", np.array([0], np.int64)), _init("en", np.array([8], np.int64)),
-             _init("ax", np.array([3], np.int64)), _init("sp", np.array([2], np.int64))]
-    return [_save(tmp_path, "slice", _float_op(node, inits))], ["slice.onnx", "'cut0'", "Slice",
-                                                                "steps"]
+    inits = [_init("st", np.array([-1], np.int64)), _init("en", np.array([-99], np.int64)),
+             _init("ax", np.array([3], np.int64)), _init("sp", np.array([-1], np.int64))]
+    model = _model([node], inits, [_vi("x", F, [1, 3, 8, 32])])
+    return [_save(tmp_path, "slice", model)], ["slice.onnx", "'cut0'", "Slice", "step -1",
+                                               "reverses 32"]
 
 
 def case_reduce_mean_channels(tmp_path):
@@ -438,7 +442,7 @@ def test_valid_qdq_conv_imports(tmp_path):
 def test_every_unsupported_variant_is_listed(tmp_path):
     nodes = [helper.make_node("Pad", ["x", "p"], ["pd"], name="pad0", mode="reflect"),
              helper.make_node("Resize", ["pd", "", "sc"], ["y"], name="up0", mode="cubic")]
-    inits = [_init("p", np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64)),
+    inits = [_init("p", np.array([0, 0, 8, 1, 0, 0, 1, 1], np.int64)),
              _init("sc", np.array([1, 1, 2, 2], np.float32))]
     r = _tigris(_save(tmp_path, "variants", _model(nodes, inits)))
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1

@@ -31,15 +31,21 @@ class ImportResult:
     onnx_nodes: int
 
 
-def import_onnx(path: str, ctx: ir.Context, input_shapes: dict[str, list[int]] | None = None
-                ) -> ImportResult:
+def import_onnx(path: str, ctx: ir.Context, input_shapes: dict[str, list[int]] | None = None,
+                rounding: str = "single") -> ImportResult:
+    """`rounding` of every requantization (tosa.rescale rounding_mode): "single"
+    (TFLite single rounding; one rounding, the closest to onnxruntime's float
+    requantization) or "double" (gemmlowp/ESP-NN, for targets whose kernels
+    round twice)."""
+    if rounding not in ("single", "double"):
+        raise ValueError(f"rounding must be 'single' or 'double', got {rounding!r}")
     label = os.path.basename(path)
     model = load_model(path, input_shapes)
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
     graph = resolve(model, label)
     with ctx, ir.Location.unknown():
         try:
-            module, weights = emit_module(graph, label, opset)
+            module, weights = emit_module(graph, label, opset, rounding)
         except ModelError as e:
             raise ModelError(f"{label}: {e}") from None
         try:

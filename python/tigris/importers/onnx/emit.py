@@ -12,9 +12,11 @@ from tigris.errors import ModelError
 from tigris.importers.onnx import ops_conv, ops_elementwise, ops_lut, ops_pool, ops_shape
 from tigris.importers.onnx.emit_core import EmitterBase, V
 from tigris.importers.onnx.graph import Act, QGraph, QNode
+from tigris.importers.onnx.ops_conv_transpose import convert_conv_transpose
 
 CONVERTERS = {
     "Conv": ops_conv.convert_conv,
+    "ConvTranspose": convert_conv_transpose,
     "Gemm": ops_conv.convert_matmul,
     "MatMul": ops_conv.convert_matmul,
     "BatchNormalization": ops_conv.convert_batchnorm,
@@ -34,6 +36,8 @@ CONVERTERS = {
     "AveragePool": ops_pool.convert_avgpool,
     "GlobalAveragePool": ops_pool.convert_avgpool,
     "ReduceMean": ops_pool.convert_reduce_mean,
+    "ReduceMax": ops_pool.convert_reduce,
+    "ReduceMin": ops_pool.convert_reduce,
     "Resize": ops_pool.convert_resize,
     "Upsample": ops_pool.convert_resize,
     "Softmax": ops_pool.convert_softmax,
@@ -48,12 +52,15 @@ CONVERTERS = {
     "Split": ops_shape.convert_split,
     "Slice": ops_shape.convert_slice,
     "Pad": ops_shape.convert_pad,
+    "DepthToSpace": ops_shape.convert_depth_to_space,
+    "SpaceToDepth": ops_shape.convert_space_to_depth,
     **{op: ops_lut.convert_lut for op in sorted(ops_lut.LUT_OPS)},
 }
 # Ops that move int8 values without arithmetic: when the output's quantization
 # differs from the input's, they run on the input's and a requantization follows.
 MOVERS = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
-          "Dropout", "Transpose", "Split", "Slice", "Pad", "Resize", "Upsample"}
+          "Dropout", "Transpose", "Split", "Slice", "Pad", "Resize", "Upsample",
+          "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin"}
 
 
 def func_name(name: str) -> str:
@@ -62,14 +69,15 @@ def func_name(name: str) -> str:
 
 
 class Emitter(EmitterBase):
-    def __init__(self, graph: QGraph, label: str, opset: int):
-        super().__init__(graph.quantized, label)
+    def __init__(self, graph: QGraph, label: str, opset: int, rounding: str = "single"):
+        super().__init__(graph.quantized, label, rounding)
         self.graph = graph
         self.opset = opset
 
     def convert(self, node: QNode) -> None:
         self.node = node
-        if node.op in ("Softmax", "ReduceMean"):   # their defaults depend on the opset
+        # Their defaults depend on the opset.
+        if node.op in ("Softmax", "ReduceMean", "ReduceMax", "ReduceMin"):
             node.attrs["_opset"] = self.opset
         # A chain of float elementwise ops ending at this node: one lookup table.
         conv = ops_lut.convert_lut if "_chain" in node.attrs else CONVERTERS.get(node.op)
@@ -160,7 +168,8 @@ class Emitter(EmitterBase):
         return ir.DictAttr.get(d)
 
 
-def emit_module(graph: QGraph, label: str, opset: int) -> tuple[ir.Module, dict[str, np.ndarray]]:
-    em = Emitter(graph, label, opset)
+def emit_module(graph: QGraph, label: str, opset: int, rounding: str = "single"
+                ) -> tuple[ir.Module, dict[str, np.ndarray]]:
+    em = Emitter(graph, label, opset, rounding)
     module = em.emit()
     return module, em.weights

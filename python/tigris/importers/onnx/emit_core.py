@@ -69,8 +69,9 @@ class V:
 
 
 class EmitterBase:
-    def __init__(self, quantized: bool, label: str):
+    def __init__(self, quantized: bool, label: str, rounding: str = "single"):
         self.quantized = quantized
+        self.rounding = rounding   # of every requantization: single or double
         self.label = label
         self.values: dict[str, V] = {}
         self.weights: dict[str, np.ndarray] = {}
@@ -216,7 +217,8 @@ class EmitterBase:
     # ----------------------------------------------------------- quantization
     def rescale(self, value: ir.Value, out_elem: ir.Type, reals, in_zp: int, out_zp: int,
                 out_shape=None) -> ir.Value:
-        """tosa.rescale with TFLite-style (DOUBLE_ROUND) multipliers for real scales `reals`."""
+        """tosa.rescale with TFLite-style multipliers for real scales `reals`, in
+        the emitter's rounding mode (SINGLE_ROUND or DOUBLE_ROUND)."""
         reals = np.atleast_1d(np.asarray(reals, np.float64))
         mults, shifts = [], []
         for r in reals:
@@ -235,7 +237,8 @@ class EmitterBase:
             self.tensor(shape, out_elem), value,
             self.const(np.array(mults), self.i32), self.const(np.array(shifts), self.i8),
             self.zp(in_zp, in_elem), self.zp(out_zp, out_elem),
-            scale32=True, rounding_mode=ir.Attribute.parse("#tosa.rounding_mode<DOUBLE_ROUND>"),
+            scale32=True, rounding_mode=ir.Attribute.parse(
+                f"#tosa.rounding_mode<{self.rounding.upper()}_ROUND>"),
             per_channel=per_channel, input_unsigned=False, output_unsigned=False)
 
     def clamp_range(self, out: Act, clamp) -> tuple[int, int]:

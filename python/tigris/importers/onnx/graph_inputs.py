@@ -41,6 +41,8 @@ def input_quantization(r, name: str) -> InputQuant | None:
     otherwise (the reader of the float input then reports it). `r` is the
     resolver (consumers, consts, graph_outputs, shape)."""
     users = r.consumers.get(name, [])
+    if len(users) > 1 and all(u.op_type in MOVES for u in users):
+        return _several_moves(r, name, users)
     if any(u.op_type == "QuantizeLinear" for u in users) or len(users) != 1:
         return None
     kind = "moves" if users[0].op_type in MOVES else "affine" if users[0].op_type in AFFINE else None
@@ -66,6 +68,40 @@ def input_quantization(r, name: str) -> InputQuant | None:
     if kind == "moves":
         return InputQuant(scale, z, uint8, False)
     return _preprocess_quant(r, name, chain, scale, z, uint8)
+
+
+def _several_moves(r, name: str, users) -> InputQuant | None:
+    """An input read by several chains of moves, each ending in its own
+    QuantizeLinear (YOLOv5's Focus: four strided Slices of the image, each
+    calibrated on its own): one quantization covering all their ranges, and
+    each chain's moves requantize to their own. onnxruntime quantizes each
+    slice of the float input directly, so this adds up to one LSB there."""
+    quants = []
+    for node in users:
+        current = name
+        while node is not None and node.op_type in MOVES:
+            if node.output[0] in r.graph_outputs or not _one_activation(r, node, current):
+                return None
+            current = node.output[0]
+            after = r.consumers.get(current, [])
+            node = after[0] if len(after) == 1 else None
+        if node is None or node.op_type != "QuantizeLinear":
+            return None
+        s = r.consts.get(node.input[1])
+        zp = r.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+        if s is None or np.asarray(s.value).size != 1:
+            return None   # reported when the QuantizeLinear is visited
+        uint8 = zp is not None and zp.value.dtype == np.uint8
+        z = int(np.asarray(zp.value).reshape(-1)[0]) if zp is not None else 0
+        quants.append((float(np.asarray(s.value).reshape(-1)[0]), z - 128 if uint8 else z, uint8))
+    scale, z, _ = quants[0]
+    uint8 = all(u for _, _, u in quants)
+    if any((s, zq) != (scale, z) for s, zq, _ in quants):   # int8-domain ranges, joined
+        lo = min((-128 - zq) * s for s, zq, _ in quants)
+        hi = max((127 - zq) * s for s, zq, _ in quants)
+        scale = (hi - lo) / 255
+        z = int(np.clip(np.round(-128 - lo / scale), -128, 127))
+    return InputQuant(scale, z + 128 if uint8 else z, uint8, False)
 
 
 def _one_activation(r, node, current: str) -> bool:

@@ -161,6 +161,8 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
         attrs = {"stride": strides, "dilation": dil, "pad": pad,
                  "input_offset": -x.zp, "output_offset": out.zp, "multiplier": m, "shift": s,
                  "act_min": lo, "act_max": hi}
+        if em.rounding == "single":   # as tigris-legalize gives a SINGLE_ROUND rescale
+            attrs["rounding"] = "single"
         if depthwise:
             y = kernel_op("depthwise_conv2d", [xv, wv, bv], em.tensor(out_shape),
                           {**attrs, "channel_multiplier": cout // cin}).result
@@ -252,7 +254,7 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
 def convert_batchnorm(em: EmitterBase, node: QNode) -> None:
     """A BatchNormalization left standing (not after a Conv): a per-channel
     affine map, emitted as a 1x1 depthwise convolution."""
-    x, out = node.inputs[0], node.outputs[0]
+    x = node.inputs[0]
     consts = node.inputs[1:5]
     if not all(isinstance(c, Const) for c in consts):
         em.fail("scale, bias, mean and variance must be constant")

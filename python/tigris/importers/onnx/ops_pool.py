@@ -1,4 +1,5 @@
-"""Pooling (and ReduceMean over H and W, a global average pool), Resize and Softmax.
+"""Pooling (and ReduceMean / ReduceMax over H and W, global average / max pools),
+Resize and Softmax.
 
 Resize and Softmax go straight to tigris kernel ops: TOSA's resize cannot
 express every ONNX coordinate mode, and TOSA has no int8 softmax op.
@@ -126,9 +127,9 @@ def convert_avgpool(em: EmitterBase, node: QNode) -> None:
     em.put(out, y, "nhwc")
 
 
-# --------------------------------------------------------------- ReduceMean
+# ------------------------------------------------------- ReduceMean, ReduceMax
 def reduce_mean_axes(em: EmitterBase, node: QNode) -> tuple[list[int] | None, bool]:
-    """The axes a ReduceMean reduces as the ONNX standard reads them (sorted,
+    """The axes a ReduceMean (or ReduceMax) reduces as the ONNX standard reads them (sorted,
     non-negative; None when the node is the identity), and whether they were
     defaulted. Before opset 18 axes is an attribute; from 18 it is an optional
     second input, and noop_with_empty_axes=1 makes empty axes the identity.
@@ -139,7 +140,7 @@ def reduce_mean_axes(em: EmitterBase, node: QNode) -> tuple[list[int] | None, bo
     given = node.inputs[1] if len(node.inputs) > 1 else None
     if opset >= 18:
         if "axes" in node.attrs:
-            em.fail(f"an axes attribute is not part of ReduceMean at opset {opset} "
+            em.fail(f"an axes attribute is not part of {node.op} at opset {opset} "
                     "(axes is the second input from opset 18)")
         if given is not None and not isinstance(given, Const):
             em.fail("the axes input must be a constant (computed axes are not supported)")
@@ -151,7 +152,7 @@ def reduce_mean_axes(em: EmitterBase, node: QNode) -> tuple[list[int] | None, bo
             em.fail(f"axes given as an input needs opset 18 "
                     f"(at opset {opset} axes is an attribute)")
         if "noop_with_empty_axes" in node.attrs:
-            em.fail(f"noop_with_empty_axes is not part of ReduceMean at opset {opset} "
+            em.fail(f"noop_with_empty_axes is not part of {node.op} at opset {opset} "
                     "(it appears in opset 18)")
         axes = [int(a) for a in node.attrs.get("axes", [])]
     if not axes:
@@ -162,12 +163,25 @@ def reduce_mean_axes(em: EmitterBase, node: QNode) -> tuple[list[int] | None, bo
     return sorted({a % rank for a in axes}), False
 
 
-def convert_reduce_mean(em: EmitterBase, node: QNode) -> None:
-    """ReduceMean over the spatial axes of an NCHW tensor: a global average
-    pool, then a reshape to [N, C] when keepdims=0. Other axes are rejected."""
+# The global pool each reduction over the spatial axes is.
+GLOBAL_POOLS = {"ReduceMean": ("GlobalAveragePool", "a global average pool"),
+                "ReduceMax": ("GlobalMaxPool", "a global max pool"),
+                "ReduceMin": ("GlobalMaxPool", "a global min pool")}
+
+
+def convert_reduce(em: EmitterBase, node: QNode) -> None:
+    """ReduceMean (ReduceMax) over the spatial axes of an NCHW tensor: a global
+    average (max) pool, then a reshape to [N, C] when keepdims=0. Other axes
+    are rejected. ReduceMax is a mover (emit.MOVERS): a change of quantization
+    is a requantization after it, so it runs on the input's."""
     x, out = node.inputs[0], node.outputs[0]
+    if node.op == "ReduceMin" and isinstance(x, Act) and "_reversed" not in node.attrs:
+        _reduce_min(em, node)
+        return
     if not isinstance(x, Act):
         em.fail("the data input must be an activation")
+    pool, what_pool = GLOBAL_POOLS[node.op]
+    convert = convert_avgpool if pool == "GlobalAveragePool" else convert_maxpool
     axes, defaulted = reduce_mean_axes(em, node)
     if axes is None:   # empty axes with noop_with_empty_axes=1
         v = em.get(x)
@@ -179,20 +193,48 @@ def convert_reduce_mean(em: EmitterBase, node: QNode) -> None:
     rank = len(x.shape)
     what = f"axes {axes}" + (" (no axes given: every axis)" if defaulted else "")
     if rank != 4:
-        em.fail(f"ReduceMean of a rank-{rank} tensor over {what} is not supported "
+        em.fail(f"{node.op} of a rank-{rank} tensor over {what} is not supported "
                 "(only a 4-D NCHW tensor over its spatial axes [2, 3])")
     if axes != [2, 3]:
         why = "not the batch or channel axis" if axes[0] < 2 else "both of them together"
-        em.fail(f"ReduceMean over {what} is not supported: only the spatial axes [2, 3] of "
-                f"a 4-D NCHW tensor can be reduced (a global average pool), {why}")
+        em.fail(f"{node.op} over {what} is not supported: only the spatial axes [2, 3] of "
+                f"a 4-D NCHW tensor can be reduced ({what_pool}), {why}")
     n, c = x.shape[:2]
     if node.attrs.get("keepdims", 1):
-        convert_avgpool(em, QNode(node.name, "GlobalAveragePool", [x], [out]))
+        convert(em, QNode(node.name, pool, [x], [out]))
         return
     pooled = Act(out.name + ".4d", (n, c, 1, 1), out.scale, out.zp)
-    convert_avgpool(em, QNode(node.name, "GlobalAveragePool", [x], [pooled]))
+    convert(em, QNode(node.name, pool, [x], [pooled]))
     # NHWC [N, 1, 1, C] and [N, C] hold the same bytes: a free reshape.
     em.put(out, em.reshape(em.get(pooled).value, [n, c]), "plain")
+
+
+convert_reduce_mean = convert_reduce
+
+
+def _reduce_min(em: EmitterBase, node: QNode) -> None:
+    """min(x) = -max(-x). On int8 codes, q -> -1 - q reverses their order (a
+    lookup table), so a global max pool between two such tables is a global
+    min pool, exactly, with the same quantization throughout; in a float
+    model, negations."""
+    x, out = node.inputs[0], node.outputs[0]
+    v = em.get(x)
+    flipped = Act(x.name + ".reversed", x.shape, x.scale, x.zp)
+    em.put(flipped, _reverse(em, v.value), v.layout)
+    mid = Act(out.name + ".reversed", out.shape, out.scale, out.zp)
+    convert_reduce(em, QNode(node.name, node.op, [flipped] + node.inputs[1:], [mid],
+                             {**node.attrs, "_reversed": True}, node.clamp))
+    m = em.get(mid)
+    em.put(out, _reverse(em, m.value), m.layout)
+
+
+def _reverse(em: EmitterBase, value: ir.Value) -> ir.Value:
+    t = ir.RankedTensorType(value.type)
+    if em.quantized:
+        table = (-1 - np.arange(-128, 128)).astype(np.int8)
+        return tosa.table(t, value, em.const(table, em.i8))
+    zero = em.const(np.zeros(1, np.float32), em.f32)
+    return tosa.negate(t, value, zero, zero)
 
 
 # ------------------------------------------------------------------- resize

@@ -28,19 +28,21 @@ COMPUTE_OPS = {
     "HardSwish", "HardSigmoid", "Tanh", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat",
     "Split", "Pad", "Resize", "Upsample", "Softmax", "Identity", "Dropout",
-    "BatchNormalization", "Slice", "ReduceMean",
+    "BatchNormalization", "Slice", "ReduceMean", "ConvTranspose",
+    "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin",
 } | LUT_OPS
 # Ops whose int8 output may keep the input's quantization when no
 # QuantizeLinear follows (they move or select values, never compute new ones).
 TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
                "Transpose", "Identity", "Dropout", "Split", "Pad", "Resize", "Upsample",
-               "Slice", "Relu", "Clip", "Concat"}
+               "Slice", "Relu", "Clip", "Concat", "DepthToSpace", "SpaceToDepth", "ReduceMax",
+               "ReduceMin"}
 # Ops whose output lies within the input's range (a mean), so the input's
 # quantization holds it to half an LSB: quantize_static quantizes no ReduceMean
 # output of its own, and leaves a graph-final one float.
 MEAN_OPS = {"ReduceMean"}
 FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
-FUSING_OPS = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
+FUSING_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
 QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add",
            "QLinearMul": "Mul", "QLinearAveragePool": "AveragePool",
            "QLinearGlobalAveragePool": "GlobalAveragePool", "QLinearConcat": "Concat",
@@ -375,7 +377,6 @@ class Resolver:
             if len(v) > 6 and v[6] is not None:
                 inputs.append(Const(node.input[6], v[6].value.astype(np.int64),
                                     np.asarray(v[1].value).reshape(-1)[0] * np.asarray(w.scale), np.zeros(1), 0))
-            yname = node.output[0]
             if len(v) > 7 and v[7] is not None:
                 q = QNode(label, op, inputs, [out(7, 8)], a)
             else:
