@@ -4,7 +4,11 @@ One kernel op per runtime call: a convolution with its rescale and clamp
 becomes one tigris.conv2d carrying the per-channel TFLite multiplier/shift;
 the rescale-add-rescale idiom becomes tigris.add; any int8 -> int8
 elementwise map (table, clamp, standalone rescale) becomes tigris.lut.
-TOSA's rescale shift s is TFLite's 31 - s; both use DOUBLE_ROUND semantics.
+TOSA's rescale shift s is TFLite's 31 - s. The rescale's rounding_mode
+becomes the kernel op's `rounding`: DOUBLE_ROUND is TFLite's default
+(gemmlowp: srdhm then a rounding shift, as ESP-NN computes), SINGLE_ROUND
+TFLite's single rounding (one rounding of acc * multiplier, docs/kernels.md);
+a kernel op without the attribute rounds twice.
 """
 from __future__ import annotations
 
@@ -39,12 +43,51 @@ def _is_int(value: ir.Value, width: int) -> bool:
     return isinstance(et, ir.IntegerType) and et.width == width
 
 
+def _rounding(op) -> str:
+    """"single" or "double": a tosa.rescale's rounding_mode."""
+    mode = str(op.attributes["rounding_mode"])
+    if "SINGLE_ROUND" in mode:
+        return "single"
+    if "DOUBLE_ROUND" in mode:
+        return "double"
+    raise PassError(f"tosa.rescale rounding_mode {mode} is not supported "
+                    "(SINGLE_ROUND or DOUBLE_ROUND)", op.location)
+
+
 def _rescale_params(op) -> dict:
-    """TFLite-style view of a tosa.rescale: multipliers, shifts, zero points."""
+    """TFLite-style view of a tosa.rescale: multipliers, shifts, zero points, rounding."""
     mult = _const(op.operands[1]).astype(np.int64)
     shift = 31 - _const(op.operands[2]).astype(np.int64)
     return {"multiplier": [int(m) for m in mult], "shift": [int(s) for s in shift],
-            "input_zp": int(_const(op.operands[3])[0]), "output_zp": int(_const(op.operands[4])[0])}
+            "input_zp": int(_const(op.operands[3])[0]), "output_zp": int(_const(op.operands[4])[0]),
+            "rounding": _rounding(op)}
+
+
+def _single_range(mults: list[int], shifts: list[int], loc) -> tuple[list[int], list[int]]:
+    """Single rounding takes shifts in [-31, 30]: a multiplier below 2^-32 rounds
+    every int32 to 0 or -1 and becomes 0; one of 2^30 or more cannot be applied."""
+    out_m, out_s = [], []
+    for m, s in zip(mults, shifts):
+        if s > 30:
+            raise PassError(f"requantization multiplier 2^{s - 31} is too large for single "
+                            "rounding", loc)
+        out_m.append(0 if s < -31 else m)
+        out_s.append(0 if s < -31 else s)
+    return out_m, out_s
+
+
+def _with_rounding(attrs: dict, rounding: str, pairs, loc) -> dict:
+    """`attrs` with `rounding` set (single only: absent means double) and, for
+    single rounding, each (multiplier key, shift key) pair brought into range."""
+    if rounding == "double":
+        return attrs
+    attrs = dict(attrs, rounding="single")
+    for mk, sk in pairs:
+        scalar = not isinstance(attrs[mk], list)
+        m, s = _single_range([attrs[mk]] if scalar else attrs[mk],
+                             [attrs[sk]] if scalar else attrs[sk], loc)
+        attrs[mk], attrs[sk] = (m[0], s[0]) if scalar else (m, s)
+    return attrs
 
 
 def _clamp_after(value: ir.Value):
@@ -60,6 +103,12 @@ class Legalizer:
     def __init__(self, func_op):
         self.func = func_op
         self.dead: list = []
+        # For a kernel with no rescale of its own (a global average pool kept
+        # at its input's scale): the function's rounding, single if any
+        # rescale rounds once.
+        rescales = [op.operation for op in func_op.regions[0].blocks[0].operations
+                    if op.operation.name == "tosa.rescale"]
+        self.rounding = "single" if any(_rounding(r) == "single" for r in rescales) else "double"
 
     def replace(self, last, new_value: ir.Value, chain: list) -> None:
         last.results[0].replace_all_uses_with(new_value)
@@ -114,6 +163,7 @@ class Legalizer:
             "output_offset": rp["output_zp"], "multiplier": rp["multiplier"],
             "shift": rp["shift"], "act_min": lo, "act_max": hi,
         }
+        attrs = _with_rounding(attrs, rp["rounding"], [("multiplier", "shift")], op.location)
         if int(_const(op.operands[4])[0]) != 0:
             raise PassError("weight zero point must be 0", op.location)
         out_t = last.results[0].type
@@ -125,7 +175,8 @@ class Legalizer:
                                 {**attrs, "channel_multiplier": w_shape[3]}, loc=op.location)
             elif in_shape[1:3] == [1, 1] and w_shape[1:3] == [1, 1] and attrs["pad"] == [0, 0, 0, 0]:
                 fc = {k: attrs[k] for k in ("input_offset", "output_offset", "multiplier",
-                                            "shift", "act_min", "act_max")}
+                                            "shift", "act_min", "act_max", "rounding")
+                      if k in attrs}
                 new = kernel_op("fully_connected", [x, w, b], out_t, fc, loc=op.location)
             else:
                 new = kernel_op("conv2d", [x, w, b], out_t, {**attrs, "groups": 1}, loc=op.location)
@@ -165,6 +216,14 @@ class Legalizer:
                      "input2_multiplier": sign * pb["multiplier"][0], "input2_shift": pb["shift"][0] - 20,
                      "output_multiplier": po["multiplier"][0], "output_shift": po["shift"][0]}
             name = "add"
+        modes = {pa["rounding"], pb["rounding"], po["rounding"]}
+        if len(modes) != 1:
+            raise PassError(f"'{op.name}': its rescales mix rounding modes", op.location)
+        attrs = _with_rounding(attrs, po["rounding"],
+                               [("output_multiplier", "output_shift")] + (
+                                   [("input1_multiplier", "input1_shift"),
+                                    ("input2_multiplier", "input2_shift")] if name == "add" else []),
+                               op.location)
         with ir.InsertionPoint(last):
             new = kernel_op(name, [a.operands[0], b.operands[0]], last.results[0].type, attrs,
                             loc=op.location)
@@ -203,7 +262,10 @@ class Legalizer:
                             f"(used by {users or 'nothing'})", op.location)
         p = _rescale_params(op)
         q = np.arange(-128, 128, dtype=np.int64)
-        r = requant((q - p["input_zp"]).astype(np.int32), p["multiplier"][0], p["shift"][0])
+        m, sh = p["multiplier"][0], p["shift"][0]
+        if p["rounding"] == "single":
+            (m,), (sh,) = _single_range([m], [sh], op.location)
+        r = requant((q - p["input_zp"]).astype(np.int32), m, sh, p["rounding"])
         self._lut(op, np.clip(r.astype(np.int64) + p["output_zp"], -128, 127))
 
     def on_table(self, op):
@@ -242,16 +304,20 @@ class Legalizer:
         if kernel == in_shape[1:3] and pad == [0, 0, 0, 0]:
             rescale = _single_user(op.results[0], "tosa.rescale")
             real, ozp, chain, last = 1.0, zp, [op], op
+            rounding = self.rounding
             if rescale is not None and _is_int(rescale.results[0], 8):
                 p = _rescale_params(rescale)
                 real = p["multiplier"][0] * 2.0 ** (p["shift"][0] - 31)
                 ozp, chain, last = p["output_zp"], [op, rescale], rescale
+                rounding = p["rounding"]
             from tigris.reference.fixedpoint import quantize_multiplier
             m, s = quantize_multiplier(real / (kernel[0] * kernel[1]))
+            attrs = _with_rounding({"input_offset": -zp, "output_offset": ozp,
+                                    "multiplier": m, "shift": s}, rounding,
+                                   [("multiplier", "shift")], op.location)
             with ir.InsertionPoint(last):
-                new = kernel_op("global_avg_pool", [x], last.results[0].type,
-                                {"input_offset": -zp, "output_offset": ozp,
-                                 "multiplier": m, "shift": s}, loc=op.location)
+                new = kernel_op("global_avg_pool", [x], last.results[0].type, attrs,
+                                loc=op.location)
             self.replace(last, new.result, chain)
             return
         with ir.InsertionPoint(op):

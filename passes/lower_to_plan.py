@@ -17,7 +17,9 @@ Runs after tigris-assign-offsets. Each `func.func` is replaced by a nested
   buffers of the kernel's slots (activations, weights, bias, parameter
   arrays; "" for an absent optional slot), `outputs` the result buffer,
   `params` the remaining scalar attributes, `stage` the op's `tigris.stage`
-  (0 when absent), and `scratch` the scratch buffer when there is one.
+  (0 when absent), `scratch` the scratch buffer when there is one, and
+  `tigris.rounding = "single"` when the kernel op rounds its requantization
+  once (its `rounding` attribute; the call record's flag).
 
 No call is emitted for `empty` (undefined contents), for ops marked
 `tigris.noop` (their bytes are already in place) and for a `reshape` whose
@@ -267,8 +269,10 @@ class _Builder:
                     slots.append("")
                     continue
                 slots.append(self.operand(op, value, kind, s.name, name))
+        rounding = attrs.pop("rounding", "double")
         self.calls.append({"kernel": kind, "slots": slots, "params": attrs, "scratch": scratch,
-                           "stage": _int(op, "tigris.stage"), "loc": op.location})
+                           "stage": _int(op, "tigris.stage"), "loc": op.location,
+                           "rounding": rounding})
 
 
 def _where(loc) -> str:
@@ -377,6 +381,8 @@ def _emit(func_op, b: _Builder, inputs: list[str], outputs: list[str]) -> ir.Ope
                  "params": _params_attr(c["params"]), "stage": attr(c["stage"])}
             if c["scratch"]:
                 a["scratch"] = attr(c["scratch"])
+            if c["rounding"] == "single":   # the call record's flag (docs/plan-format.md)
+                a["tigris.rounding"] = attr("single")
             ir.Operation.create("tigris.call", attributes=a, loc=c["loc"])
     return module
 

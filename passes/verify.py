@@ -10,6 +10,9 @@ from tigris.passes.registry import Pass, PassError
 _INT8_OPS = {"conv2d", "depthwise_conv2d", "fully_connected", "add", "mul", "avg_pool",
              "max_pool", "global_avg_pool", "softmax", "lut", "resize"}
 _PER_CHANNEL = {"conv2d", "depthwise_conv2d", "fully_connected"}
+# Kernel ops that requantize: they may carry `rounding` ("double", the default, or "single").
+_REQUANT = _PER_CHANNEL | {"add", "mul", "global_avg_pool"}
+_SHIFTS = ("shift", "input1_shift", "input2_shift", "output_shift")
 
 
 def _elem_width(value) -> tuple[bool, int]:
@@ -41,6 +44,19 @@ def _check(op) -> None:
             if len(attrs[name]) not in (1, channels):
                 raise PassError(f"'{op.name}' {name} has {len(attrs[name])} values for "
                                 f"{channels} output channels", where)
+    if "rounding" in attrs:
+        if kind not in _REQUANT:
+            raise PassError(f"'{op.name}' takes no rounding (only requantizing kernels do)",
+                            where)
+        if attrs["rounding"] not in ("single", "double"):
+            raise PassError(f"'{op.name}' rounding {attrs['rounding']!r} is not \"single\" or "
+                            "\"double\"", where)
+        if attrs["rounding"] == "single":
+            for name in (n for n in _SHIFTS if n in attrs):
+                values = attrs[name] if isinstance(attrs[name], list) else [attrs[name]]
+                if any(not -31 <= v <= 30 for v in values):
+                    raise PassError(f"'{op.name}' {name} outside [-31, 30] with single "
+                                    "rounding", where)
     if "act_min" in attrs and not (-128 <= attrs["act_min"] <= attrs["act_max"] <= 127):
         raise PassError(f"'{op.name}' activation range [{attrs['act_min']}, "
                         f"{attrs['act_max']}] is not inside int8", where)

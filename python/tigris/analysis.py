@@ -17,7 +17,7 @@ from tigris.importers.onnx import import_onnx
 from tigris.irgraph import build_graph, compute_ops, value_bytes
 from tigris.modelio import io_specs
 from tigris.passes.registry import functions
-from tigris.targets import op_scratch_bytes
+from tigris.targets import ROUNDING, op_scratch_bytes
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
 REPORT_VERSION = 1
@@ -58,7 +58,7 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
     t0 = time.perf_counter()
     label = os.path.basename(path)
     ctx = make_context()
-    result = import_onnx(path, ctx, input_shapes)
+    result = import_onnx(path, ctx, input_shapes, rounding=ROUNDING[target])
     quantized = result.graph.quantized
     with ctx:
         func = functions(result.module.operation)[0]

@@ -1,5 +1,6 @@
 """Kernel scratch sizes per target: the bytes the memory planner reserves
-inside the arena for one kernel call (live only during that call).
+inside the arena for one kernel call (live only during that call); and each
+target's rounding of requantizations (ROUNDING).
 
 ``scratch_bytes(target, kind, **shape)`` answers for a target in ``TARGETS``
 and a kernel kind in ``KINDS``.
@@ -55,6 +56,12 @@ from mlir import ir
 from tigris.dialects import op_attrs
 
 TARGETS = ("reference", "esp32s3")
+
+# How each target's kernels round a requantization (docs/kernels.md): the
+# portable kernels round once (TFLite single rounding, the closest to
+# onnxruntime's float requantization); ESP-NN rounds twice (gemmlowp), so an
+# esp32s3 plan does too and its convolutions can run on ESP-NN bit-exactly.
+ROUNDING = {"reference": "single", "esp32s3": "double"}
 
 # Every kernel kind of the tigris dialect (docs/kernels.md).
 KINDS = (

@@ -1,6 +1,6 @@
 /*
  * Load-time validation of one call record (tigris_load): the kernel id,
- * reserved fields and unused parameter words, every slot (present when
+ * flag bits the kernel allows, reserved fields and unused parameter words, every slot (present when
  * required, absent beyond the kernel's slots, the right dtype, constants in
  * the plan and written tensors in RAM), the overlap of written slots with the
  * others, then the kernel's own shape and parameter checks (plan_kernels.c).
@@ -56,7 +56,9 @@ tigris_status_t tg_check_call(const tigris_plan_t *plan, uint32_t index)
         return TIGRIS_STATUS_BAD_CALL;
     }
     k = tg_kernel_info(ops.call.kernel);
-    if (k == NULL || ops.call.flags != 0u || ops.call.reserved != 0u) {
+    /* only the flag bits the kernel knows (single rounding: the requantizing ones) */
+    if (k == NULL || ((uint32_t)ops.call.flags & ~(uint32_t)k->call_flags) != 0u ||
+        ops.call.reserved != 0u) {
         return TIGRIS_STATUS_BAD_CALL;
     }
     for (s = k->n_params; s < TG_MAX_PARAMS; s++) {

@@ -16,25 +16,29 @@
 #define S_OUT {TG_ROLE_OUT, TG_DTYPE_I8, 0, 0}
 #define S_SCRATCH {TG_ROLE_SCRATCH, TG_DTYPE_I8, 1, 0}
 
-/* Indexed by kernel id; the same table as KERNELS in tigris/plan/format.py. */
+/* Call flags of the requantizing kernels. */
+#define F_RQ TG_CALL_SINGLE_ROUNDING
+
+/* Indexed by kernel id; the same table as KERNELS in tigris/plan/format.py:
+ * name, slots, parameter words, allowed call flags, slot roles. */
 static const tg_kernel_info_t KERNELS[TG_K_COUNT] = {
-    {NULL, 0, 0, {{0, 0, 0, 0}}},
-    {"conv2d", 7, 13, {S_IN, S_W8, S_W32_OPT, S_W32, S_W32, S_OUT, S_SCRATCH}},
-    {"depthwise_conv2d", 7, 13, {S_IN, S_W8, S_W32_OPT, S_W32, S_W32, S_OUT, S_SCRATCH}},
-    {"fully_connected", 6, 4, {S_IN, S_W8, S_W32_OPT, S_W32, S_W32, S_OUT}},
-    {"add", 3, 12, {S_IN_INPLACE, S_IN_INPLACE, S_OUT}},
-    {"mul", 3, 7, {S_IN_INPLACE, S_IN_INPLACE, S_OUT}},
-    {"avg_pool", 2, 11, {S_IN, S_OUT}},
-    {"max_pool", 2, 12, {S_IN, S_OUT}},
-    {"global_avg_pool", 2, 4, {S_IN, S_OUT}},
-    {"softmax", 3, 2, {S_IN_INPLACE, S_W32, S_OUT}},
-    {"lut", 3, 0, {S_IN_INPLACE, S_W8, S_OUT}},
-    {"transpose", 2, 6, {S_IN, S_OUT}},
-    {"pad", 2, 13, {S_IN, S_OUT}},
-    {"resize", 8, 1, {S_IN, S_W32, S_W32_OPT, S_W32_OPT, S_W32, S_W32_OPT, S_W32_OPT, S_OUT}},
-    {"slice", 2, 6, {S_IN, S_OUT}},
-    {"insert", 3, 2, {S_IN, S_IN_INPLACE, S_OUT}},
-    {"reshape", 2, 0, {S_IN_INPLACE, S_OUT}},
+    {NULL, 0, 0, 0, {{0, 0, 0, 0}}},
+    {"conv2d", 7, 13, F_RQ, {S_IN, S_W8, S_W32_OPT, S_W32, S_W32, S_OUT, S_SCRATCH}},
+    {"depthwise_conv2d", 7, 13, F_RQ, {S_IN, S_W8, S_W32_OPT, S_W32, S_W32, S_OUT, S_SCRATCH}},
+    {"fully_connected", 6, 4, F_RQ, {S_IN, S_W8, S_W32_OPT, S_W32, S_W32, S_OUT}},
+    {"add", 3, 12, F_RQ, {S_IN_INPLACE, S_IN_INPLACE, S_OUT}},
+    {"mul", 3, 7, F_RQ, {S_IN_INPLACE, S_IN_INPLACE, S_OUT}},
+    {"avg_pool", 2, 11, 0, {S_IN, S_OUT}},
+    {"max_pool", 2, 12, 0, {S_IN, S_OUT}},
+    {"global_avg_pool", 2, 4, F_RQ, {S_IN, S_OUT}},
+    {"softmax", 3, 2, 0, {S_IN_INPLACE, S_W32, S_OUT}},
+    {"lut", 3, 0, 0, {S_IN_INPLACE, S_W8, S_OUT}},
+    {"transpose", 2, 6, 0, {S_IN, S_OUT}},
+    {"pad", 2, 13, 0, {S_IN, S_OUT}},
+    {"resize", 8, 1, 0, {S_IN, S_W32, S_W32_OPT, S_W32_OPT, S_W32, S_W32_OPT, S_W32_OPT, S_OUT}},
+    {"slice", 2, 6, 0, {S_IN, S_OUT}},
+    {"insert", 3, 2, 0, {S_IN, S_IN_INPLACE, S_OUT}},
+    {"reshape", 2, 0, 0, {S_IN_INPLACE, S_OUT}},
 };
 
 const tg_kernel_info_t *tg_kernel_info(uint32_t id)

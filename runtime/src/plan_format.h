@@ -62,6 +62,10 @@
 #define TG_C_TENSORS 8u
 #define TG_C_PARAMS 24u
 
+/* Call flags (the u16 at TG_C_FLAGS). A kernel accepts only the bits of its
+ * tg_kernel_info_t.call_flags; every other bit must be 0. */
+#define TG_CALL_SINGLE_ROUNDING 0x0001u /* requantize with TIGRIS_ROUND_SINGLE */
+
 /* I/O descriptor fields. */
 #define TG_IO_TENSOR 0u
 #define TG_IO_LAYOUT 2u
@@ -113,6 +117,7 @@ typedef struct {
     const char *name;
     uint8_t n_slots;
     uint8_t n_params;
+    uint8_t call_flags; /* TG_CALL_* bits a call of this kernel may set */
     tg_slot_t slots[TG_MAX_SLOTS];
 } tg_kernel_info_t;
 

@@ -49,6 +49,22 @@ static int dims4(const tg_tensor_t *t, tigris_dims4_t *d)
     return 1;
 }
 
+/* The call's requantization mode: TG_CALL_SINGLE_ROUNDING (allowed by the
+ * loader on the requantizing kernels only) or the default double rounding. */
+static int32_t rounding(const tg_operands_t *o)
+{
+    return ((uint32_t)o->call.flags & TG_CALL_SINGLE_ROUNDING) != 0u ? TIGRIS_ROUND_SINGLE
+                                                                    : TIGRIS_ROUND_DOUBLE;
+}
+
+/* The kernel's rounding check (a known mode; under single rounding every
+ * shift in [-31, 30]) as a load status. */
+static tigris_status_t rounding_ok(int32_t mode, const int32_t *shift, int32_t count)
+{
+    return (tigris_requant_check(mode, shift, count) == TIGRIS_OK) ? TIGRIS_STATUS_OK
+                                                                 : TIGRIS_STATUS_BAD_PARAM;
+}
+
 static int32_t last_dim(const tg_tensor_t *t)
 {
     return (t->rank > 0u) ? t->dims[t->rank - 1u] : 1;
@@ -100,6 +116,7 @@ static tigris_status_t k_conv(const tg_operands_t *o, int run, int depthwise)
     p.multiplier = I32(3);
     p.shift = I32(4);
     p.quant_count = o->t[3].count;
+    p.rounding = rounding(o);
     if (!run) {
         err = depthwise ? tigris_depthwise_conv2d_check(&in, &f, &out, &p)
                         : tigris_conv2d_check(&in, &f, &out, &p);
@@ -143,8 +160,9 @@ static tigris_status_t k_fc(const tg_operands_t *o, int run)
     p.multiplier = I32(3);
     p.shift = I32(4);
     p.quant_count = o->t[3].count;
+    p.rounding = rounding(o);
     if (!run) {
-        return TIGRIS_STATUS_OK;
+        return rounding_ok(p.rounding, p.shift, p.quant_count);
     }
     return ran(tigris_run_fully_connected_s8(I8(0), rows, depth, I8(1), bias, cout, O8(5), &p,
                                              NULL));
@@ -176,6 +194,7 @@ static tigris_status_t k_binary(const tg_operands_t *o, int run, int is_add)
     const tg_tensor_t *y = &o->t[2];
     tigris_add_params_t ap;
     tigris_mul_params_t mp;
+    int32_t shifts[3];
     if (y->rank != ((a->rank > b->rank) ? a->rank : b->rank) || !broadcasts(a, y) ||
         !broadcasts(b, y)) {
         return TIGRIS_STATUS_BAD_SHAPE;
@@ -193,11 +212,15 @@ static tigris_status_t k_binary(const tg_operands_t *o, int run, int is_add)
         ap.output_shift = P(9);
         ap.act_min = P(10);
         ap.act_max = P(11);
+        ap.rounding = rounding(o);
         if (ap.left_shift < 0) {
             return TIGRIS_STATUS_BAD_PARAM;
         }
         if (!run) {
-            return TIGRIS_STATUS_OK;
+            shifts[0] = ap.input1_shift;
+            shifts[1] = ap.input2_shift;
+            shifts[2] = ap.output_shift;
+            return rounding_ok(ap.rounding, shifts, 3);
         }
         return ran(tigris_run_add_s8(I8(0), a->dims, (int32_t)a->rank, I8(1), b->dims,
                                      (int32_t)b->rank, O8(2), y->dims, (int32_t)y->rank, &ap,
@@ -210,8 +233,9 @@ static tigris_status_t k_binary(const tg_operands_t *o, int run, int is_add)
     mp.output_shift = P(4);
     mp.act_min = P(5);
     mp.act_max = P(6);
+    mp.rounding = rounding(o);
     if (!run) {
-        return TIGRIS_STATUS_OK;
+        return rounding_ok(mp.rounding, &mp.output_shift, 1);
     }
     return ran(tigris_run_mul_s8(I8(0), a->dims, (int32_t)a->rank, I8(1), b->dims,
                                  (int32_t)b->rank, O8(2), y->dims, (int32_t)y->rank, &mp, NULL));
@@ -298,8 +322,9 @@ static tigris_status_t k_gap(const tg_operands_t *o, int run)
     p.output_offset = P(1);
     p.multiplier = P(2);
     p.shift = P(3);
+    p.rounding = rounding(o);
     if (!run) {
-        return TIGRIS_STATUS_OK;
+        return rounding_ok(p.rounding, &p.shift, 1);
     }
     return ran(tigris_run_global_avg_pool_s8(&in, I8(0), O8(1), &p, NULL));
 }

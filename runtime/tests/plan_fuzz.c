@@ -11,7 +11,8 @@
  * Mutations (1-3 per variant, 85% of them aimed at the header and tables):
  * bit flips, bytes set to edge values, 32-bit fields set to edge values
  * (0, -1, INT32_MAX, pool sizes +-1, ...), 16-bit tensor indices in the
- * call table, header counts and offsets nudged, records copied over other
+ * call table, call flags (single rounding toggled on any kernel, other bits
+ * set), header counts and offsets nudged, records copied over other
  * records, truncation (with or without plan_size patched to match) and
  * trailing bytes. The CRC is recomputed afterwards for PERCENT (default
  * 90) of the variants, so that the checks behind it are what rejects them.
@@ -118,7 +119,7 @@ static void mutate(const base_t *b, variant_t *v)
     if (v->size < TG_HEADER_SIZE) {
         return;
     }
-    switch (below(9)) {
+    switch (below(10)) {
     case 0: /* bit flips */
         for (k = 1u + below(4); k > 0u; k--) {
             at = pick_offset(b, v, 1u);
@@ -188,6 +189,17 @@ static void mutate(const base_t *b, variant_t *v)
         resize_variant(v, v->size + 1u + below(64));
         if (below(2)) {
             pu_wr32(v->data + TG_H_PLAN_SIZE, (uint32_t)v->size);
+        }
+        break;
+    case 8: /* call flags: single rounding toggled (any kernel), or another bit */
+        if (tg_rd32(b->data + TG_H_N_CALLS) > 0u) {
+            at = tg_rd32(b->data + TG_H_CALLS) +
+                 below(tg_rd32(b->data + TG_H_N_CALLS)) * TG_CALL_SIZE + TG_C_FLAGS;
+            if (at + 2u <= v->size) {
+                i = tg_rd16(v->data + at);
+                pu_wr16(v->data + at, below(4) ? (i ^ TG_CALL_SINGLE_ROUNDING)
+                                               : (i | (1u << below(16))));
+            }
         }
         break;
     default: /* a parameter word of a call set to an edge value */

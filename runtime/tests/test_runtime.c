@@ -6,7 +6,8 @@
  * what rejects the plan.
  *
  *   tigris_runtime_tests PLAN.tgrs...     run the suite on each plan
- *   tigris_runtime_tests --kernel-table   print the kernel slot table
+ *   tigris_runtime_tests --kernel-table   print the kernel table (id, name,
+ *                                         parameter words, call flags, slots)
  *
  * Prints one line per check and ends with "N passed, M failed".
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "plan_util.h"
+#include "tigris_kernels.h"
 
 static int passed;
 static int failed;
@@ -61,10 +63,10 @@ static tigris_status_t load_mutated(const uint8_t *plan, size_t size, mutate_fn 
     return st;
 }
 
+static uint32_t g_value;
 static void m_byte(uint8_t *p, size_t n, int32_t at) { (void)n; p[at] ^= 0x5A; }
 static void m_header(uint8_t *p, size_t n, int32_t field) { (void)n; pu_wr32(p + field, tg_rd32(p + field) + 1u); }
 static void m_header_zero(uint8_t *p, size_t n, int32_t field) { (void)n; pu_wr32(p + field, 0u); }
-static uint32_t g_value;
 static void m_set32(uint8_t *p, size_t n, int32_t field) { (void)n; pu_wr32(p + field, g_value); }
 static void m_version(uint8_t *p, size_t n, int32_t v) { (void)n; pu_wr32(p + TG_H_VERSION, (uint32_t)v); }
 static void m_name(uint8_t *p, size_t n, int32_t at) { (void)n; memset(p + at, 'x', TG_NAME_SIZE); }
@@ -74,7 +76,7 @@ static void m_tensor_dim(uint8_t *p, size_t n, int32_t i) { (void)n; pu_wr32(pu_
 static void m_tensor_pool(uint8_t *p, size_t n, int32_t i) { (void)n; pu_tensor(p, (uint32_t)i)[TG_T_POOL] = 7u; }
 static void m_tensor_rank(uint8_t *p, size_t n, int32_t i) { (void)n; pu_tensor(p, (uint32_t)i)[TG_T_RANK] = 9u; }
 static void m_call_kernel(uint8_t *p, size_t n, int32_t k) { (void)n; pu_wr16(pu_call(p, 0) + TG_C_KERNEL, (uint32_t)k); }
-static void m_call_flags(uint8_t *p, size_t n, int32_t i) { (void)n; pu_wr16(pu_call(p, (uint32_t)i) + TG_C_FLAGS, 1u); }
+static void m_call_flags(uint8_t *p, size_t n, int32_t i) { (void)n; pu_wr16(pu_call(p, (uint32_t)i) + TG_C_FLAGS, g_value & 0xFFFFu); }
 static void m_call_slot(uint8_t *p, size_t n, int32_t i) { (void)n; pu_wr16(pu_call(p, (uint32_t)i) + TG_C_TENSORS, pu_header(p, TG_H_N_TENSORS)); }
 static void m_call_unused(uint8_t *p, size_t n, int32_t i) { (void)n; pu_wr32(pu_call(p, (uint32_t)i) + TG_C_PARAMS + 4u * 13u, 1u); }
 static void m_io_tensor(uint8_t *p, size_t n, int32_t i) { (void)n; pu_wr16(pu_io(p, (uint32_t)i) + TG_IO_TENSOR, 0xFFFEu); }
@@ -107,6 +109,168 @@ static void m_param(uint8_t *p, size_t n, int32_t i)
 {
     (void)n;
     pu_wr32(pu_call(p, (uint32_t)i) + TG_C_PARAMS + 4u * (uint32_t)g_slot_from, (uint32_t)g_slot_to);
+}
+
+/* ------------------------------------------------ single rounding (call flag bit 0) */
+
+static int requantizes(uint32_t kernel)
+{
+    const tg_kernel_info_t *k = tg_kernel_info(kernel);
+    return k != NULL && (k->call_flags & TG_CALL_SINGLE_ROUNDING) != 0u;
+}
+
+/* The requantization shifts of call i: `*n` words at the returned address (the
+ * flash shift array of conv / depthwise / fc, or one parameter word of add
+ * (its output_shift, `second` its input2_shift), mul and gap); NULL for the
+ * other kernels. */
+static uint8_t *shift_words(uint8_t *p, uint32_t i, int second, uint32_t *n)
+{
+    uint8_t *c = pu_call(p, i);
+    uint8_t *t;
+    *n = 1u;
+    switch (tg_rd16(c + TG_C_KERNEL)) {
+    case TG_K_CONV2D:
+    case TG_K_DEPTHWISE_CONV2D:
+    case TG_K_FULLY_CONNECTED:
+        t = pu_tensor(p, tg_rd16(c + TG_C_TENSORS + 2u * 4u));
+        *n = tg_rd32(t + TG_T_SIZE) / 4u;
+        return p + pu_header(p, TG_H_WEIGHTS) + tg_rd32(t + TG_T_OFFSET);
+    case TG_K_ADD: return c + TG_C_PARAMS + 4u * (second ? 5u : 9u);
+    case TG_K_MUL: return c + TG_C_PARAMS + 4u * 4u;
+    case TG_K_GLOBAL_AVG_POOL: return c + TG_C_PARAMS + 4u * 3u;
+    default: return NULL;
+    }
+}
+
+/* Every shift of call i inside single rounding's range [-31, 30]. */
+static int shifts_in_range(const uint8_t *plan, uint32_t i)
+{
+    uint32_t n, k, pass;
+    for (pass = 0; pass < 2u; pass++) {
+        const uint8_t *w = shift_words((uint8_t *)(uintptr_t)plan, i, (int)pass, &n);
+        for (k = 0; w != NULL && k < n; k++) {
+            const int32_t v = tg_i32(tg_rd32(w + 4u * k));
+            if (v < TIGRIS_SINGLE_SHIFT_MIN || v > TIGRIS_SINGLE_SHIFT_MAX) {
+                return 0;
+            }
+        }
+    }
+    if (tg_rd16(plan + pu_header(plan, TG_H_CALLS) + i * TG_CALL_SIZE) == TG_K_ADD) {
+        const int32_t v = tg_i32(tg_rd32(plan + pu_header(plan, TG_H_CALLS) + i * TG_CALL_SIZE +
+                                         TG_C_PARAMS + 12u)); /* input1_shift */
+        return v >= TIGRIS_SINGLE_SHIFT_MIN && v <= TIGRIS_SINGLE_SHIFT_MAX;
+    }
+    return 1;
+}
+
+/* Every call double rounding (flags 0), then call i gets flags g_value and, if
+ * g_shift_set, its first shift (or add's input2_shift when g_shift_second)
+ * becomes g_shift: the other calls take any shift, so a shift array shared with
+ * another call cannot decide the outcome. */
+static int g_shift_set, g_shift_second;
+static int32_t g_shift;
+static void m_rounding(uint8_t *p, size_t n, int32_t i)
+{
+    uint32_t j, count;
+    uint8_t *w;
+    (void)n;
+    for (j = 0; j < pu_header(p, TG_H_N_CALLS); j++) {
+        pu_wr16(pu_call(p, j) + TG_C_FLAGS, 0u);
+    }
+    pu_wr16(pu_call(p, (uint32_t)i) + TG_C_FLAGS, g_value & 0xFFFFu);
+    w = shift_words(p, (uint32_t)i, g_shift_second, &count);
+    if (g_shift_set && w != NULL) {
+        pu_wr32(w, (uint32_t)g_shift);
+    }
+}
+
+/* Loads the m_rounding variant of call i (CRC fixed); *in_range: every shift of
+ * call i in that variant lies in [-31, 30]. */
+static tigris_status_t load_rounding(const uint8_t *plan, size_t size, uint32_t i, int *in_range)
+{
+    tigris_plan_t p;
+    tigris_status_t st;
+    uint8_t *copy = pu_copy(plan, size);
+    m_rounding(copy, size, (int32_t)i);
+    *in_range = shifts_in_range(copy, i);
+    pu_fix_crc(copy, size);
+    st = tigris_load(&p, copy, size);
+    if (st != TIGRIS_STATUS_OK && p.loaded != 0u) {
+        st = TIGRIS_STATUS_KERNEL; /* a failed load must leave the handle unloaded */
+    }
+    free(copy);
+    return st;
+}
+
+/* A copy of the plan with every requantizing call in one rounding mode (CRC fixed). */
+static uint8_t *with_rounding(const uint8_t *plan, size_t size, int single)
+{
+    uint8_t *copy = pu_copy(plan, size);
+    uint32_t j;
+    for (j = 0; j < pu_header(copy, TG_H_N_CALLS); j++) {
+        uint8_t *c = pu_call(copy, j);
+        pu_wr16(c + TG_C_FLAGS, (single && requantizes(tg_rd16(c + TG_C_KERNEL)))
+                                    ? TG_CALL_SINGLE_ROUNDING : 0u);
+    }
+    pu_fix_crc(copy, size);
+    return copy;
+}
+
+/* The call flags: unknown bits are BAD_CALL on every kernel, bit 0 (single
+ * rounding) is BAD_CALL on a kernel that does not requantize, and on one that
+ * does it loads exactly when every shift of the call lies in [-31, 30]
+ * (BAD_PARAM otherwise), the edges included; double rounding takes any shift. */
+static void suite_rounding(const char *name, const uint8_t *plan, size_t size)
+{
+    static const uint32_t bad_bits[] = {0x0002u, 0x0003u, 0x0004u, 0x0100u, 0x8000u, 0xFFFFu};
+    static const int32_t shifts[] = {31, -32, 1000, INT32_MIN, INT32_MAX, 30, -31, 0};
+    const uint32_t n_calls = pu_header(plan, TG_H_N_CALLS);
+    uint32_t i, b, k;
+    int in_range;
+    char what[96];
+    for (i = 0; i < n_calls; i++) {
+        const uint32_t kernel = tg_rd16(plan + pu_header(plan, TG_H_CALLS) + i * TG_CALL_SIZE);
+        const int rq = requantizes(kernel);
+        for (b = 0; b < sizeof bad_bits / sizeof bad_bits[0]; b++) {
+            g_value = bad_bits[b];
+            snprintf(what, sizeof what, "call %u flags 0x%04x", (unsigned)i, (unsigned)g_value);
+            expect(load_mutated(plan, size, m_call_flags, (int32_t)i, 1), TIGRIS_STATUS_BAD_CALL,
+                   name, what);
+        }
+        g_shift_set = 0;
+        g_shift_second = 0;
+        g_value = 0u;
+        snprintf(what, sizeof what, "call %u double rounding", (unsigned)i);
+        expect(load_rounding(plan, size, i, &in_range), TIGRIS_STATUS_OK, name, what);
+        g_value = TG_CALL_SINGLE_ROUNDING;
+        snprintf(what, sizeof what, "call %u single rounding (kernel %u)", (unsigned)i,
+                 (unsigned)kernel);
+        expect(load_rounding(plan, size, i, &in_range),
+               !rq ? TIGRIS_STATUS_BAD_CALL : in_range ? TIGRIS_STATUS_OK : TIGRIS_STATUS_BAD_PARAM,
+               name, what);
+        check(!rq || in_range, name, "the plan's own shifts suit single rounding");
+        for (b = 0; rq && b < ((kernel == TG_K_ADD) ? 2u : 1u); b++) {
+            g_shift_set = 1;
+            g_shift_second = (int)b; /* add: its output_shift, then its input2_shift */
+            for (k = 0; k < sizeof shifts / sizeof shifts[0]; k++) {
+                const int edge = shifts[k] >= TIGRIS_SINGLE_SHIFT_MIN &&
+                                 shifts[k] <= TIGRIS_SINGLE_SHIFT_MAX;
+                tigris_status_t st;
+                g_shift = shifts[k];
+                g_value = TG_CALL_SINGLE_ROUNDING;
+                st = load_rounding(plan, size, i, &in_range);
+                snprintf(what, sizeof what, "call %u single rounding, shift %ld", (unsigned)i,
+                         (long)g_shift);
+                expect(st, in_range ? TIGRIS_STATUS_OK : TIGRIS_STATUS_BAD_PARAM, name, what);
+                check(edge || !in_range, name, "an out-of-range shift was written");
+                g_value = 0u;
+                snprintf(what, sizeof what, "call %u double rounding, shift %ld", (unsigned)i,
+                         (long)g_shift);
+                expect(load_rounding(plan, size, i, &in_range), TIGRIS_STATUS_OK, name, what);
+            }
+        }
+        g_shift_set = 0;
+    }
 }
 
 static void suite_load(const char *name, const uint8_t *plan, size_t size)
@@ -188,6 +352,7 @@ static void suite_load(const char *name, const uint8_t *plan, size_t size)
            "kernel id 0");
     expect(load_mutated(plan, size, m_call_kernel, 99, 1), TIGRIS_STATUS_BAD_CALL, name,
            "kernel id 99");
+    g_value = 0x8000u;
     expect(load_mutated(plan, size, m_call_flags, (int32_t)n_calls - 1, 1),
            TIGRIS_STATUS_BAD_CALL, name, "call flags");
     expect(load_mutated(plan, size, m_call_slot, 0, 1), TIGRIS_STATUS_BAD_CALL, name,
@@ -310,7 +475,8 @@ static void print_kernel_table(void)
     uint32_t id, s;
     for (id = 1; id < TG_K_COUNT; id++) {
         const tg_kernel_info_t *k = tg_kernel_info(id);
-        printf("%u %s %u", (unsigned)id, k->name, (unsigned)k->n_params);
+        printf("%u %s %u %u", (unsigned)id, k->name, (unsigned)k->n_params,
+               (unsigned)k->call_flags);
         for (s = 0; s < k->n_slots; s++) {
             printf(" %u:%u:%u:%u", (unsigned)k->slots[s].role, (unsigned)k->slots[s].dtype,
                    (unsigned)k->slots[s].optional, (unsigned)k->slots[s].inplace);
@@ -321,7 +487,8 @@ static void print_kernel_table(void)
 
 int main(int argc, char **argv)
 {
-    int i;
+    static char label[256];
+    int i, r;
     if (argc == 2 && strcmp(argv[1], "--kernel-table") == 0) {
         print_kernel_table();
         return 0;
@@ -336,7 +503,15 @@ int main(int argc, char **argv)
             continue;
         }
         suite_load(argv[i], plan, size);
+        suite_rounding(argv[i], plan, size);
         suite_run(argv[i], plan, size);
+        for (r = 0; r < 2; r++) {   /* every requantizing call in one rounding mode */
+            uint8_t *variant = with_rounding(plan, size, r);
+            snprintf(label, sizeof label, "%.200s (%s rounding)", argv[i],
+                     r ? "single" : "double");
+            suite_run(label, variant, size);
+            free(variant);
+        }
         free(plan);
     }
     printf("%d passed, %d failed\n", passed, failed);

@@ -11,4 +11,4 @@
 // TOSA: tosa.conv2d {{.*}} : (tensor<1x8x8x8xi8>, tensor<4x1x1x8xi8>, {{.*}}) -> tensor<1x8x8x4xi32>
 
 // TIGRIS: "tigris.conv2d"(%arg0, {{.*}} input_offset = 7 : i64, multiplier = array<i32: 2060192459, 1598920541, 1503564946, 2110140369, 1874303573, 1690544984, 1084028169, 1837725704>, output_offset = -128 : i64
-// TIGRIS: "tigris.conv2d"({{.*}} input_offset = 128 : i64, multiplier = array<i32: 1653692451, 1697026024, 1805666790, 1409518214>, output_offset = 21 : i64, pad = array<i64: 0, 0, 0, 0>, shift = array<i32: -8, -8, -8, -8>
+// TIGRIS: "tigris.conv2d"({{.*}} input_offset = 128 : i64, multiplier = array<i32: 1653692451, 1697026024, 1805666790, 1409518214>, output_offset = 21 : i64, pad = array<i64: 0, 0, 0, 0>, rounding = "single", shift = array<i32: -8, -8, -8, -8>

@@ -16,5 +16,5 @@
 
 // TIGRIS: %[[X:.*]] = "tigris.conv2d"(%arg0
 // TIGRIS: %[[Y:.*]] = "tigris.conv2d"(%[[X]]
-// TIGRIS: "tigris.add"(%[[X]], %[[Y]]) {act_max = 127 : i64, act_min = -128 : i64, input1_multiplier = 1248110234 : i64, input1_offset = 128 : i64, input1_shift = -1 : i64, input2_multiplier = 1073741824 : i64, input2_offset = -22 : i64, input2_shift = 0 : i64, left_shift = 20 : i64, output_multiplier = 1814493409 : i64, output_offset = -5 : i64, output_shift = -19 : i64} : (tensor<1x8x8x4xi8>, tensor<1x8x8x4xi8>) -> tensor<1x8x8x4xi8>
+// TIGRIS: "tigris.add"(%[[X]], %[[Y]]) {act_max = 127 : i64, act_min = -128 : i64, input1_multiplier = 1248110234 : i64, input1_offset = 128 : i64, input1_shift = -1 : i64, input2_multiplier = 1073741824 : i64, input2_offset = -22 : i64, input2_shift = 0 : i64, left_shift = 20 : i64, output_multiplier = 1814493409 : i64, output_offset = -5 : i64, output_shift = -19 : i64, rounding = "single"} : (tensor<1x8x8x4xi8>, tensor<1x8x8x4xi8>) -> tensor<1x8x8x4xi8>
 // TIGRIS-NOT: tosa.

@@ -64,25 +64,34 @@ def struct(name, fields):
 
 
 Dims4 = struct("Dims4", ["n", "h", "w", "c"])
+# The requantizing kernels' structs end with `rounding` (TIGRIS_ROUND_*): 0, double
+# rounding, unless a test sets it (a positional constructor leaves it 0).
+ROUND_DOUBLE, ROUND_SINGLE = 0, 1
+ROUNDING = {"double": ROUND_DOUBLE, "single": ROUND_SINGLE}
+SINGLE_SHIFT_MIN, SINGLE_SHIFT_MAX = -31, 30
 ConvParams = struct("ConvParams", [("stride", 2), ("dilation", 2), ("pad", 4), "groups",
                                    "channel_multiplier", "input_offset", "output_offset",
                                    ("multiplier", "p"), ("shift", "p"), "quant_count",
-                                   "act_min", "act_max"])
+                                   "act_min", "act_max", "rounding"])
 FcParams = struct("FcParams", ["input_offset", "output_offset", ("multiplier", "p"),
-                               ("shift", "p"), "quant_count", "act_min", "act_max"])
+                               ("shift", "p"), "quant_count", "act_min", "act_max", "rounding"])
 ADD_FIELDS = ["input1_offset", "input2_offset", "input1_multiplier", "input1_shift",
               "input2_multiplier", "input2_shift", "left_shift", "output_offset",
               "output_multiplier", "output_shift", "act_min", "act_max"]
 MUL_FIELDS = ["input1_offset", "input2_offset", "output_offset", "output_multiplier",
               "output_shift", "act_min", "act_max"]
-AddParams, MulParams = struct("AddParams", ADD_FIELDS), struct("MulParams", MUL_FIELDS)
+AddParams = struct("AddParams", ADD_FIELDS + ["rounding"])
+MulParams = struct("MulParams", MUL_FIELDS + ["rounding"])
 PoolParams = struct("PoolParams", [("kernel", 2), ("stride", 2), ("dilation", 2), ("pad", 4),
                                    "count_include_pad", "act_min", "act_max"])
-GapParams = struct("GapParams", ["input_offset", "output_offset", "multiplier", "shift"])
+GapParams = struct("GapParams", ["input_offset", "output_offset", "multiplier", "shift",
+                                 "rounding"])
 
 # Argument kinds: D dims, B int8*, I int32*, i int32, v void*, b int8, P params*.
 SIGNATURES = {
     "tigris_srdhm": "ii", "tigris_rdbpot": "ii", "tigris_requant": "iii",
+    "tigris_requant_single": "iii", "tigris_requant_check": "iIi",
+    "tigris_conv2d_check": "DDDP", "tigris_depthwise_conv2d_check": "DDDP",
     "tigris_conv2d_s8": "DBDBIDBP", "tigris_depthwise_conv2d_s8": "DBDBIDBP",
     "tigris_run_conv2d_s8": "DBDBIDBPviI", "tigris_run_depthwise_conv2d_s8": "DBDBIDBPviI",
     "tigris_fully_connected_s8": "BiiBIiBP", "tigris_run_fully_connected_s8": "BiiBIiBPI",
@@ -159,13 +168,19 @@ def check(got, want, what):
 
 
 class Paths:
-    """Which kernel the dispatchers used (0 tigris, 1 ESP-NN): both must be exercised."""
+    """Which kernel the dispatchers used (0 tigris, 1 ESP-NN): both must be exercised
+    with double rounding; a single-rounding call must never reach ESP-NN (it rounds
+    twice)."""
 
-    def __init__(self):
+    def __init__(self, rounding="double"):
         self.counts, self.cell = [0, 0], c_i32(-1)
+        self.rounding = rounding
 
     def assert_both(self, what):
-        if CASES >= 50:
+        if self.rounding == "single":
+            assert self.counts[1] == 0 and self.counts[0] > 0, \
+                f"{what}: single rounding went to ESP-NN {self.counts}"
+        elif CASES >= 50:
             assert min(self.counts) > 0, f"{what}: paths tigris/esp-nn {self.counts}"
 
 
@@ -209,15 +224,28 @@ def rand_act(rng, out_offset=0):
     return int(rng.integers(-2000, -100)), int(rng.integers(100, 2000))
 
 
-def rand_quant(rng, n, edge=False):
-    """(multipliers, shifts) of n channels: TFLite ones (shifts of both signs), or edges."""
+def rand_quant(rng, n, edge=False, rounding="double"):
+    """(multipliers, shifts) of n channels: TFLite ones (shifts of both signs), or edges.
+    Single rounding takes shifts in [-31, 30] only: edge shifts are drawn from there,
+    both ends included."""
     if edge:
         mults = rng.choice([INT32_MIN, INT32_MAX, 1 << 30, -(1 << 30), 0, 1, -1,
                             int(rng.integers(INT32_MIN, INT32_MAX))], size=n)
-        return [int(m) for m in mults], [int(s) for s in rng.integers(-40, 33, size=n)]
+        if rounding == "single":
+            shifts = rng.choice([SINGLE_SHIFT_MIN, SINGLE_SHIFT_MAX, -1, 0, 1,
+                                 int(rng.integers(SINGLE_SHIFT_MIN, SINGLE_SHIFT_MAX + 1))],
+                                size=n)
+        else:
+            shifts = rng.integers(-40, 33, size=n)
+        return [int(m) for m in mults], [int(s) for s in shifts]
     ms = [fp.quantize_multiplier(float(r))
           for r in np.exp(rng.uniform(np.log(1e-5), np.log(8.0), size=n))]
     return [m for m, _ in ms], [s for _, s in ms]
+
+
+def single_shift(s):
+    """A shift clipped to single rounding's range [-31, 30]."""
+    return int(min(max(int(s), SINGLE_SHIFT_MIN), SINGLE_SHIFT_MAX))
 
 
 def rand_bias(rng, n, edge=False):

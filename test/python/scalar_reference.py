@@ -26,6 +26,19 @@ def py_requant(acc, mult, shift):
     return py_rdbpot(py_srdhm(x, mult), max(-shift, 0))
 
 
+def py_requant_single(acc, mult, shift):
+    """TFLite's single rounding (TFLITE_SINGLE_ROUNDING, TOSA SINGLE_ROUND), shift in
+    [-31, 30]: floor((acc * mult + 2^(t-1)) / 2^t), t = 31 - shift, saturated to int32."""
+    assert -31 <= shift <= 30, shift
+    t = 31 - shift
+    return min(max((acc * mult + (1 << (t - 1))) >> t, I32MIN), I32MAX)
+
+
+def py_requant_mode(acc, mult, shift, rounding):
+    """py_requant ("double") or py_requant_single ("single")."""
+    return (py_requant_single if rounding == "single" else py_requant)(acc, mult, shift)
+
+
 def clamp(v, lo, hi):
     return min(max(v, lo), hi)
 

@@ -3,9 +3,11 @@ reference interpreter on 20 seeded inputs, against onnxruntime.
 
 The comparison is in the int8 output domain (onnxruntime's float output is
 requantized with the output scale, exactly). onnxruntime requantizes in float,
-the kernels in TFLite fixed point, so outputs differ by rounding that grows
-with depth; softmax outputs amplify a 1-LSB logit difference. The bounds below
-are the measured maxima with a margin; the test prints the figures.
+rounding once; the imported models use TFLite's single rounding (the default
+of `import_onnx`), which agrees with it except where float32 puts a value
+within ~1e-5 of a rounding tie. Softmax outputs amplify a 1-LSB logit
+difference. The bounds below are the measured maxima with a margin; the test
+prints the figures.
 """
 import sys
 from pathlib import Path
@@ -26,16 +28,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 import zoo  # noqa: E402
 
 # model -> (max |LSB| allowed, minimum top-1 agreement out of 20 or None).
-# Top-1 disagreements happen only at near-ties of the two best classes, where a
-# 1-LSB logit difference flips the softmax's argmax (measured: ds_cnn 19/20,
-# ds_cnn_qop 18/20, mobilenet_v2 17/20; every other classifier 20/20).
+# Measured max (mean) LSB with single rounding: tiny models 0, resnet8 3
+# (0.20), ds_cnn 1 (0.08), unet_small 4 (0.01), inception_block 0,
+# mobilenet_v1_0.25_96 1, mobilenet_v2_0.35_96 11 (0.005; a 4-LSB logit
+# difference at a saturated class, amplified by the softmax),
+# mobilenet_v1_1.0_128 2, resnet8_qop 4 (0.23), mobilenet_v1_0.25_96_qop 0,
+# ds_cnn_qop 2; every classifier 20/20. (With double rounding, ESP-NN's, the
+# figures were up to 23 LSB and three classifiers missed near-ties: 17..19/20.)
 CASES = {
     "tiny_conv_relu": (1, None), "tiny_depthwise": (1, None), "tiny_residual_add": (1, None),
     "tiny_concat": (1, None), "tiny_qop_conv": (1, None),
-    "resnet8": (8, 20), "ds_cnn": (8, 19), "unet_small": (8, None),
-    "inception_block": (3, 20), "mobilenet_v1_0.25_96": (3, 20),
-    "mobilenet_v2_0.35_96": (32, 17), "mobilenet_v1_1.0_128": (4, 20),
-    "resnet8_qop": (8, 20), "mobilenet_v1_0.25_96_qop": (3, 20), "ds_cnn_qop": (6, 18),
+    "resnet8": (5, 20), "ds_cnn": (3, 20), "unet_small": (6, None),
+    "inception_block": (2, 20), "mobilenet_v1_0.25_96": (3, 20),
+    "mobilenet_v2_0.35_96": (16, 20), "mobilenet_v1_1.0_128": (4, 20),
+    "resnet8_qop": (6, 20), "mobilenet_v1_0.25_96_qop": (2, 20), "ds_cnn_qop": (4, 20),
 }
 INPUTS = 20
 

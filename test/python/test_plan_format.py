@@ -127,6 +127,7 @@ def test_python_and_c_constants_agree():
     for k in F.KERNELS.values():
         assert defs[f"TG_K_{k.name.upper()}"] == k.id
     assert defs["TG_K_COUNT"] == len(F.KERNELS) + 1
+    assert defs["TG_CALL_SINGLE_ROUNDING"] == F.CALL_SINGLE_ROUNDING
     header = (ROOT / "runtime" / "include" / "tigris.h").read_text()
     assert re.search(r"#define TIGRIS_PLAN_VERSION (\d+)u", header).group(1) == str(F.VERSION)
 
@@ -233,3 +234,175 @@ def test_reader_rejects_overlapping_slots_like_the_loader(tiny):
         read_plan(bad)
     with pytest.raises(HostRuntimeError, match="TIGRIS_STATUS_OVERLAP"):
         HostPlan(bad, plan)
+
+
+# ------------------------------------------------ call flags: single rounding
+
+def compile_with_rounding(text: str, rounding, target: str = "reference") -> bytes:
+    """Plan bytes for MLIR text of tigris kernel ops (as tigris.plan.testing.compile_mlir),
+    with the lowered calls' `tigris.rounding` attribute set by `rounding(kernel name)`:
+    a string, or None to leave the call as the lowering made it (absent: "double")."""
+    from mlir import ir
+    from tigris.analysis import plan_pipeline
+    from tigris.dialects import make_context
+    from tigris.pipeline import build
+    from tigris.plan.writer import plan_modules, write_plan
+    from tigris.resources import WeightTable
+    ctx = make_context()
+    with ctx:
+        module = ir.Module.parse(text)
+        weights = WeightTable.from_asm(text)
+        build(plan_pipeline(False, target, 16), ctx).run(module.operation)
+        build("builtin.module(tigris-lower-to-plan)", ctx).run(module.operation)
+        (pm,) = plan_modules(module)
+        for op in pm.regions[0].blocks[0].operations:
+            op = op.operation
+            if op.name != "tigris.call":
+                continue
+            value = rounding(ir.StringAttr(op.attributes["kernel"]).value)
+            if value is None:
+                if "tigris.rounding" in op.attributes:
+                    del op.attributes["tigris.rounding"]
+            else:
+                op.attributes["tigris.rounding"] = ir.StringAttr.get(value)
+        return write_plan(pm, weights)
+
+
+def single_where_requantizing(name):
+    return "single" if F.KERNELS[name].requantizes else None
+
+
+def call_flags(data: bytes) -> list[tuple[str, int]]:
+    h = F.HEADER.unpack_from(data)
+    return [(F.KERNELS_BY_ID[k].name, flags) for k, flags, *_ in
+            (F.CALL.unpack_from(data, h[12] + i * F.CALL.size) for i in range(h[11]))]
+
+
+def test_flag_constants():
+    assert F.CALL_SINGLE_ROUNDING == 1
+    assert {k.name for k in F.KERNELS.values() if k.call_flags} == {
+        "conv2d", "depthwise_conv2d", "fully_connected", "add", "mul", "global_avg_pool"}
+    assert all(k.call_flags in (0, F.CALL_SINGLE_ROUNDING) for k in F.KERNELS.values())
+
+
+def test_writer_sets_the_single_rounding_flag():
+    """`tigris.rounding = "single"` on a requantizing call sets flag bit 0, read back as
+    Call.rounding; absent or "double" leaves the flags 0."""
+    from tigris.plan.testing import kitchen_sink_mlir
+    text = kitchen_sink_mlir(3)
+    single = compile_with_rounding(text, single_where_requantizing)
+    flags = call_flags(single)
+    assert {n for n, _ in flags} >= {k.name for k in F.KERNELS.values() if k.requantizes}
+    for name, f in flags:
+        assert f == (F.CALL_SINGLE_ROUNDING if F.KERNELS[name].requantizes else 0), name
+    plan = read_plan(single)
+    assert [c.rounding for c in plan.calls] == \
+        ["single" if c.kernel.requantizes else "double" for c in plan.calls]
+    assert [c.flags for c in plan.calls] == [f for _, f in flags]
+    for rounding in (lambda k: "double" if F.KERNELS[k].requantizes else None, lambda k: None):
+        data = compile_with_rounding(text, rounding)
+        assert all(f == 0 for _, f in call_flags(data))
+        assert {c.rounding for c in read_plan(data).calls} == {"double"}
+        # the flags are the only difference (and the CRC)
+        a, b = bytearray(data), bytearray(single)
+        a[F.CRC_OFFSET:F.CRC_OFFSET + 4] = b[F.CRC_OFFSET:F.CRC_OFFSET + 4] = b"\0\0\0\0"
+        h = F.HEADER.unpack_from(data)
+        for i in range(h[11]):
+            at = h[12] + i * F.CALL.size + 2
+            a[at:at + 2] = b[at:at + 2] = b"\0\0"
+        assert a == b
+
+
+def test_writer_rejects_bad_rounding_attributes():
+    from tigris.plan.testing import kitchen_sink_mlir
+    text = kitchen_sink_mlir(0)
+    with pytest.raises(F.PlanError, match=r"\(lut\): single rounding on a kernel that does "
+                                          r"not requantize"):
+        compile_with_rounding(text, lambda k: "single" if k == "lut" else None)
+    with pytest.raises(F.PlanError, match=r"\(conv2d\): unknown rounding 'triple'"):
+        compile_with_rounding(text, lambda k: "triple" if k == "conv2d" else None)
+
+
+def _set_flags(data: bytes, index: int, flags: int) -> bytes:
+    d = bytearray(data)
+    c_off = F.HEADER.unpack_from(data)[12]
+    struct.pack_into("<H", d, c_off + index * F.CALL.size + 2, flags)
+    return with_crc(d)
+
+
+def _set_shift(data: bytes, plan, index: int, value: int) -> bytes:
+    """The call's first requantization shift (its shift array's entry 0, or add's
+    output_shift / mul's and gap's shift word) set to `value`."""
+    d = bytearray(data)
+    call = plan.calls[index]
+    if any(s.name == "shift" for s in call.kernel.slots):
+        t = plan.tensors[call.slot("shift")]
+        struct.pack_into("<i", d, plan.weights_offset + t.offset, value)
+    else:
+        names = [p.name for p in call.kernel.params]
+        word = names.index("output_shift" if "output_shift" in names else "shift")
+        c_off = F.HEADER.unpack_from(data)[12]
+        struct.pack_into("<i", d, c_off + index * F.CALL.size + 24 + 4 * word, value)
+    return with_crc(d)
+
+
+def test_reader_and_loader_check_the_flags_alike():
+    """Flag bit 0 on a kernel that does not requantize, any other bit on any kernel, and
+    single rounding with a shift outside [-31, 30]: the Python reader and the C loader
+    (HostPlan, given the plan the reader made before the change) both refuse; single
+    rounding with shifts -31 and 30 and double rounding with any shift load in both."""
+    from tigris.plan.host import HostPlan, HostRuntimeError
+    from tigris.plan.testing import kitchen_sink_mlir
+    base = compile_with_rounding(kitchen_sink_mlir(3), lambda k: "double" if
+                                 F.KERNELS[k].requantizes else None)
+    plan = read_plan(base)
+    seen = set()
+    for i, c in enumerate(plan.calls):
+        rq = c.kernel.requantizes
+        good = _set_flags(base, i, F.CALL_SINGLE_ROUNDING)
+        if rq:
+            assert read_plan(good).calls[i].rounding == "single"
+            HostPlan(good, plan)
+        else:
+            with pytest.raises(F.PlanError, match=rf"call {i} \({c.kernel.name}\): call flags "
+                                                  r"0x0001: single rounding on a kernel"):
+                read_plan(good)
+            with pytest.raises(HostRuntimeError, match="TIGRIS_STATUS_BAD_CALL"):
+                HostPlan(good, plan)
+        for bits in (0x0002, 0x0003, 0x8000, 0xFFFF):
+            bad = _set_flags(base, i, bits)
+            with pytest.raises(F.PlanError, match=rf"call {i} \({c.kernel.name}\): call flags"):
+                read_plan(bad)
+            with pytest.raises(HostRuntimeError, match="TIGRIS_STATUS_BAD_CALL"):
+                HostPlan(bad, plan)
+        if not rq or c.kernel.name in seen:
+            continue
+        seen.add(c.kernel.name)
+        for value in (31, -32, 100, -(1 << 31)):
+            single = _set_shift(_set_flags(base, i, F.CALL_SINGLE_ROUNDING), plan, i, value)
+            with pytest.raises(F.PlanError, match=rf"call {i} \({c.kernel.name}\): shift "
+                                                  rf"{value} outside \[-31, 30\]"):
+                read_plan(single)
+            with pytest.raises(HostRuntimeError, match="TIGRIS_STATUS_BAD_PARAM"):
+                HostPlan(single, plan)
+            double = _set_shift(base, plan, i, value)
+            read_plan(double)
+            HostPlan(double, plan)
+        for value in (30, -31):
+            ok = _set_shift(_set_flags(base, i, F.CALL_SINGLE_ROUNDING), plan, i, value)
+            read_plan(ok)
+            HostPlan(ok, plan)
+    assert seen == {k.name for k in F.KERNELS.values() if k.requantizes}
+
+
+def test_codegen_emits_the_rounding_mode():
+    from tigris.plan.codegen import generate
+    from tigris.plan.testing import kitchen_sink_mlir
+    text = kitchen_sink_mlir(3)
+    single = read_plan(compile_with_rounding(text, single_where_requantizing))
+    n = sum(c.kernel.requantizes for c in single.calls)
+    src, _ = generate(single, "ks")
+    assert n >= 6 and src.count("TIGRIS_ROUND_SINGLE}") == n and "TIGRIS_ROUND_DOUBLE" not in src
+    double = read_plan(compile_with_rounding(text, lambda k: None))
+    src, _ = generate(double, "ks")
+    assert src.count("TIGRIS_ROUND_DOUBLE}") == n and "TIGRIS_ROUND_SINGLE" not in src

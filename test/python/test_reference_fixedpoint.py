@@ -63,6 +63,54 @@ def test_fixedpoint_vectorized_matches_scalar():
         assert got_q[i] == py_requant(ai, bi, int(s[i]))
 
 
+def _py_requant_single(acc: int, m: int, sh: int) -> int:
+    """TFLITE_SINGLE_ROUNDING in Python integers: round(acc * m / 2^(31 - sh)),
+    ties toward +inf (floor of value + 1/2), saturated to int32."""
+    t = 31 - sh
+    return clamp((acc * m + (1 << (t - 1))) >> t, I32MIN, I32MAX)
+
+
+def test_requant_single_hand_cases():
+    cases = [(100, 1 << 30, 2, 200),                 # 100 * 0.5 * 4
+             (1000, 1 << 30, -3, 63), (-1000, 1 << 30, -3, -62),  # +-62.5: ties toward +inf
+             (-1, 1 << 30, 0, 0), (1, 1 << 30, 0, 1),  # +-0.5
+             (I32MAX, I32MAX, 30, I32MAX),           # saturates
+             (I32MIN, I32MAX, 30, I32MIN),
+             (I32MIN, I32MAX, -31, -1), (I32MAX, I32MAX, -31, 1)]
+    for acc, m, sh, want in cases:
+        assert F.requant(acc, m, sh, "single") == want, (acc, m, sh)
+        assert _py_requant_single(acc, m, sh) == want, (acc, m, sh)
+    # Where double rounding rounds up a value below .5 (12 * 0.122 = 1.46 -> 2).
+    assert F.requant(12, 1 << 30, -2, "double") == 2
+    assert F.requant(12, 1 << 30, -2, "single") == 2   # 1.5 exactly: ties up
+    assert F.requant(12, 1047527424, -2, "single") == 1 and \
+        F.requant(12, 1047527424, -2, "double") == 2      # 1.4634: double rounding gives 2
+
+
+def test_requant_single_vectorized_matches_scalar():
+    rng = np.random.default_rng(2)
+    n = 4000
+    extremes = np.array([I32MIN, I32MIN + 1, -1, 0, 1, I32MAX - 1, I32MAX], dtype=np.int64)
+    a = np.concatenate([rng.integers(I32MIN, I32MAX, n, endpoint=True),
+                        rng.integers(-1 << 20, 1 << 20, n), np.repeat(extremes, 7)])
+    b = np.concatenate([rng.integers(-I32MAX, I32MAX, n, endpoint=True),
+                        rng.integers(1 << 30, I32MAX, n), np.abs(np.tile(extremes, 7)) % (1 << 31)])
+    s = rng.integers(-31, 31, a.size)
+    got = F.requant(a, b, s, "single")
+    for i in range(a.size):
+        assert got[i] == _py_requant_single(int(a[i]), int(b[i]), int(s[i]))
+
+
+def test_requant_single_rejects_shifts_out_of_range():
+    for sh in (-32, 31):
+        try:
+            F.requant(1, 1 << 30, sh, "single")
+        except ValueError as e:
+            assert "[-31, 30]" in str(e)
+        else:
+            raise AssertionError(f"shift {sh} accepted")
+
+
 def test_round_half_away():
     assert F.round_half_away(2.5) == 3.0 and F.round_half_away(-2.5) == -3.0
     assert F.round_half_away(0.49999999999999994) == 0.0   # floor(x + 0.5) would give 1

@@ -7,7 +7,8 @@
   rejected with a status or runs entirely inside its arenas (exact-size heap blocks:
   any stray access is a sanitizer report);
 - the kitchen-sink plan on the host runtime and as generated C against the reference
-  interpreter, for both targets;
+  interpreter, for both targets; with every requantizing call in single rounding
+  (call flag bit 0), host runtime against generated C;
 - no heap in the runtime (nm), and its code size (size) printed.
 """
 from __future__ import annotations
@@ -66,6 +67,12 @@ def plan_files(tmp_path_factory):
         p = out / f"kitchen_sink_{seed}.tgrs"
         p.write_bytes(data)
         paths.append(p)
+    from test_plan_format import compile_with_rounding, single_where_requantizing
+    for target in ("reference", "esp32s3"):   # call flags set: the loader's and the fuzzer's
+        p = out / f"kitchen_sink_single_{target}.tgrs"
+        p.write_bytes(compile_with_rounding(kitchen_sink_mlir(2), single_where_requantizing,
+                                            target))
+        paths.append(p)
     return paths
 
 
@@ -87,14 +94,15 @@ def test_c_unit_tests(sanitized, plan_files):
 
 
 def test_kernel_table_matches_python(sanitized):
-    """The C slot table (plan_common.c) is the Python KERNELS table."""
+    """The C kernel table (plan_common.c: slots, parameter words, allowed call flags)
+    is the Python KERNELS table."""
     r = run_tool(sanitized, "tigris_runtime_tests", ["--kernel-table"])
     roles = {F.IN: 1, F.CONST: 2, F.OUT: 3, F.SCRATCH: 4}
     want = []
     for k in sorted(F.KERNELS.values(), key=lambda k: k.id):
         slots = " ".join(f"{roles[s.role]}:{F.DTYPES[s.dtype]}:{int(s.optional)}:"
                          f"{int(s.name in k.inplace)}" for s in k.slots)
-        want.append(f"{k.id} {k.name} {k.param_words} {slots}")
+        want.append(f"{k.id} {k.name} {k.param_words} {k.call_flags} {slots}")
     assert r.stdout.strip().splitlines() == want
 
 
@@ -150,6 +158,33 @@ def test_kitchen_sink_matches_reference(target, tmp_path):
         for w, g, c in zip(want, got, gen):
             assert np.array_equal(w, g.reshape(w.shape))
             assert np.array_equal(g, c)
+
+
+@pytest.mark.parametrize("target", ["reference", "esp32s3"])
+def test_kitchen_sink_single_rounding(target, tmp_path):
+    """Every requantizing call with single rounding: the host runtime (tigris_run_*,
+    which must not take ESP-NN for them) and the generated C agree byte for byte, and
+    the outputs are not those of the same plan with double rounding."""
+    from test_plan_format import compile_with_rounding, single_where_requantizing
+    from test_plan_zoo import build_generated, run_generated
+    single = compile_with_rounding(kitchen_sink_mlir(3), single_where_requantizing, target)
+    double = compile_with_rounding(kitchen_sink_mlir(3), lambda k: None, target)
+    plan = read_plan(single)
+    assert {c.kernel.name for c in plan.calls if c.rounding == "single"} == \
+        {k.name for k in F.KERNELS.values() if k.requantizes}
+    path = tmp_path / "ks.tgrs"
+    path.write_bytes(single)
+    exe, _ = build_generated(path, tmp_path, build_library())
+    host, host_double = HostPlan(single), HostPlan(double)
+    rng = np.random.default_rng(6)
+    differ = 0
+    for _ in range(6):
+        x = rng.integers(-128, 128, size=(1, 8, 8, 4)).astype(np.int8)
+        got = host.run([x])
+        for g, c in zip(got, run_generated(exe, plan, [x], tmp_path)):
+            assert np.array_equal(g, c)
+        differ += sum(int((g != d).sum()) for g, d in zip(got, host_double.run([x])))
+    assert differ > 0
 
 
 # ------------------------------------------------------ per-channel lut tables

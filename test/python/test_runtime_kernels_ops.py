@@ -7,7 +7,9 @@ insert and resize. Every op runs on seeded random cases through its tigris_*
 kernel and, for the ops ESP-NN has, through the tigris_run_* dispatcher, which
 calls the ESP-NN entry points (esp_nn_ref.h) whenever tigris_kernel_args.c maps
 the op instance onto them; outputs are written between guard bytes that must
-survive the call. Shared helpers and the `lib` fixture:
+survive the call. add, mul and global_avg_pool run in both rounding modes
+(`rounding` = TIGRIS_ROUND_DOUBLE / _SINGLE), also against the plain-Python model
+of scalar_reference.py on chosen accumulators. Shared helpers and the `lib` fixture:
 runtime_kernels_common.py (environment variables are described there). The
 convolution-family kernels are in test_runtime_kernels_conv.py.
 """
@@ -19,11 +21,15 @@ import numpy as np
 import pytest
 
 from runtime_kernels_common import (
-    ADD_FIELDS, CASES, GUARD_BYTE, INT32_MAX, INT32_MIN, MUL_FIELDS, AddParams, GapParams,
-    MulParams, Out, Paths, PoolParams, both, c_i32, check, dims4, p8, p32, rand_act,
-    rand_i8, rand_in_offset, rand_out_offset, rand_quant)
+    ADD_FIELDS, CASES, GUARD_BYTE, INT32_MAX, INT32_MIN, MUL_FIELDS, ROUNDING, AddParams,
+    GapParams, MulParams, Out, Paths, PoolParams, both, c_i32, check, dims4, p8, p32, rand_act,
+    rand_i8, rand_in_offset, rand_out_offset, rand_quant, single_shift)
+from scalar_reference import clamp, py_requant_mode
 from tigris.reference import fixedpoint as fp
 from tigris.reference import kernels as ref
+
+ROUNDINGS = ["double", "single"]
+TIGRIS_ERR_PARAM = -3
 
 
 # ----------------------------------------------------------- elementwise
@@ -43,7 +49,16 @@ def bcast_shapes(rng):
     return shapes[0], shapes[1], out
 
 
-def elementwise_attrs(rng, op):
+def elementwise_attrs(rng, op, rounding="double"):
+    a = _elementwise_attrs(rng, op)
+    if rounding == "single":   # shifts inside single rounding's range [-31, 30]
+        for k in ("input1_shift", "input2_shift", "output_shift"):
+            if k in a:
+                a[k] = single_shift(a[k])
+    return a
+
+
+def _elementwise_attrs(rng, op):
     act = rand_act(rng)
     zps = [int(v) for v in rng.integers(-128, 128, size=3)]
     scales = np.exp(rng.uniform(np.log(1e-3), np.log(1.0), size=3))
@@ -65,37 +80,39 @@ def elementwise_attrs(rng, op):
     return a
 
 
+@pytest.mark.parametrize("rounding", ROUNDINGS)
 @pytest.mark.parametrize("op", ["add", "mul"])
-def test_add_mul_broadcast(lib, op):
-    rng = np.random.default_rng(30 + (op == "mul"))
-    paths = Paths()
+def test_add_mul_broadcast(lib, op, rounding):
+    rng = np.random.default_rng(30 + (op == "mul") + 100 * (rounding == "single"))
+    paths = Paths(rounding)
     direct, run = getattr(lib, f"tigris_{op}_s8"), getattr(lib, f"tigris_run_{op}_s8")
     fields, Params = (ADD_FIELDS, AddParams) if op == "add" else (MUL_FIELDS, MulParams)
     for _ in range(2 * CASES):
         s1, s2, so = bcast_shapes(rng)
         a, b = rand_i8(rng, s1), rand_i8(rng, s2)
-        attrs = elementwise_attrs(rng, op)
-        want = getattr(ref, op)(a, b, **attrs)
+        attrs = elementwise_attrs(rng, op, rounding)
+        want = getattr(ref, op)(a, b, **attrs, rounding=rounding)
         assert list(want.shape) == so
-        p = ctypes.byref(Params(*[attrs[f] for f in fields]))
+        p = ctypes.byref(Params(*[attrs[f] for f in fields], ROUNDING[rounding]))
         args = (p8(a), p32(s1), len(s1), p8(b), p32(s2), len(s2))
         both(lambda o: direct(*args, o, p32(so), len(so), p),
              lambda o, pp: run(*args, o, p32(so), len(so), p, pp),
              want, f"{op} {s1} {s2} {attrs}", paths)
-    paths.assert_both(op)
+    paths.assert_both(f"{op} {rounding}")
 
 
 def test_add_in_place(lib):
     rng = np.random.default_rng(33)
-    for _ in range(10):
+    for i in range(10):
+        rounding = ROUNDINGS[i % 2]
         _, s2, so = bcast_shapes(rng)
         a, b = rand_i8(rng, so), rand_i8(rng, s2)
-        attrs = elementwise_attrs(rng, "add")
-        want = ref.add(a, b, **attrs)
+        attrs = elementwise_attrs(rng, "add", rounding)
+        want = ref.add(a, b, **attrs, rounding=rounding)
+        p = AddParams(*[attrs[f] for f in ADD_FIELDS], ROUNDING[rounding])
         assert lib.tigris_add_s8(p8(a), p32(so), len(so), p8(b), p32(s2), len(s2), p8(a),
-                                 p32(so), len(so),
-                                 ctypes.byref(AddParams(*[attrs[f] for f in ADD_FIELDS]))) == 0
-        check(a, want, "add in place")
+                                 p32(so), len(so), ctypes.byref(p)) == 0
+        check(a, want, f"add in place {rounding}")
 
 
 def test_lut(lib):
@@ -194,24 +211,164 @@ def test_pools(lib, op):
     paths.assert_both(op)
 
 
-def test_global_avg_pool(lib):
-    rng = np.random.default_rng(60)
-    paths = Paths()
+@pytest.mark.parametrize("rounding", ROUNDINGS)
+def test_global_avg_pool(lib, rounding):
+    rng = np.random.default_rng(60 + 100 * (rounding == "single"))
+    paths = Paths(rounding)
     for _ in range(CASES):
         x = rand_i8(rng, (int(rng.integers(1, 3)), int(rng.integers(1, 10)),
                           int(rng.integers(1, 10)), int(rng.integers(1, 17))))
         if rng.random() < 0.15:
-            (m,), (s,) = rand_quant(rng, 1, True)
+            (m,), (s,) = rand_quant(rng, 1, True, rounding)
         else:
             m, s = fp.quantize_multiplier(float(rng.uniform(0.2, 3.0)) / (x.shape[1] * x.shape[2]))
         a = dict(input_offset=rand_in_offset(rng), output_offset=rand_out_offset(rng),
-                 multiplier=m, shift=s)
+                 multiplier=m, shift=s, rounding=rounding)
         want = ref.global_avg_pool(x, **a)
-        p = ctypes.byref(GapParams(a["input_offset"], a["output_offset"], m, s))
+        p = ctypes.byref(GapParams(a["input_offset"], a["output_offset"], m, s,
+                                   ROUNDING[rounding]))
         both(lambda o: lib.tigris_global_avg_pool_s8(dims4(x.shape), p8(x), o, p),
              lambda o, pp: lib.tigris_run_global_avg_pool_s8(dims4(x.shape), p8(x), o, p, pp),
              want, f"global_avg_pool {x.shape} {a}", paths)
-    paths.assert_both("global_avg_pool")
+    paths.assert_both(f"global_avg_pool {rounding}")
+
+
+# ------------------------------------- both roundings, plain-Python model
+
+# (acc, multiplier, shift): ties of both signs, shift -31 and 30, INT32 extremes,
+# saturation (as PROBES in test_runtime_kernels_conv.py).
+PROBES = [(-10, 1 << 30, -1), (10, 1 << 30, -1), (-6, 1 << 30, -1), (-3, 1 << 30, 0),
+          (INT32_MIN, 1 << 30, -31), (INT32_MAX, 1 << 30, -31), (-1, 1 << 30, -31),
+          (INT32_MIN, 1 << 30, 30), (INT32_MAX, INT32_MAX, 30), (-1, 1 << 30, 30),
+          (-5, INT32_MAX, 0), (-200, (1 << 30) + 12345, -2), (-(1 << 20) - (1 << 13), 1 << 30, -15)]
+
+
+def wrap32(v):
+    return (int(v) + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def scalar_add(a, b, p, rounding):
+    """add written out for one pair of int8 values (docs/kernels.md)."""
+    x1 = wrap32((a + p["input1_offset"]) << p["left_shift"])
+    x2 = wrap32((b + p["input2_offset"]) << p["left_shift"])
+    s = wrap32(py_requant_mode(x1, p["input1_multiplier"], p["input1_shift"], rounding)
+               + py_requant_mode(x2, p["input2_multiplier"], p["input2_shift"], rounding))
+    v = py_requant_mode(s, p["output_multiplier"], p["output_shift"], rounding)
+    return clamp(clamp(v + p["output_offset"], p["act_min"], p["act_max"]), -128, 127)
+
+
+def scalar_mul(a, b, p, rounding):
+    prod = wrap32((a + p["input1_offset"]) * (b + p["input2_offset"]))
+    v = py_requant_mode(prod, p["output_multiplier"], p["output_shift"], rounding)
+    return clamp(clamp(v + p["output_offset"], p["act_min"], p["act_max"]), -128, 127)
+
+
+@pytest.mark.parametrize("rounding", ROUNDINGS)
+def test_elementwise_and_gap_probes(lib, rounding):
+    """Chosen accumulators through mul ((0 + acc) * (0 + 1)), global_avg_pool (one
+    pixel: acc = x + input_offset) and add (each of its three requantizations), against
+    the plain-Python model; plus random add / mul / gap cases against it."""
+    paths = Paths(rounding)
+    zero, one = np.zeros(1, np.int8), np.ones(1, np.int8)
+    shape = p32([1])
+    for acc, m, s in PROBES:
+        want = clamp(py_requant_mode(acc, m, s, rounding), -128, 127)
+        mp = ctypes.byref(MulParams(acc, 0, 0, m, s, -128, 127, ROUNDING[rounding]))
+        both(lambda o: lib.tigris_mul_s8(p8(zero), shape, 1, p8(one), shape, 1, o, shape, 1, mp),
+             lambda o, pp: lib.tigris_run_mul_s8(p8(zero), shape, 1, p8(one), shape, 1, o,
+                                                 shape, 1, mp, pp),
+             np.array([want], np.int8), f"mul probe {acc} {m} {s}", paths)
+        gp = ctypes.byref(GapParams(acc, 0, m, s, ROUNDING[rounding]))
+        both(lambda o: lib.tigris_global_avg_pool_s8(dims4((1, 1, 1, 1)), p8(zero), o, gp),
+             lambda o, pp: lib.tigris_run_global_avg_pool_s8(dims4((1, 1, 1, 1)), p8(zero), o,
+                                                             gp, pp),
+             np.array([want], np.int8).reshape(1, 1, 1, 1), f"gap probe {acc} {m} {s}", paths)
+        for which in range(3):   # the probe in input 1's, input 2's or the output's requant
+            ident = (0, 1 << 30, 1)  # requant by 2^30 * 2 / 2^31: the value itself, mostly
+            q = [(acc, m, s) if which == i else ident for i in range(3)]
+            if which == 2:           # the output requantizes s1 + s2 ~ acc + 0
+                q[0] = (acc, 1 << 30, 1)
+            p = dict(input1_offset=q[0][0], input2_offset=q[1][0], input1_multiplier=q[0][1],
+                     input1_shift=q[0][2], input2_multiplier=q[1][1], input2_shift=q[1][2],
+                     left_shift=0, output_offset=0, output_multiplier=q[2][1],
+                     output_shift=q[2][2], act_min=-128, act_max=127)
+            want = scalar_add(0, 0, p, rounding)
+            ap = ctypes.byref(AddParams(*[p[f] for f in ADD_FIELDS], ROUNDING[rounding]))
+            both(lambda o: lib.tigris_add_s8(p8(zero), shape, 1, p8(zero), shape, 1, o, shape, 1,
+                                             ap),
+                 lambda o, pp: lib.tigris_run_add_s8(p8(zero), shape, 1, p8(zero), shape, 1, o,
+                                                     shape, 1, ap, pp),
+                 np.array([want], np.int8), f"add probe {which} {acc} {m} {s}", paths)
+    rng = np.random.default_rng(35 + (rounding == "single"))
+    for _ in range(max(CASES // 3, 10)):
+        for op, model in (("add", scalar_add), ("mul", scalar_mul)):
+            s1, s2, so = bcast_shapes(rng)
+            a, b = rand_i8(rng, s1), rand_i8(rng, s2)
+            attrs = elementwise_attrs(rng, op, rounding)
+            fields, Params = (ADD_FIELDS, AddParams) if op == "add" else (MUL_FIELDS, MulParams)
+            ba, bb = np.broadcast_arrays(a, b)
+            want = np.array([model(int(u), int(v), attrs, rounding)
+                             for u, v in zip(ba.ravel(), bb.ravel())], np.int8).reshape(so)
+            p = ctypes.byref(Params(*[attrs[f] for f in fields], ROUNDING[rounding]))
+            args = (p8(a), p32(s1), len(s1), p8(b), p32(s2), len(s2))
+            both(lambda o: getattr(lib, f"tigris_{op}_s8")(*args, o, p32(so), len(so), p),
+                 lambda o, pp: getattr(lib, f"tigris_run_{op}_s8")(*args, o, p32(so), len(so),
+                                                                   p, pp),
+                 want, f"{op} scalar {s1} {s2} {attrs}", paths)
+        x = rand_i8(rng, (int(rng.integers(1, 3)), int(rng.integers(1, 6)),
+                          int(rng.integers(1, 6)), int(rng.integers(1, 5))))
+        (m,), (s,) = rand_quant(rng, 1, rng.random() < 0.5, rounding)
+        ioff, ooff = rand_in_offset(rng), rand_out_offset(rng)
+        acc = (x.astype(np.int64) + ioff).sum(axis=(1, 2))
+        want = np.array([[clamp(py_requant_mode(wrap32(v), m, s, rounding) + ooff, -128, 127)
+                          for v in row] for row in acc], np.int8).reshape(x.shape[0], 1, 1, -1)
+        gp = ctypes.byref(GapParams(ioff, ooff, m, s, ROUNDING[rounding]))
+        both(lambda o: lib.tigris_global_avg_pool_s8(dims4(x.shape), p8(x), o, gp),
+             lambda o, pp: lib.tigris_run_global_avg_pool_s8(dims4(x.shape), p8(x), o, gp, pp),
+             want, f"gap scalar {x.shape} {m} {s}", paths)
+    if rounding == "single":
+        paths.assert_both("elementwise probes")
+
+
+def test_elementwise_and_gap_reject_bad_rounding(lib):
+    """An unknown rounding value, or single rounding with any of the shifts (add: three)
+    outside [-31, 30]: TIGRIS_ERR_PARAM from the kernel and its dispatcher, nothing
+    written; double rounding keeps taking any shift."""
+    x, shape = np.zeros(4, np.int8), p32([4])
+    add = dict(input1_offset=0, input2_offset=0, input1_multiplier=1 << 30, input1_shift=0,
+               input2_multiplier=1 << 30, input2_shift=0, left_shift=0, output_offset=0,
+               output_multiplier=1 << 30, output_shift=0, act_min=-128, act_max=127)
+    mul = {k: add[k] for k in MUL_FIELDS}
+    cases = [({}, 2, TIGRIS_ERR_PARAM), ({}, -1, TIGRIS_ERR_PARAM), ({}, 7, TIGRIS_ERR_PARAM),
+             ({"output_shift": 31}, 1, TIGRIS_ERR_PARAM),
+             ({"output_shift": -32}, 1, TIGRIS_ERR_PARAM),
+             ({"input1_shift": 31}, 1, TIGRIS_ERR_PARAM),
+             ({"input2_shift": -32}, 1, TIGRIS_ERR_PARAM),
+             ({"output_shift": 30, "input1_shift": -31, "input2_shift": 30}, 1, 0),
+             ({"output_shift": 40, "input1_shift": -40, "input2_shift": 33}, 0, 0)]
+    for over, rounding, status in cases:
+        pa = ctypes.byref(AddParams(*[dict(add, **over)[f] for f in ADD_FIELDS], rounding))
+        calls = [("add", lambda o: lib.tigris_add_s8(p8(x), shape, 1, p8(x), shape, 1, o, shape,
+                                                     1, pa)),
+                 ("run_add", lambda o: lib.tigris_run_add_s8(p8(x), shape, 1, p8(x), shape, 1,
+                                                             o, shape, 1, pa, None))]
+        if "input1_shift" not in over and "input2_shift" not in over:
+            m = dict(mul, **over)
+            pm = ctypes.byref(MulParams(*[m[f] for f in MUL_FIELDS], rounding))
+            pg = ctypes.byref(GapParams(0, 0, 1 << 30, m["output_shift"], rounding))
+            calls += [("mul", lambda o: lib.tigris_mul_s8(p8(x), shape, 1, p8(x), shape, 1, o,
+                                                          shape, 1, pm)),
+                      ("run_mul", lambda o: lib.tigris_run_mul_s8(p8(x), shape, 1, p8(x), shape,
+                                                                  1, o, shape, 1, pm, None)),
+                      ("gap", lambda o: lib.tigris_global_avg_pool_s8(dims4((1, 2, 2, 1)), p8(x),
+                                                                      o, pg)),
+                      ("run_gap", lambda o: lib.tigris_run_global_avg_pool_s8(
+                          dims4((1, 2, 2, 1)), p8(x), o, pg, None))]
+        for name, call in calls:
+            out = Out([4])
+            assert call(out.ptr) == status, (name, over, rounding)
+            if status != 0:
+                assert (out.buf == GUARD_BYTE).all(), (name, over, rounding)
 
 
 # -------------------------------------------------------------- softmax

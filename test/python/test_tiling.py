@@ -29,9 +29,9 @@ NO_RECOMPUTE = {("mobilenet_v1_1.0_128", 128)}
 PLAN = ("tigris-bufferize,tigris-liveness,tigris-assign-offsets")
 
 
-def _run(name, pipeline, inputs=None):
+def _run(name, pipeline, inputs=None, rounding="single"):
     ctx = make_context()
-    res = import_onnx(str(zoo.build(name)), ctx)
+    res = import_onnx(str(zoo.build(name)), ctx, rounding=rounding)
     run_pipeline(ctx, res.module, f"builtin.module({pipeline})", name)
     with ctx:
         fn = functions(res.module.operation)[0]
@@ -138,11 +138,13 @@ def test_channel_split_fits_esp_nn_scratch_and_is_bit_exact(tmp_path):
     from tigris.plan.host import HostPlan
 
     name = "mobilenet_v1_0.25_96"
-    ref, inputs = untiled(name)
+    _, inputs = untiled(name)
+    # The esp32s3 target rounds requantizations twice, as ESP-NN does.
+    ref = _run(name, "tigris-legalize", inputs, rounding="double")[0]
     pipe = ("tigris-legalize,tigris-schedule{target=esp32s3},"
             "tigris-tile{budget=64K target=esp32s3},tigris-bufferize{target=esp32s3},"
             "tigris-liveness,tigris-assign-offsets")
-    outs, _, attrs = _run(name, pipe, inputs)
+    outs, _, attrs = _run(name, pipe, inputs, rounding="double")
     t = attrs["tigris.tiling"]
     assert t["fits"] == 1 and len(t["channel_groups"]) >= 1
     assert attrs["tigris.arena"]["size"] <= 64 * 1024
@@ -150,7 +152,7 @@ def test_channel_split_fits_esp_nn_scratch_and_is_bit_exact(tmp_path):
         assert np.array_equal(a, b)
     flat = _run(name, "tigris-legalize,tigris-schedule{target=esp32s3},"
                       "tigris-bufferize{target=esp32s3},tigris-liveness,tigris-assign-offsets",
-                inputs)[2]
+                inputs, rounding="double")[2]
     assert flat["tigris.arena"]["size"] > 64 * 1024
     plan = tmp_path / "m.tgrs"
     assert tigris(["compile", str(zoo.build(name)), "-m", "64K", "--target", "esp32s3",

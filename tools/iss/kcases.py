@@ -83,7 +83,7 @@ def conv2d(rng, size="small", direct=False, depthwise=False):
     q = 8 + len(tail)                                         # index of the hidden arrays
     args = [_dims(x.shape), data(x, _mis(rng)), _dims(wt.shape), data(wt), data(b),
             _dims(want.shape), out(want.size),
-            struct(s, s, 1, 1, *p, 1, m, -zp_in, zp_out, Ref(q), Ref(q + 1), cout, lo, hi),
+            struct(s, s, 1, 1, *p, 1, m, -zp_in, zp_out, Ref(q), Ref(q + 1), cout, lo, hi, 0),
             *tail, hidden(mult), hidden(shift)]
     fn = f"tigris_{name}_s8" if direct else f"tigris_run_{name}_s8"
     work = want.size * k * k * (1 if depthwise else cin)
@@ -109,7 +109,7 @@ def fully_connected(rng, size="small", direct=False):
     args = [data(x, _mis(rng)), i32(rows), i32(k), data(wt), data(b), i32(cout), out(want.size)]
     extra = [] if direct else [null()]
     p = len(args) + 1 + len(extra)
-    args += [struct(-zp_in, zp_out, Ref(p), Ref(p + 1), cout, lo, hi), *extra,
+    args += [struct(-zp_in, zp_out, Ref(p), Ref(p + 1), cout, lo, hi, 0), *extra,
              hidden(mult), hidden(shift)]
     return Call(fn, args, "fully_connected", want.size * k), want
 
@@ -135,7 +135,7 @@ def _eltwise(rng, op, size, direct):
     want = getattr(ref, op)(a, b, **attrs)
     args = [data(a, _mis(rng)), words(shape), i32(len(shape)), data(b, _mis(rng)), words(s2),
             i32(len(s2)), out(want.size), words(want.shape), i32(want.ndim),
-            struct(*[attrs[n] for n in names])]
+            struct(*[attrs[n] for n in names], 0)]
     if not direct:
         args.append(null())
     fn = f"tigris_{op}_s8" if direct else f"tigris_run_{op}_s8"
@@ -196,7 +196,7 @@ def global_avg_pool(rng, size="small", direct=False):
     zi, zo = _r(rng, -128, 127), _r(rng, -128, 127)
     m, s = fp.quantize_multiplier(0.9 / (h * w))
     want = ref.global_avg_pool(x, input_offset=-zi, output_offset=zo, multiplier=m, shift=s)
-    args = [_dims(x.shape), data(x, _mis(rng)), out(want.size), struct(-zi, zo, m, s)]
+    args = [_dims(x.shape), data(x, _mis(rng)), out(want.size), struct(-zi, zo, m, s, 0)]
     if not direct:
         args.append(null())
     fn = "tigris_global_avg_pool_s8" if direct else "tigris_run_global_avg_pool_s8"

@@ -12,10 +12,10 @@ from tigris.importers.onnx import ImportResult, import_onnx, parse_input_shapes
 from tigris.pipeline import build
 
 
-def load_onnx(path: str, input_shapes: list[str] | None, legalize: bool
-              ) -> tuple[ir.Context, ImportResult]:
+def load_onnx(path: str, input_shapes: list[str] | None, legalize: bool,
+              rounding: str = "single") -> tuple[ir.Context, ImportResult]:
     ctx = make_context()
-    result = import_onnx(path, ctx, parse_input_shapes(input_shapes))
+    result = import_onnx(path, ctx, parse_input_shapes(input_shapes), rounding)
     if legalize:
         run_pipeline(ctx, result.module, "builtin.module(tigris-legalize,tigris-verify)",
                      os.path.basename(path))

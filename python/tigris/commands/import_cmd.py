@@ -14,11 +14,15 @@ def register(sub) -> None:
                    help="fix a dynamic input shape (repeatable)")
     p.add_argument("--legalize", action="store_true",
                    help="also run tigris-legalize (print tigris kernel ops)")
+    p.add_argument("--rounding", choices=("single", "double"), default="single",
+                   help="requantization rounding (tosa.rescale rounding_mode): single, as "
+                        "the portable kernels round (default), or double, as ESP-NN rounds")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    ctx, result = load_onnx(args.model, args.input_shape, legalize=args.legalize)
+    ctx, result = load_onnx(args.model, args.input_shape, legalize=args.legalize,
+                            rounding=args.rounding)
     with ctx:
         text = result.module.operation.get_asm()
     write_text(args.output, text)

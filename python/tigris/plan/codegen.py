@@ -82,6 +82,8 @@ class _Emitter:
         p = c.params(rank)
         lines: list[str] = []
         s = f"s{step}"
+        # the last field of the requantizing kernels' parameter structs
+        rounding = "TIGRIS_ROUND_SINGLE" if c.rounding == "single" else "TIGRIS_ROUND_DOUBLE"
 
         def dims(var: str, index: int) -> None:
             lines.append(f"static const tigris_dims4_t {var} = {{{_ints(self.shape(index))}}};")
@@ -103,7 +105,7 @@ class _Emitter:
                 f"static const tigris_conv_params_t p = {{{{{_ints(p['stride'])}}}, "
                 f"{{{_ints(p['dilation'])}}}, {{{_ints(p['pad'])}}}, {groups}, {cm}, "
                 f"{p['input_offset']}, {p['output_offset']}, {self.ptr(slot['multiplier'])}, "
-                f"{self.ptr(slot['shift'])}, {q}, {p['act_min']}, {p['act_max']}}};")
+                f"{self.ptr(slot['shift'])}, {q}, {p['act_min']}, {p['act_max']}, {rounding}}};")
             sc = slot["scratch"]
             scratch = ("NULL, 0" if sc is None else
                        f"{self.ptr(sc, True, 'uint8_t')}, {self.plan.tensors[sc].size}")
@@ -116,14 +118,15 @@ class _Emitter:
             q = self.plan.tensors[t[3]].count
             lines.append(f"static const tigris_fc_params_t p = {{{p['input_offset']}, "
                          f"{p['output_offset']}, {self.ptr(t[3])}, {self.ptr(t[4])}, {q}, "
-                         f"{p['act_min']}, {p['act_max']}}};")
+                         f"{p['act_min']}, {p['act_max']}, {rounding}}};")
             call = (f"tigris_run_fully_connected_s8({self.ptr(t[0])}, {rows}, {w[1]}, "
                     f"{self.ptr(t[1])}, {self.ptr(t[2], ctype='int32_t')}, {w[0]}, "
                     f"{self.ptr(t[5], True)}, &p, NULL)")
         elif k in ("add", "mul"):
             names = [pp.name for pp in c.kernel.params]
             struct = "tigris_add_params_t" if k == "add" else "tigris_mul_params_t"
-            lines.append(f"static const {struct} p = {{{_ints(p[n] for n in names)}}};")
+            lines.append(f"static const {struct} p = {{{_ints(p[n] for n in names)}, "
+                         f"{rounding}}};")
             a, b, y = shape_arr("sa", t[0]), shape_arr("sb", t[1]), shape_arr("sy", t[2])
             call = (f"tigris_run_{k}_s8({self.ptr(t[0])}, {a}, {self.ptr(t[1])}, {b}, "
                     f"{self.ptr(t[2], True)}, {y}, &p, NULL)")
@@ -140,7 +143,8 @@ class _Emitter:
         elif k == "global_avg_pool":
             dims("in", t[0])
             lines.append(f"static const tigris_gap_params_t p = {{{p['input_offset']}, "
-                         f"{p['output_offset']}, {p['multiplier']}, {p['shift']}}};")
+                         f"{p['output_offset']}, {p['multiplier']}, {p['shift']}, "
+                         f"{rounding}}};")
             call = (f"tigris_run_global_avg_pool_s8(&in, {self.ptr(t[0])}, "
                     f"{self.ptr(t[1], True)}, &p, NULL)")
         elif k == "softmax":

@@ -21,6 +21,7 @@ from tigris.importers.onnx import import_onnx
 from tigris.passes.registry import functions
 from tigris.plan.format import PlanError
 from tigris.plan.reader import read_plan
+from tigris.targets import ROUNDING
 from tigris.plan.writer import plan_modules, weight_bytes_of, write_plan
 from tigris.resources import WeightTable
 
@@ -50,7 +51,7 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
     """Compile an int8 ONNX model into a plan that fits `budget.fast` bytes of fast RAM."""
     label = os.path.basename(path)
     ctx = make_context()
-    result = import_onnx(path, ctx, input_shapes)
+    result = import_onnx(path, ctx, input_shapes, rounding=ROUNDING[target])
     if not result.graph.quantized:
         raise ModelError(f"{label}: a float model; tigris compile needs an int8 model "
                          "(QDQ or QOperator)")

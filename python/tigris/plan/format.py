@@ -8,9 +8,10 @@ C side (a test checks that both agree). Everything is little-endian.
 Tensors are descriptors of bytes at fixed offsets in one of three pools: the
 fast arena, the slow arena (both caller-provided RAM) and the plan's own
 weight section (flash). A call names its tensors by index in fixed slots and
-carries up to 14 int32 parameters; which slots and parameters a kernel has is
-the KERNELS table below, shared by the lowering pass, the writer, the reader
-and the C code generator.
+carries up to 14 int32 parameters and a u16 of flags (bit 0: single-rounding
+requantization, on the requantizing kernels only); which slots, parameters and
+flags a kernel has is the KERNELS table below, shared by the lowering pass, the
+writer, the reader and the C code generator.
 """
 from __future__ import annotations
 
@@ -54,6 +55,12 @@ DTYPE_BYTES = {1: 1, 2: 4}
 LAYOUTS = {"plain": 0, "nhwc": 1}
 IO_UINT8 = 1                # io flags bit 0: the model's own input is uint8
 RESIZE_MODES = {"nearest": 0, "linear": 1}
+# Call flags (u16 at offset 2 of a call record). Bit 0: requantize with single
+# rounding (TIGRIS_ROUND_SINGLE) instead of the default double rounding; only the
+# requantizing kernels (Kernel.call_flags) accept it. Other bits are reserved (0).
+CALL_SINGLE_ROUNDING = 1
+ROUNDINGS = ("double", "single")     # `tigris.rounding` values on a tigris.call
+SINGLE_SHIFT_RANGE = (-31, 30)       # the shifts single rounding takes
 
 # Slot roles: "in" an activation read, "const" constant data (flash),
 # "out" the output written, "scratch" kernel scratch (written).
@@ -82,6 +89,12 @@ class Kernel:
     slots: tuple[Slot, ...]
     params: tuple[Param, ...] = ()
     inplace: tuple[str, ...] = ()   # input slots the output may alias exactly
+    call_flags: int = 0             # the call flag bits its calls may set
+
+    @property
+    def requantizes(self) -> bool:
+        """Whether calls of this kernel take a rounding mode (CALL_SINGLE_ROUNDING)."""
+        return bool(self.call_flags & CALL_SINGLE_ROUNDING)
 
     @property
     def param_words(self) -> int:
@@ -100,35 +113,38 @@ _SCRATCH = Slot("scratch", SCRATCH, optional=True)
 _CONV_COMMON = (Param("stride", 2), Param("dilation", 2), Param("pad", 4))
 _REQUANT_SLOTS = (_c("multiplier", "i32"), _c("shift", "i32"))
 _CLAMP = (Param("act_min"), Param("act_max"))
+_RQ = CALL_SINGLE_ROUNDING
 
 _LIST = [
     Kernel("conv2d", 1, (_i("input"), _c("weights"), _c("bias", "i32", True), *_REQUANT_SLOTS,
                          _OUT, _SCRATCH),
-           _CONV_COMMON + (Param("groups"), Param("input_offset"), Param("output_offset")) + _CLAMP),
+           _CONV_COMMON + (Param("groups"), Param("input_offset"), Param("output_offset")) + _CLAMP,
+           call_flags=_RQ),
     Kernel("depthwise_conv2d", 2, (_i("input"), _c("weights"), _c("bias", "i32", True),
                                    *_REQUANT_SLOTS, _OUT, _SCRATCH),
            _CONV_COMMON + (Param("channel_multiplier"), Param("input_offset"),
-                           Param("output_offset")) + _CLAMP),
+                           Param("output_offset")) + _CLAMP, call_flags=_RQ),
     Kernel("fully_connected", 3, (_i("input"), _c("weights"), _c("bias", "i32", True),
                                   *_REQUANT_SLOTS, _OUT),
-           (Param("input_offset"), Param("output_offset")) + _CLAMP),
+           (Param("input_offset"), Param("output_offset")) + _CLAMP, call_flags=_RQ),
     Kernel("add", 4, (_i("input1"), _i("input2"), _OUT),
            tuple(Param(n) for n in ("input1_offset", "input2_offset", "input1_multiplier",
                                     "input1_shift", "input2_multiplier", "input2_shift",
                                     "left_shift", "output_offset", "output_multiplier",
                                     "output_shift", "act_min", "act_max")),
-           inplace=("input1", "input2")),
+           inplace=("input1", "input2"), call_flags=_RQ),
     Kernel("mul", 5, (_i("input1"), _i("input2"), _OUT),
            tuple(Param(n) for n in ("input1_offset", "input2_offset", "output_offset",
                                     "output_multiplier", "output_shift", "act_min", "act_max")),
-           inplace=("input1", "input2")),
+           inplace=("input1", "input2"), call_flags=_RQ),
     Kernel("avg_pool", 6, (_i("input"), _OUT),
            (Param("kernel", 2), Param("stride", 2), Param("pad", 4), Param("count_include_pad"))
            + _CLAMP),
     Kernel("max_pool", 7, (_i("input"), _OUT),
            (Param("kernel", 2), Param("stride", 2), Param("dilation", 2), Param("pad", 4)) + _CLAMP),
     Kernel("global_avg_pool", 8, (_i("input"), _OUT),
-           (Param("input_offset"), Param("output_offset"), Param("multiplier"), Param("shift"))),
+           (Param("input_offset"), Param("output_offset"), Param("multiplier"), Param("shift")),
+           call_flags=_RQ),
     Kernel("softmax", 9, (_i("input"), _c("exp_table", "i32"), _OUT),
            (Param("output_scale_q16"), Param("output_offset")), inplace=("input",)),
     # table: 256 entries, or 256 per channel (C x 256, C = the last dimension of

@@ -2,9 +2,10 @@
 
 `read_plan(data)` checks what the C loader checks structurally (magic,
 version, CRC-32, the canonical section layout, every tensor against its pool,
-every call's kernel id, slots, roles and dtypes, the I/O descriptors) and
-returns a `Plan`. The kernels' shape rules are left to the C loader, which
-`tigris run` always goes through.
+every call's kernel id, flags, slots, roles and dtypes, the I/O descriptors)
+and returns a `Plan`. Of the kernels' own rules it checks single rounding's
+shift range (the flag's one condition); the shape rules are left to the C
+loader, which `tigris run` always goes through.
 """
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tigris.plan.format import (CALL, CONST, OUT, SCRATCH, CRC_OFFSET, DTYPE_BYTES, HEADER, HEADER_SIZE, IO,
-                                IO_UINT8, KERNELS_BY_ID, LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK,
-                                NO_TENSOR, POOLS, RAM_POOLS, RESIZE_MODES, TARGETS,
-                                TENSOR, VERSION, WEIGHT_ALIGN, Kernel, PlanError, layout_offsets)
+from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CONST, OUT, SCRATCH, CRC_OFFSET,
+                                DTYPE_BYTES, HEADER, HEADER_SIZE, IO, IO_UINT8, KERNELS_BY_ID,
+                                LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK, NO_TENSOR, POOLS,
+                                RAM_POOLS, RESIZE_MODES, SINGLE_SHIFT_RANGE, TARGETS, TENSOR,
+                                VERSION, WEIGHT_ALIGN, Kernel, PlanError, layout_offsets)
 
 _POOL_NAMES = {v: k for k, v in POOLS.items()}
 _DTYPE_NAMES = {1: "i8", 2: "i32"}
@@ -44,6 +46,13 @@ class Call:
     stage: int
     tensors: list[int | None]       # per slot of kernel.slots
     words: list[int]                # the 14 parameter words
+    flags: int = 0                  # the call record's flags (CALL_SINGLE_ROUNDING)
+
+    @property
+    def rounding(self) -> str:
+        """The requantization rounding: "single" (flag bit 0) or "double" (the default;
+        also what every kernel that does not requantize reports)."""
+        return "single" if self.flags & CALL_SINGLE_ROUNDING else "double"
 
     def slot(self, name: str) -> int | None:
         return self.tensors[self.kernel.slot_index(name)]
@@ -131,6 +140,20 @@ def _check_overlap(plan: Plan, index: int, kernel, tensors: list) -> None:
                             f"'{s.name}' in the {w.pool} pool")
 
 
+def _shifts(plan: Plan, kernel, tensors: list, words: list[int]) -> list[int]:
+    """Every requantization shift of a call: the per-channel shift array (conv,
+    depthwise, fully connected) or the *_shift parameter words (add, mul, gap)."""
+    out: list[int] = []
+    if any(s.name == "shift" for s in kernel.slots):
+        out += [int(v) for v in plan.constant(tensors[kernel.slot_index("shift")])]
+    i = 0
+    for p in kernel.params:
+        if p.name.endswith("shift") and p.name != "left_shift":
+            out += list(words[i:i + p.count])
+        i += p.count
+    return out
+
+
 def read_plan(data: bytes) -> Plan:
     data = bytes(data)
     if len(data) < HEADER_SIZE:
@@ -179,8 +202,12 @@ def read_plan(data: bytes) -> Plan:
         kid, cflags, stage, res, *rest = CALL.unpack_from(data, c_off + i * CALL.size)
         slots, words = rest[:8], rest[8:]
         kernel = KERNELS_BY_ID.get(kid)
-        if kernel is None or cflags or res or any(words[kernel.param_words:]):
+        if kernel is None or res or any(words[kernel.param_words:]):
             raise PlanError(f"call {i}: unknown kernel {kid} or bad reserved fields")
+        if cflags & ~kernel.call_flags:
+            what = ("single rounding on a kernel that does not requantize"
+                    if cflags == CALL_SINGLE_ROUNDING else "unknown flag bits")
+            raise PlanError(f"call {i} ({kernel.name}): call flags 0x{cflags:04x}: {what}")
         tensors: list[int | None] = []
         for j, idx in enumerate(slots):
             if j >= len(kernel.slots):
@@ -201,7 +228,13 @@ def read_plan(data: bytes) -> Plan:
                 raise PlanError(f"call {i} ({kernel.name}): slot '{s.name}' has the wrong tensor")
             tensors.append(idx)
         _check_overlap(plan, i, kernel, tensors)
-        plan.calls.append(Call(kernel, stage, tensors, list(words[:MAX_PARAMS])))
+        if cflags & CALL_SINGLE_ROUNDING:
+            lo, hi = SINGLE_SHIFT_RANGE
+            bad = [s for s in _shifts(plan, kernel, tensors, words) if not lo <= s <= hi]
+            if bad:
+                raise PlanError(f"call {i} ({kernel.name}): shift {bad[0]} outside [{lo}, {hi}] "
+                                "under single rounding")
+        plan.calls.append(Call(kernel, stage, tensors, list(words[:MAX_PARAMS]), cflags))
     for i in range(n_in + n_out):
         (tensor, layout, ioflags, zp, scale, rank, *rest) = IO.unpack_from(data, io_off + i * IO.size)
         dims, raw, res = rest[:6], rest[6], rest[7]

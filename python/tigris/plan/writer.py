@@ -11,11 +11,11 @@ import numpy as np
 from mlir import ir
 
 from tigris.dialects import op_attrs
-from tigris.plan.format import (CALL, CRC_OFFSET, DTYPE_BYTES, DTYPES, HEADER, IO,
-                                IO_UINT8, KERNELS, LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK,
-                                MAX_SLOTS, MAX_TENSORS, NAME_SIZE, NO_TENSOR, OUT, POOLS,
-                                RESIZE_MODES, SCRATCH, TARGETS, TENSOR, VERSION, WEIGHT_ALIGN,
-                                PlanError, layout_offsets)
+from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CRC_OFFSET, DTYPE_BYTES, DTYPES,
+                                HEADER, IO, IO_UINT8, KERNELS, LAYOUTS, MAGIC, MAX_PARAMS,
+                                MAX_RANK, MAX_SLOTS, MAX_TENSORS, NAME_SIZE, NO_TENSOR, OUT,
+                                POOLS, RESIZE_MODES, ROUNDINGS, SCRATCH, TARGETS, TENSOR,
+                                VERSION, WEIGHT_ALIGN, PlanError, layout_offsets)
 from tigris.resources import WeightTable, resource_name
 
 INT32 = (-(1 << 31), (1 << 31) - 1)
@@ -94,6 +94,18 @@ def _param_words(kernel, params: dict, rank: int, where: str) -> list[int]:
     return words + [0] * (MAX_PARAMS - len(words))
 
 
+def _call_flags(kernel, rounding, where: str) -> int:
+    """The call record's flags: bit 0 for `tigris.rounding = "single"` (requantizing
+    kernels only); absent or "double" is the default double rounding."""
+    if rounding is None or rounding == "double":
+        return 0
+    if rounding not in ROUNDINGS:
+        raise PlanError(f"{where}: unknown rounding '{rounding}' (one of {', '.join(ROUNDINGS)})")
+    if not kernel.requantizes:
+        raise PlanError(f"{where}: single rounding on a kernel that does not requantize")
+    return CALL_SINGLE_ROUNDING
+
+
 def write_plan(plan_module, weights: WeightTable) -> bytes:
     """Serialize one nested plan module to the binary format."""
     mod = getattr(plan_module, "operation", plan_module)
@@ -119,7 +131,8 @@ def write_plan(plan_module, weights: WeightTable) -> bytes:
             ca = op_attrs(op)
             calls.append({"kernel": ca["kernel"], "inputs": ca["inputs"], "outputs": ca["outputs"],
                           "params": ca["params"], "stage": ca.get("stage", 0),
-                          "scratch": ca.get("scratch", ""), "where": f"call {len(calls)} "
+                          "scratch": ca.get("scratch", ""),
+                          "rounding": ca.get("tigris.rounding"), "where": f"call {len(calls)} "
                           f"({ca['kernel']})"})
         else:
             raise PlanError(f"unexpected op '{op.name}' in a plan module")
@@ -171,8 +184,9 @@ def write_plan(plan_module, weights: WeightTable) -> bytes:
             slots.append(tensor(bname))
         rank = len(buffers[c["inputs"][0]]["type"].shape) if c["inputs"] else 0
         words = _param_words(kernel, c["params"], rank, c["where"])
+        flags = _call_flags(kernel, c["rounding"], c["where"])
         slots += [NO_TENSOR] * (MAX_SLOTS - len(slots))
-        call_records.append(CALL.pack(kernel.id, 0, c["stage"] & 0xFFFF, 0, *slots, *words))
+        call_records.append(CALL.pack(kernel.id, flags, c["stage"] & 0xFFFF, 0, *slots, *words))
 
     # ---- I/O descriptors
     ios = []

@@ -1,7 +1,8 @@
 """Fixed-point helpers of docs/kernels.md, vectorized over numpy arrays.
 
 Run-time helpers (the integer arithmetic every kernel uses, TFLite / ESP-NN
-rounding): `srdhm`, `rdbpot`, `requant`. They take int32 values (any integer
+rounding): `srdhm`, `rdbpot`, `requant` (double rounding, or single with
+`requant_single`). They take int32 values (any integer
 dtype holding int32-range values is accepted), compute exactly in int64 and
 return int32.
 
@@ -58,11 +59,20 @@ def rdbpot(x, e) -> np.ndarray:
     return ((x >> e) + (rem > threshold).astype(np.int64)).astype(np.int32)
 
 
-def requant(acc, mult, shift) -> np.ndarray:
-    """TFLite MultiplyByQuantizedMultiplier: rdbpot(srdhm(sat32(acc << left), mult), right).
+ROUNDINGS = ("double", "single")
+
+
+def requant(acc, mult, shift, rounding: str = "double") -> np.ndarray:
+    """TFLite MultiplyByQuantizedMultiplier, double rounding (gemmlowp, ESP-NN):
+    rdbpot(srdhm(sat32(acc << left), mult), right); rounding="single" is
+    `requant_single`.
 
     `mult` and `shift` broadcast against `acc` (per-channel arrays along the last axis).
     """
+    if rounding == "single":
+        return requant_single(acc, mult, shift)
+    if rounding != "double":
+        raise ValueError(f"requant: rounding must be one of {ROUNDINGS}, got {rounding!r}")
     acc = np.asarray(acc).astype(np.int64)
     shift = np.asarray(shift).astype(np.int64)
     # A left shift of 32 or more saturates every non-zero int32 value already,
@@ -71,6 +81,23 @@ def requant(acc, mult, shift) -> np.ndarray:
     right = np.maximum(-shift, 0)
     x = np.clip(acc << left, INT32_MIN, INT32_MAX)
     return rdbpot(srdhm(x, mult), right)
+
+
+def requant_single(acc, mult, shift) -> np.ndarray:
+    """TFLite MultiplyByQuantizedMultiplier under TFLITE_SINGLE_ROUNDING (TOSA's
+    SINGLE_ROUND): floor((acc * mult + 2^(t-1)) / 2^t) with t = 31 - shift,
+    saturated to int32. One rounding, half up, as a float requantization
+    rounds once; shift must lie in [-31, 30] (t in [1, 62], so the sum fits int64).
+    """
+    acc = np.asarray(acc).astype(np.int64)
+    mult = np.asarray(mult).astype(np.int64)
+    shift = np.asarray(shift).astype(np.int64)
+    if np.any(shift < -31) or np.any(shift > 30):
+        raise ValueError("requant_single: shift out of range [-31, 30]")
+    t = 31 - shift
+    one = np.int64(1)
+    r = (acc * mult + (one << (t - one))) >> t
+    return np.clip(r, INT32_MIN, INT32_MAX).astype(np.int32)
 
 
 # ------------------------------------------------------------- compile time

@@ -54,11 +54,11 @@ def _ints(v, n=None, name="attribute"):
     return out
 
 
-def _finish(acc, mult, shift, output_offset, act_min, act_max):
+def _finish(acc, mult, shift, output_offset, act_min, act_max, rounding="double"):
     """int8 of clamp(requant(acc, mult, shift) + output_offset, act_min, act_max)."""
     mult = np.asarray(mult, dtype=np.int64).ravel()
     shift = np.asarray(shift, dtype=np.int64).ravel()
-    v = requant(acc, mult, shift).astype(np.int64) + int(output_offset)
+    v = requant(acc, mult, shift, rounding).astype(np.int64) + int(output_offset)
     v = np.clip(v, int(act_min), int(act_max))
     return np.clip(v, -128, 127).astype(np.int8)
 
@@ -95,7 +95,7 @@ def _check_exact(terms):
 
 @_kernel
 def conv2d(x, w, b, *, stride, dilation, pad, groups, input_offset, output_offset,
-           multiplier, shift, act_min, act_max):
+           multiplier, shift, act_min, act_max, rounding="double"):
     x = np.asarray(x)
     w = np.asarray(w)
     n, h, wd, cin = x.shape
@@ -131,13 +131,13 @@ def conv2d(x, w, b, *, stride, dilation, pad, groups, input_offset, output_offse
                 acc += np.matmul(xs.transpose(1, 0, 2), wt)
         acc = acc.transpose(1, 0, 2).reshape(p, cout)
     acc32 = wrap_int32(acc.astype(np.int64) + np.asarray(b, dtype=np.int64))
-    out = _finish(acc32, multiplier, shift, output_offset, act_min, act_max)
+    out = _finish(acc32, multiplier, shift, output_offset, act_min, act_max, rounding)
     return out.reshape(n, oh, ow, cout)
 
 
 @_kernel
 def depthwise_conv2d(x, w, b, *, stride, dilation, pad, channel_multiplier, input_offset,
-                     output_offset, multiplier, shift, act_min, act_max):
+                     output_offset, multiplier, shift, act_min, act_max, rounding="double"):
     x = np.asarray(x)
     w = np.asarray(w)
     n, h, wd, c = x.shape
@@ -160,12 +160,13 @@ def depthwise_conv2d(x, w, b, *, stride, dilation, pad, channel_multiplier, inpu
         for kx in range(kw):
             acc += _tap(xp, ky, kx, oh, ow, sh, sw, dh, dw)[..., None] * w4[ky, kx]
     acc = acc.reshape(n, oh, ow, cm) + np.asarray(b, dtype=np.int64)
-    return _finish(wrap_int32(acc), multiplier, shift, output_offset, act_min, act_max)
+    return _finish(wrap_int32(acc), multiplier, shift, output_offset, act_min, act_max,
+                   rounding)
 
 
 @_kernel
 def fully_connected(x, w, b, *, input_offset, output_offset, multiplier, shift,
-                    act_min, act_max):
+                    act_min, act_max, rounding="double"):
     x = np.asarray(x)
     w = np.asarray(w)
     cout, k = w.shape
@@ -174,7 +175,8 @@ def fully_connected(x, w, b, *, input_offset, output_offset, multiplier, shift,
     _check_exact(k)
     xo = x.reshape(-1, k).astype(np.float64) + float(input_offset)
     acc = (xo @ w.astype(np.float64).T).astype(np.int64) + np.asarray(b, dtype=np.int64)
-    return _finish(wrap_int32(acc), multiplier, shift, output_offset, act_min, act_max)
+    return _finish(wrap_int32(acc), multiplier, shift, output_offset, act_min, act_max,
+                   rounding)
 
 
 # --------------------------------------------------------------- elementwise
@@ -188,24 +190,24 @@ def _broadcast(a, b):
 @_kernel
 def add(a, b, *, input1_offset, input2_offset, input1_multiplier, input1_shift,
         input2_multiplier, input2_shift, left_shift, output_offset, output_multiplier,
-        output_shift, act_min, act_max):
+        output_shift, act_min, act_max, rounding="double"):
     a, b = _broadcast(a, b)
     ls = int(left_shift)
     x1 = wrap_int32((a + int(input1_offset)) << ls)
     x2 = wrap_int32((b + int(input2_offset)) << ls)
-    s1 = requant(x1, int(input1_multiplier), int(input1_shift)).astype(np.int64)
-    s2 = requant(x2, int(input2_multiplier), int(input2_shift)).astype(np.int64)
+    s1 = requant(x1, int(input1_multiplier), int(input1_shift), rounding).astype(np.int64)
+    s2 = requant(x2, int(input2_multiplier), int(input2_shift), rounding).astype(np.int64)
     return _finish(wrap_int32(s1 + s2), output_multiplier, output_shift, output_offset,
-                   act_min, act_max)
+                   act_min, act_max, rounding)
 
 
 @_kernel
 def mul(a, b, *, input1_offset, input2_offset, output_offset, output_multiplier,
-        output_shift, act_min, act_max):
+        output_shift, act_min, act_max, rounding="double"):
     a, b = _broadcast(a, b)
     prod = (a + int(input1_offset)) * (b + int(input2_offset))
     return _finish(wrap_int32(prod), output_multiplier, output_shift, output_offset,
-                   act_min, act_max)
+                   act_min, act_max, rounding)
 
 
 @_kernel
@@ -295,10 +297,11 @@ def max_pool(x, *, kernel, stride, dilation, pad, act_min, act_max, out_shape=No
 
 
 @_kernel
-def global_avg_pool(x, *, input_offset, output_offset, multiplier, shift):
+def global_avg_pool(x, *, input_offset, output_offset, multiplier, shift, rounding="double"):
     x = np.asarray(x)
     acc = (x.astype(np.int64) + int(input_offset)).sum(axis=(1, 2), keepdims=True)
-    return _finish(wrap_int32(acc), int(multiplier), int(shift), output_offset, -128, 127)
+    return _finish(wrap_int32(acc), int(multiplier), int(shift), output_offset, -128, 127,
+                   rounding)
 
 
 # ------------------------------------------------------------------- softmax

@@ -39,6 +39,8 @@
  *   global_avg_pool                     esp_nn_mean_nhwc_s8 (ESP-NN master only):
  *     input_offset                      input_zero_point = -input_offset
  *     output_offset                     output_zero_point
+ *   rounding (conv, depthwise, fc,      must be TIGRIS_ROUND_DOUBLE: ESP-NN rounds
+ *     add, mul, global_avg_pool)        twice; single rounding runs the tigris_ kernel
  *
  * When ESP-NN cannot express an op instance bit-exactly (and safely on the
  * ESP32-S3, whose optimized kernels add constraints, see

@@ -51,12 +51,38 @@ typedef struct {
 
 /* ------------------------------------------------------ fixed-point helpers */
 
+/* Requantization rounding: the `rounding` field (last) of the parameter
+ * structs of the kernels that requantize (conv2d, depthwise_conv2d,
+ * fully_connected, add, mul, global_avg_pool; docs/kernels.md).
+ *   TIGRIS_ROUND_DOUBLE  srdhm then rdbpot, two roundings: TFLite's default
+ *                        and ESP-NN's. 0, so a zero-initialized struct has it.
+ *   TIGRIS_ROUND_SINGLE  one rounding of acc * mult / 2^(31 - shift): TFLite
+ *                        with TFLITE_SINGLE_ROUNDING, TOSA's SINGLE_ROUND; the
+ *                        closest to a float requantization (onnxruntime).
+ *                        Every shift must lie in [TIGRIS_SINGLE_SHIFT_MIN,
+ *                        TIGRIS_SINGLE_SHIFT_MAX]; ESP-NN cannot run it.
+ * Any other value, or a shift outside that range under single rounding, is
+ * TIGRIS_ERR_PARAM (checked before the first store). */
+#define TIGRIS_ROUND_DOUBLE 0
+#define TIGRIS_ROUND_SINGLE 1
+#define TIGRIS_SINGLE_SHIFT_MIN (-31)
+#define TIGRIS_SINGLE_SHIFT_MAX 30
+
 /* The rounding primitives of docs/kernels.md, exported so that the tests can
  * check them on edge values. rdbpot accepts any exponent >= 0; requant any
- * shift (left shifts beyond 32 saturate like 32 does). */
+ * shift (left shifts beyond 32 saturate like 32 does). requant_single takes
+ * a shift in [-31, 30] (outside it the shift is clipped to the range: the
+ * kernels reject such a shift instead) and any multiplier. */
 int32_t tigris_srdhm(int32_t a, int32_t b);
 int32_t tigris_rdbpot(int32_t x, int32_t exponent);
 int32_t tigris_requant(int32_t acc, int32_t multiplier, int32_t shift);
+int32_t tigris_requant_single(int32_t acc, int32_t multiplier, int32_t shift);
+
+/* The rounding check every requantizing kernel makes: TIGRIS_OK when
+ * `rounding` is TIGRIS_ROUND_DOUBLE, or TIGRIS_ROUND_SINGLE with each of the
+ * `count` shifts in [-31, 30]; TIGRIS_ERR_NULL for a NULL shift array (count
+ * > 0); TIGRIS_ERR_PARAM otherwise. For plan loaders. */
+int32_t tigris_requant_check(int32_t rounding, const int32_t *shift, int32_t count);
 
 /* ---------------------------------------------------------- convolutions */
 
@@ -73,6 +99,7 @@ typedef struct {
     int32_t quant_count;        /* 1 (same for every channel) or Cout */
     int32_t act_min;
     int32_t act_max;
+    int32_t rounding;           /* TIGRIS_ROUND_DOUBLE or TIGRIS_ROUND_SINGLE */
 } tigris_conv_params_t;
 
 /* Output height must lie in [1, (H + top + bottom - dh*(KH-1) - 1) / sh + 1]
@@ -110,6 +137,7 @@ typedef struct {
     int32_t quant_count;        /* 1 or Cout */
     int32_t act_min;
     int32_t act_max;
+    int32_t rounding;           /* TIGRIS_ROUND_* */
 } tigris_fc_params_t;
 
 /* input [rows, K], weights [Cout, K], output [rows, Cout]. */
@@ -133,6 +161,7 @@ typedef struct {
     int32_t output_shift;
     int32_t act_min;
     int32_t act_max;
+    int32_t rounding;           /* TIGRIS_ROUND_*: all three requantizations */
 } tigris_add_params_t;
 
 typedef struct {
@@ -143,6 +172,7 @@ typedef struct {
     int32_t output_shift;
     int32_t act_min;
     int32_t act_max;
+    int32_t rounding;           /* TIGRIS_ROUND_* */
 } tigris_mul_params_t;
 
 /* Numpy broadcasting: shapes are aligned at their last dimension, every
@@ -200,6 +230,7 @@ typedef struct {
     int32_t output_offset;
     int32_t multiplier;
     int32_t shift;
+    int32_t rounding;           /* TIGRIS_ROUND_* */
 } tigris_gap_params_t;
 
 /* input [N, H, W, C] -> output [N, 1, 1, C]. */

@@ -32,6 +32,7 @@ typedef struct {
     const int32_t *mult;
     const int32_t *shift;
     int32_t per_channel; /* 1: mult/shift have out_c entries; 0: one entry */
+    int32_t rounding;    /* TIGRIS_ROUND_* */
 } conv_geom_t;
 
 static void conv_image(const conv_geom_t *g, const int8_t *in, const int8_t *filter,
@@ -74,7 +75,8 @@ static void conv_image(const conv_geom_t *g, const int8_t *in, const int8_t *fil
                     }
                 }
                 *out++ = tigris_fp_finish(tigris_to_i32(acc), g->mult[q], g->shift[q],
-                                          g->output_offset, g->act_min, g->act_max);
+                                          g->rounding, g->output_offset, g->act_min,
+                                          g->act_max);
             }
         }
     }
@@ -169,6 +171,7 @@ void esp_nn_conv_s8(const data_dims_t *input_dims,
     g.mult = quant_data->mult;
     g.shift = quant_data->shift;
     g.per_channel = 1;
+    g.rounding = TIGRIS_ROUND_DOUBLE; /* ESP-NN rounds twice */
     conv_image(&g, input_data, filter_data, bias, out_data);
 }
 
@@ -193,6 +196,9 @@ int32_t tigris_conv2d_check(const tigris_dims4_t *input_dims,
         return TIGRIS_ERR_PARAM;
     }
     if (p->quant_count != 1 && p->quant_count != output_dims->c) {
+        return TIGRIS_ERR_PARAM;
+    }
+    if (tigris_fp_rounding_check(p->rounding, p->shift, p->quant_count) != TIGRIS_OK) {
         return TIGRIS_ERR_PARAM;
     }
     /* weights [Cout, KH, KW, Cin/groups]; Cout split evenly over groups. */
@@ -254,6 +260,7 @@ int32_t tigris_conv2d_s8(const tigris_dims4_t *input_dims, const int8_t *input,
     g.mult = p->multiplier;
     g.shift = p->shift;
     g.per_channel = (p->quant_count != 1) ? 1 : 0;
+    g.rounding = p->rounding;
 
     in_image = input_dims->h * input_dims->w * input_dims->c;
     out_image = output_dims->h * output_dims->w * output_dims->c;

@@ -27,6 +27,7 @@ typedef struct {
     const int32_t *mult;
     const int32_t *shift;
     int32_t per_channel;
+    int32_t rounding;
 } dw_geom_t;
 
 static void dw_image(const dw_geom_t *g, const int8_t *in, const int8_t *filter,
@@ -62,7 +63,8 @@ static void dw_image(const dw_geom_t *g, const int8_t *in, const int8_t *filter,
                     }
                 }
                 *out++ = tigris_fp_finish(tigris_to_i32(acc), g->mult[q], g->shift[q],
-                                          g->output_offset, g->act_min, g->act_max);
+                                          g->rounding, g->output_offset, g->act_min,
+                                          g->act_max);
             }
         }
     }
@@ -158,6 +160,7 @@ void esp_nn_depthwise_conv_s8(const data_dims_t *input_dims,
     g.mult = quant_data->mult;
     g.shift = quant_data->shift;
     g.per_channel = 1;
+    g.rounding = TIGRIS_ROUND_DOUBLE; /* ESP-NN rounds twice */
     dw_image(&g, input_data, filter_data, bias, out_data);
 }
 
@@ -183,6 +186,9 @@ int32_t tigris_depthwise_conv2d_check(const tigris_dims4_t *input_dims,
         return TIGRIS_ERR_PARAM;
     }
     if (p->quant_count != 1 && p->quant_count != output_dims->c) {
+        return TIGRIS_ERR_PARAM;
+    }
+    if (tigris_fp_rounding_check(p->rounding, p->shift, p->quant_count) != TIGRIS_OK) {
         return TIGRIS_ERR_PARAM;
     }
     if (output_dims->n != input_dims->n || filter_dims->n != 1 ||
@@ -243,6 +249,7 @@ int32_t tigris_depthwise_conv2d_s8(const tigris_dims4_t *input_dims, const int8_
     g.mult = p->multiplier;
     g.shift = p->shift;
     g.per_channel = (p->quant_count != 1) ? 1 : 0;
+    g.rounding = p->rounding;
 
     in_image = input_dims->h * input_dims->w * input_dims->c;
     out_image = output_dims->h * output_dims->w * output_dims->c;

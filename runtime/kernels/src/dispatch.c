@@ -2,7 +2,9 @@
  * tigris_run_*: one call per kernel op. Each asks tigris_kernel_args.c
  * whether ESP-NN can run the op instance; if so it makes the ESP-NN calls
  * (one per image or row), otherwise it calls the tigris_ kernel. Both give
- * the same bytes; ESP-NN is only faster on the device.
+ * the same bytes; ESP-NN is only faster on the device. ESP-NN rounds twice:
+ * a call with single rounding (params->rounding == TIGRIS_ROUND_SINGLE) is
+ * never mapped (tigris_kernel_args.c) and always runs the tigris_ kernel.
  */
 #include <stddef.h>
 

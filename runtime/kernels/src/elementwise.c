@@ -6,6 +6,8 @@
  *      s_i = requant(x_i, input_i_multiplier, input_i_shift),
  *      out = clamp(requant(s1 + s2, output_multiplier, output_shift) + output_offset)
  * mul: out = clamp(requant((in1 + off1) * (in2 + off2), ...) + output_offset)
+ * requant rounds as the params' `rounding` says (TIGRIS_ROUND_*), for all
+ * three requantizations of add.
  */
 #include <stddef.h>
 
@@ -22,22 +24,28 @@ static inline int32_t shl_wrap(int32_t v, int32_t s)
     return tigris_to_i32((uint32_t)v << s);
 }
 
-static inline int8_t add_one(int32_t a, int32_t b, const tigris_add_params_t *p)
+/* One element. `rounding` is a constant in each row function below, so the
+ * mode is chosen once per call, not per element. */
+static inline int8_t add_one(int32_t a, int32_t b, const tigris_add_params_t *p,
+                             int32_t rounding)
 {
     const int32_t x1 = shl_wrap(tigris_wrap_add(a, p->input1_offset), p->left_shift);
     const int32_t x2 = shl_wrap(tigris_wrap_add(b, p->input2_offset), p->left_shift);
-    const int32_t s1 = tigris_fp_requant(x1, p->input1_multiplier, p->input1_shift);
-    const int32_t s2 = tigris_fp_requant(x2, p->input2_multiplier, p->input2_shift);
+    const int32_t s1 =
+        tigris_fp_requant_mode(x1, p->input1_multiplier, p->input1_shift, rounding);
+    const int32_t s2 =
+        tigris_fp_requant_mode(x2, p->input2_multiplier, p->input2_shift, rounding);
     return tigris_fp_finish(tigris_wrap_add(s1, s2), p->output_multiplier, p->output_shift,
-                            p->output_offset, p->act_min, p->act_max);
+                            rounding, p->output_offset, p->act_min, p->act_max);
 }
 
-static inline int8_t mul_one(int32_t a, int32_t b, const tigris_mul_params_t *p)
+static inline int8_t mul_one(int32_t a, int32_t b, const tigris_mul_params_t *p,
+                             int32_t rounding)
 {
     const int32_t prod = tigris_wrap_mul(tigris_wrap_add(a, p->input1_offset),
                                          tigris_wrap_add(b, p->input2_offset));
-    return tigris_fp_finish(prod, p->output_multiplier, p->output_shift, p->output_offset,
-                            p->act_min, p->act_max);
+    return tigris_fp_finish(prod, p->output_multiplier, p->output_shift, rounding,
+                            p->output_offset, p->act_min, p->act_max);
 }
 
 /* One innermost row of a broadcast: input strides are 1 or 0 (repeated). */
@@ -50,7 +58,17 @@ static void add_row(const int8_t *a, int32_t sa, const int8_t *b, int32_t sb, in
     const tigris_add_params_t *p = (const tigris_add_params_t *)params;
     int32_t i;
     for (i = 0; i < n; i++) {
-        out[i] = add_one(a[i * sa], b[i * sb], p);
+        out[i] = add_one(a[i * sa], b[i * sb], p, TIGRIS_ROUND_DOUBLE);
+    }
+}
+
+static void add_row_single(const int8_t *a, int32_t sa, const int8_t *b, int32_t sb,
+                           int8_t *out, int32_t n, const void *params)
+{
+    const tigris_add_params_t *p = (const tigris_add_params_t *)params;
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        out[i] = add_one(a[i * sa], b[i * sb], p, TIGRIS_ROUND_SINGLE);
     }
 }
 
@@ -60,7 +78,17 @@ static void mul_row(const int8_t *a, int32_t sa, const int8_t *b, int32_t sb, in
     const tigris_mul_params_t *p = (const tigris_mul_params_t *)params;
     int32_t i;
     for (i = 0; i < n; i++) {
-        out[i] = mul_one(a[i * sa], b[i * sb], p);
+        out[i] = mul_one(a[i * sa], b[i * sb], p, TIGRIS_ROUND_DOUBLE);
+    }
+}
+
+static void mul_row_single(const int8_t *a, int32_t sa, const int8_t *b, int32_t sb,
+                           int8_t *out, int32_t n, const void *params)
+{
+    const tigris_mul_params_t *p = (const tigris_mul_params_t *)params;
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        out[i] = mul_one(a[i * sa], b[i * sb], p, TIGRIS_ROUND_SINGLE);
     }
 }
 
@@ -100,6 +128,7 @@ void esp_nn_add_elementwise_s8(const int8_t *input1_data,
     p.output_shift = out_shift;
     p.act_min = activation_min;
     p.act_max = activation_max;
+    p.rounding = TIGRIS_ROUND_DOUBLE; /* ESP-NN rounds twice */
     add_row(input1_data, 1, input2_data, 1, output, size, &p);
 }
 
@@ -126,6 +155,7 @@ void esp_nn_mul_elementwise_s8(const int8_t *input1_data,
     p.output_shift = out_shift;
     p.act_min = activation_min;
     p.act_max = activation_max;
+    p.rounding = TIGRIS_ROUND_DOUBLE;
     mul_row(input1_data, 1, input2_data, 1, output, size, &p);
 }
 
@@ -233,17 +263,23 @@ int32_t tigris_add_s8(const int8_t *input1, const int32_t *shape1, int32_t rank1
 {
     bcast_t b;
     int32_t status;
+    int32_t shifts[3];
     if (input1 == NULL || input2 == NULL || output == NULL || params == NULL) {
         return TIGRIS_ERR_NULL;
     }
-    if (params->left_shift < 0) {
+    shifts[0] = params->input1_shift;
+    shifts[1] = params->input2_shift;
+    shifts[2] = params->output_shift;
+    if (params->left_shift < 0 ||
+        tigris_fp_rounding_check(params->rounding, shifts, 3) != TIGRIS_OK) {
         return TIGRIS_ERR_PARAM;
     }
     status = bcast_setup(&b, shape1, rank1, shape2, rank2, out_shape, out_rank);
     if (status != TIGRIS_OK) {
         return status;
     }
-    bcast_run(&b, input1, input2, output, add_row, params);
+    bcast_run(&b, input1, input2, output,
+              (params->rounding == TIGRIS_ROUND_SINGLE) ? add_row_single : add_row, params);
     return TIGRIS_OK;
 }
 
@@ -257,11 +293,15 @@ int32_t tigris_mul_s8(const int8_t *input1, const int32_t *shape1, int32_t rank1
     if (input1 == NULL || input2 == NULL || output == NULL || params == NULL) {
         return TIGRIS_ERR_NULL;
     }
+    if (tigris_fp_rounding_check(params->rounding, &params->output_shift, 1) != TIGRIS_OK) {
+        return TIGRIS_ERR_PARAM;
+    }
     status = bcast_setup(&b, shape1, rank1, shape2, rank2, out_shape, out_rank);
     if (status != TIGRIS_OK) {
         return status;
     }
-    bcast_run(&b, input1, input2, output, mul_row, params);
+    bcast_run(&b, input1, input2, output,
+              (params->rounding == TIGRIS_ROUND_SINGLE) ? mul_row_single : mul_row, params);
     return TIGRIS_OK;
 }
 

@@ -22,6 +22,7 @@ typedef struct {
     const int32_t *shift;
     int32_t per_channel;
     int32_t act_min, act_max;
+    int32_t rounding;       /* TIGRIS_ROUND_* */
 } fc_geom_t;
 
 static void fc_row(const fc_geom_t *g, const int8_t *in, const int8_t *weights,
@@ -37,7 +38,7 @@ static void fc_row(const fc_geom_t *g, const int8_t *in, const int8_t *weights,
         for (k = 0; k < g->depth; k++) {
             acc += ((uint32_t)(int32_t)in[k] + in_off) * ((uint32_t)(int32_t)w[k] + w_off);
         }
-        out[oc] = tigris_fp_finish(tigris_to_i32(acc), g->mult[q], g->shift[q],
+        out[oc] = tigris_fp_finish(tigris_to_i32(acc), g->mult[q], g->shift[q], g->rounding,
                                    g->output_offset, g->act_min, g->act_max);
     }
 }
@@ -64,6 +65,7 @@ static int esp_fc_setup(fc_geom_t *g, const int8_t *input_data, int32_t input_of
     g->output_offset = out_offset;
     g->act_min = activation_min;
     g->act_max = activation_max;
+    g->rounding = TIGRIS_ROUND_DOUBLE; /* ESP-NN rounds twice */
     return 0;
 }
 
@@ -147,6 +149,10 @@ int32_t tigris_fully_connected_s8(const int8_t *input, int32_t rows, int32_t dep
     if (params->quant_count != 1 && params->quant_count != out_channels) {
         return TIGRIS_ERR_PARAM;
     }
+    if (tigris_fp_rounding_check(params->rounding, params->shift, params->quant_count) !=
+        TIGRIS_OK) {
+        return TIGRIS_ERR_PARAM;
+    }
     g.depth = depth;
     g.out_c = out_channels;
     g.input_offset = params->input_offset;
@@ -157,6 +163,7 @@ int32_t tigris_fully_connected_s8(const int8_t *input, int32_t rows, int32_t dep
     g.per_channel = (params->quant_count != 1) ? 1 : 0;
     g.act_min = params->act_min;
     g.act_max = params->act_max;
+    g.rounding = params->rounding;
     for (r = 0; r < rows; r++) {
         fc_row(&g, input + r * depth, weights, bias, output + r * out_channels);
     }

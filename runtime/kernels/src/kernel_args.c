@@ -15,7 +15,9 @@
  *            depthwise sizes its end padding as OH*sh + KH - 1 - H, which
  *            underflows (uint16) when OH is smaller than the doc's size;
  *            the optimized kernels may dereference bias without a NULL test.
- * [exact] also covers requantization: ESP-NN computes acc * (1 << shift)
+ * [exact] also covers requantization: ESP-NN rounds twice (srdhm, then
+ * rdbpot), so only TIGRIS_ROUND_DOUBLE calls map to it; a single-rounding
+ * call always runs the tigris_ kernel. ESP-NN computes acc * (1 << shift)
  * in int32 without saturation and 1 << -shift, and sums in int32 without
  * wrap-around (signed overflow). The op goes to ESP-NN only when the
  * largest |acc| the op can produce (from its geometry and bias) neither
@@ -183,6 +185,9 @@ int32_t tigris_esp_nn_conv_args(const tigris_dims4_t *input_dims,
     if (status != TIGRIS_OK) {
         return status;
     }
+    if (p->rounding != TIGRIS_ROUND_DOUBLE) {
+        return TIGRIS_ERR_UNSUPPORTED; /* [exact] */
+    }
     allow_end_pad = !(filter_dims->h == 1 && filter_dims->w == 1 && p->stride[0] == 1 &&
                       p->stride[1] == 1);
     status = conv_common(input_dims, filter_dims, output_dims, p, bias,
@@ -232,6 +237,9 @@ int32_t tigris_esp_nn_depthwise_args(const tigris_dims4_t *input_dims,
     status = tigris_depthwise_conv2d_check(input_dims, filter_dims, output_dims, params);
     if (status != TIGRIS_OK) {
         return status;
+    }
+    if (p->rounding != TIGRIS_ROUND_DOUBLE) {
+        return TIGRIS_ERR_UNSUPPORTED; /* [exact] */
     }
     status = conv_common(input_dims, filter_dims, output_dims, p, bias,
                          filter_dims->h * filter_dims->w, 1);
@@ -284,7 +292,12 @@ int32_t tigris_esp_nn_fc_args(int32_t rows, int32_t depth, int32_t out_channels,
     if (params->quant_count != 1 && params->quant_count != out_channels) {
         return TIGRIS_ERR_PARAM;
     }
-    if (bias == NULL || depth > ESP_U16_MAX || out_channels > ESP_U16_MAX ||
+    if (tigris_fp_rounding_check(params->rounding, params->shift, params->quant_count) !=
+        TIGRIS_OK) {
+        return TIGRIS_ERR_PARAM;
+    }
+    if (params->rounding != TIGRIS_ROUND_DOUBLE ||              /* [exact] */
+        bias == NULL || depth > ESP_U16_MAX || out_channels > ESP_U16_MAX ||
         !in_offset_ok(params->input_offset) || !out_offset_ok(params->output_offset) ||
         !act_cut(params->act_min, params->act_max, &lo, &hi) ||
         !requant_ok((int64_t)depth * TAP_BOUND + max_abs(bias, out_channels), params->shift,
@@ -338,17 +351,22 @@ int32_t tigris_esp_nn_add_args(const int32_t *shape1, int32_t rank1,
     const tigris_add_params_t *p = params;
     int32_t count;
     int32_t lo, hi;
+    int32_t shifts[3];
     if (p == NULL || size == NULL) {
         return TIGRIS_ERR_NULL;
     }
-    if (p->left_shift < 0) {
+    shifts[0] = p->input1_shift;
+    shifts[1] = p->input2_shift;
+    shifts[2] = p->output_shift;
+    if (p->left_shift < 0 || tigris_fp_rounding_check(p->rounding, shifts, 3) != TIGRIS_OK) {
         return TIGRIS_ERR_PARAM;
     }
     count = same_shape_count(shape1, rank1, shape2, rank2, out_shape, out_rank);
     if (count < 0) {
         return count;
     }
-    if (p->input1_shift > 0 || p->input2_shift > 0 || p->output_shift > 0 || /* [exact] */
+    if (p->rounding != TIGRIS_ROUND_DOUBLE ||                            /* [exact] */
+        p->input1_shift > 0 || p->input2_shift > 0 || p->output_shift > 0 || /* [exact] */
         p->input1_shift < -31 || p->input2_shift < -31 || p->output_shift < -31 ||
         p->left_shift > 31 ||
         !in_offset_ok(p->input1_offset) || !in_offset_ok(p->input2_offset) ||
@@ -375,12 +393,16 @@ int32_t tigris_esp_nn_mul_args(const int32_t *shape1, int32_t rank1,
     if (p == NULL || size == NULL) {
         return TIGRIS_ERR_NULL;
     }
+    if (tigris_fp_rounding_check(p->rounding, &p->output_shift, 1) != TIGRIS_OK) {
+        return TIGRIS_ERR_PARAM;
+    }
     count = same_shape_count(shape1, rank1, shape2, rank2, out_shape, out_rank);
     if (count < 0) {
         return count;
     }
-    /* [exact] ESP-NN documents output_shift <= 0 for mul */
-    if (p->output_shift > 0 || p->output_shift < -31 || !in_offset_ok(p->input1_offset) ||
+    /* [exact] one rounding mode; ESP-NN documents output_shift <= 0 for mul */
+    if (p->rounding != TIGRIS_ROUND_DOUBLE || p->output_shift > 0 || p->output_shift < -31 ||
+        !in_offset_ok(p->input1_offset) ||
         !in_offset_ok(p->input2_offset) || !out_offset_ok(p->output_offset) ||
         !act_cut(p->act_min, p->act_max, &lo, &hi)) {
         return TIGRIS_ERR_UNSUPPORTED;
@@ -460,7 +482,11 @@ int32_t tigris_esp_nn_mean_ok(const tigris_dims4_t *input_dims,
     if (tigris_count4(input_dims) < 0) {
         return TIGRIS_ERR_SHAPE;
     }
+    if (tigris_fp_rounding_check(params->rounding, &params->shift, 1) != TIGRIS_OK) {
+        return TIGRIS_ERR_PARAM;
+    }
     if (!TIGRIS_ESP_NN_HAS_MEAN ||                           /* [iface] */
+        params->rounding != TIGRIS_ROUND_DOUBLE ||           /* [exact] */
         !in_offset_ok(params->input_offset) || !out_offset_ok(params->output_offset) ||
         !requant_ok((int64_t)input_dims->h * input_dims->w * 256, &params->shift, 1)) {
         return TIGRIS_ERR_UNSUPPORTED;

@@ -280,9 +280,11 @@ int32_t tigris_max_pool_s8(const tigris_dims4_t *input_dims, const int8_t *input
 
 /* ------------------------------------------------------ global average */
 
-/* One image: out[c] = clamp(requant(sum_hw (in + input_offset)) + output_offset). */
+/* One image: out[c] = clamp(requant(sum_hw (in + input_offset)) + output_offset),
+ * requant in the TIGRIS_ROUND_* mode `rounding`. */
 static void gap_image(const int8_t *in, int32_t hw, int32_t ch, int32_t input_offset,
-                      int32_t output_offset, int32_t multiplier, int32_t shift, int8_t *out)
+                      int32_t output_offset, int32_t multiplier, int32_t shift,
+                      int32_t rounding, int8_t *out)
 {
     const uint32_t in_off = (uint32_t)input_offset;
     int32_t c, i;
@@ -291,8 +293,8 @@ static void gap_image(const int8_t *in, int32_t hw, int32_t ch, int32_t input_of
         for (i = 0; i < hw; i++) {
             acc += (uint32_t)(int32_t)in[i * ch + c] + in_off;
         }
-        out[c] = tigris_fp_finish(tigris_to_i32(acc), multiplier, shift, output_offset, -128,
-                                  127);
+        out[c] = tigris_fp_finish(tigris_to_i32(acc), multiplier, shift, rounding,
+                                  output_offset, -128, 127);
     }
 }
 
@@ -310,7 +312,7 @@ void esp_nn_mean_nhwc_s8(const int8_t *input, int8_t *output, const int32_t heig
     }
     /* sum(in) - HW * zp == sum(in + (-zp)) modulo 2^32 */
     gap_image(input, height * width, channels, tigris_to_i32(0u - (uint32_t)input_zero_point),
-              output_zero_point, multiplier, shift, output);
+              output_zero_point, multiplier, shift, TIGRIS_ROUND_DOUBLE, output);
 }
 
 int32_t tigris_global_avg_pool_s8(const tigris_dims4_t *input_dims, const int8_t *input,
@@ -324,10 +326,13 @@ int32_t tigris_global_avg_pool_s8(const tigris_dims4_t *input_dims, const int8_t
     if (tigris_count4(input_dims) < 0) {
         return TIGRIS_ERR_SHAPE;
     }
+    if (tigris_fp_rounding_check(params->rounding, &params->shift, 1) != TIGRIS_OK) {
+        return TIGRIS_ERR_PARAM;
+    }
     hw = input_dims->h * input_dims->w;
     for (n = 0; n < input_dims->n; n++) {
         gap_image(input + n * hw * input_dims->c, hw, input_dims->c, params->input_offset,
-                  params->output_offset, params->multiplier, params->shift,
+                  params->output_offset, params->multiplier, params->shift, params->rounding,
                   output + n * input_dims->c);
     }
     return TIGRIS_OK;

@@ -98,6 +98,58 @@ static inline int32_t tigris_fp_requant(int32_t acc, int32_t mult, int32_t shift
     return tigris_fp_rdbpot(tigris_fp_srdhm(x32, mult), (right > 63) ? 63 : (int32_t)right);
 }
 
+/* TFLite MultiplyByQuantizedMultiplier under TFLITE_SINGLE_ROUNDING (TOSA
+ * apply_scale_32 with SINGLE_ROUND): one rounding, half up, of
+ * acc * mult / 2^(31 - shift), saturated to int32. The caller has checked
+ * shift in [-31, 30] (tigris_fp_rounding_check), so the exponent is 1..62;
+ * |acc * mult| <= 2^62 for any int32 mult, and with the 2^61 rounding term
+ * the sum stays inside int64. The right shift of a negative value is
+ * arithmetic (floor), see the top of this file. */
+static inline int32_t tigris_fp_requant_single(int32_t acc, int32_t mult, int32_t shift)
+{
+    const int32_t total = 31 - shift;
+    const int64_t r = ((int64_t)acc * mult + ((int64_t)1 << (total - 1))) >> total;
+    if (r > INT32_MAX) {
+        return INT32_MAX;
+    }
+    if (r < INT32_MIN) {
+        return INT32_MIN;
+    }
+    return (int32_t)r;
+}
+
+/* requant in the given TIGRIS_ROUND_* mode (already checked). Inlined with
+ * a constant or loop-invariant `rounding`, the test costs nothing or one
+ * predictable branch. */
+static inline int32_t tigris_fp_requant_mode(int32_t acc, int32_t mult, int32_t shift,
+                                             int32_t rounding)
+{
+    if (rounding == TIGRIS_ROUND_SINGLE) {
+        return tigris_fp_requant_single(acc, mult, shift);
+    }
+    return tigris_fp_requant(acc, mult, shift);
+}
+
+/* The rounding check of every requantizing kernel (tigris_requant_check):
+ * a known mode, and under single rounding each of the n shifts in
+ * [-31, 30]. `shift` is non-NULL when n > 0. */
+static inline int32_t tigris_fp_rounding_check(int32_t rounding, const int32_t *shift, int32_t n)
+{
+    int32_t i;
+    if (rounding == TIGRIS_ROUND_DOUBLE) {
+        return TIGRIS_OK;
+    }
+    if (rounding != TIGRIS_ROUND_SINGLE) {
+        return TIGRIS_ERR_PARAM;
+    }
+    for (i = 0; i < n; i++) {
+        if (shift[i] < TIGRIS_SINGLE_SHIFT_MIN || shift[i] > TIGRIS_SINGLE_SHIFT_MAX) {
+            return TIGRIS_ERR_PARAM;
+        }
+    }
+    return TIGRIS_OK;
+}
+
 /* clamp(clamp(v, act_min, act_max), -128, 127): the reference clamps to the
  * activation range and then to int8, so out-of-int8 activation bounds are
  * harmless. */
@@ -118,11 +170,12 @@ static inline int8_t tigris_fp_clamp8(int64_t v, int32_t act_min, int32_t act_ma
     return (int8_t)v;
 }
 
-/* requant + output offset + clamp: the tail of conv, fc, add, mul, gap. */
-static inline int8_t tigris_fp_finish(int32_t acc, int32_t mult, int32_t shift,
+/* requant (TIGRIS_ROUND_* `rounding`) + output offset + clamp: the tail of
+ * conv, fc, add, mul, gap. */
+static inline int8_t tigris_fp_finish(int32_t acc, int32_t mult, int32_t shift, int32_t rounding,
                                       int32_t output_offset, int32_t act_min, int32_t act_max)
 {
-    int64_t v = (int64_t)tigris_fp_requant(acc, mult, shift) + output_offset;
+    int64_t v = (int64_t)tigris_fp_requant_mode(acc, mult, shift, rounding) + output_offset;
     return tigris_fp_clamp8(v, act_min, act_max);
 }
 
