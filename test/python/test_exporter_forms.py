@@ -95,6 +95,26 @@ def same_lower_even_kernel(rng):
             [_w(rng, "w0", 8, 3, 4, 4)])
 
 
+def gather_channels(rng):
+    """PyTorch indexing of an activation: x[:, [5, 6, 7, 0, 2]] (two runs and a
+    single index, one slice each, concatenated) then x[:, 1] (a scalar index
+    drops the axis) added back as a broadcast map."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1]),
+             n("Gather", ["c0", "idx"], ["g"], axis=1),
+             n("Gather", ["c0", "one"], ["s"], axis=1),
+             n("Unsqueeze", ["s", "ax"], ["s4"]),
+             n("Add", ["g", "s4"], ["y"])],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("idx", [5, 6, 7, 0, 2], np.int64),
+             _c("one", 1, np.int64), _c("ax", [1], np.int64)])
+
+
+def gather_rows(rng):
+    """Gather along H with negative indices: rows [-1, 0, 1] of the map."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1]),
+             n("Gather", ["c0", "idx"], ["y"], axis=2)],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("idx", [-1, 0, 1], np.int64)])
+
+
 # name -> (builder, worst |LSB| allowed, budget). Bounds: measured worst over
 # 10 inputs (in the comment) plus one LSB.
 CASES = {
@@ -106,6 +126,8 @@ CASES = {
     "class_softmax": (class_softmax, 4, "2K+1M"),                  # 3
     "channel_shuffle": (channel_shuffle, 2, "4K+1M"),              # 1
     "same_lower_even_kernel": (same_lower_even_kernel, 2, "2K+1M"),  # 1
+    "gather_channels": (gather_channels, 1, "4K+1M"),              # 0
+    "gather_rows": (gather_rows, 1, "2K+1M"),                      # 0
 }
 
 

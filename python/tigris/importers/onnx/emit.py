@@ -13,6 +13,7 @@ from tigris.importers.onnx import ops_conv, ops_elementwise, ops_lut, ops_pool, 
 from tigris.importers.onnx.emit_core import EmitterBase, V
 from tigris.importers.onnx.graph import Act, QGraph, QNode
 from tigris.importers.onnx.ops_conv_transpose import convert_conv_transpose
+from tigris.importers.onnx.ops_gather import convert_gather
 
 CONVERTERS = {
     "Conv": ops_conv.convert_conv,
@@ -53,6 +54,7 @@ CONVERTERS = {
     "Slice": ops_shape.convert_slice,
     "Pad": ops_shape.convert_pad,
     "DepthToSpace": ops_shape.convert_depth_to_space,
+    "Gather": convert_gather,
     "SpaceToDepth": ops_shape.convert_space_to_depth,
     **{op: ops_lut.convert_lut for op in sorted(ops_lut.LUT_OPS)},
 }
@@ -60,7 +62,7 @@ CONVERTERS = {
 # differs from the input's, they run on the input's and a requantization follows.
 MOVERS = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
           "Dropout", "Transpose", "Split", "Slice", "Pad", "Resize", "Upsample",
-          "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin"}
+          "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin", "Gather"}
 
 
 def func_name(name: str) -> str:
@@ -92,11 +94,22 @@ class Emitter(EmitterBase):
                     temps = [Act(o.name + ".moved", o.shape, src.scale, src.zp) for o in wanted]
                     conv(self, QNode(node.name, node.op, node.inputs, temps, node.attrs))
                     for t, o in zip(temps, wanted):
-                        v = self.values[t.name]
-                        y = self.rescale(v.value, self.i8, src.scale / o.scale, src.zp, o.zp)
-                        self.put(o, y, v.layout)
+                        v = self.values.get(t.name)
+                        if v is not None:
+                            y = self.rescale(v.value, self.i8, src.scale / o.scale, src.zp, o.zp)
+                            self.put(o, y, v.layout)
+                    self._note_unproduced(node)
                     return
             conv(self, node)
+        self._note_unproduced(node)
+
+    def _note_unproduced(self, node: QNode) -> None:
+        """Outputs the converter does not compute (MaxPool's Indices, Dropout's
+        mask, BatchNormalization's running statistics): an error naming the
+        node only when something reads them (EmitterBase.get)."""
+        for o in node.outputs:
+            if o.name not in self.values:
+                self.unproduced[o.name] = node
 
     def _convert_all(self, nodes) -> None:
         """Convert every node and report every failure at once. A failed node's
@@ -106,7 +119,8 @@ class Emitter(EmitterBase):
             try:
                 self.convert(node)
             except ModelError as e:
-                errors.append(str(e))
+                if str(e) not in errors:   # e.g. an unproduced output read twice
+                    errors.append(str(e))
                 for o in node.outputs:
                     layout = "nhwc" if len(o.shape) == 4 else "plain"
                     shape = self.onnx_to_layout_shape(o.shape, layout)

@@ -80,6 +80,7 @@ class EmitterBase:
         self.f32 = ir.F32Type.get()
         self.act_type = self.i8 if quantized else self.f32
         self.node = None  # the QNode being converted (for messages)
+        self.unproduced: dict = {}   # output name -> the QNode that does not compute it
 
     # ---------------------------------------------------------------- errors
     def fail(self, reason: str):
@@ -116,6 +117,10 @@ class EmitterBase:
     # --------------------------------------------------------------- layouts
     def get(self, act: Act) -> V:
         v = self.values.get(act.name)
+        if v is None and act.name in self.unproduced:
+            n = self.unproduced[act.name]
+            raise ModelError(f"node '{n.name}' ({n.op}): output '{act.name}' is not supported "
+                             f"(only the first output of {n.op} is computed)")
         if v is None:
             self.fail(f"input '{act.name}' was not produced by a supported operator")
         return v
@@ -248,7 +253,7 @@ class EmitterBase:
         lo, hi = clamp
         qlo = -128 if lo == -np.inf else max(-128, out.zp + int(np.round(lo / out.scale)))
         qhi = 127 if hi == np.inf else min(127, out.zp + int(np.round(hi / out.scale)))
-        return qlo, qhi
+        return min(qlo, 127), max(qhi, -128)   # bounds outside the int8 range saturate
 
     def clamp(self, value: ir.Value, lo, hi) -> ir.Value:
         t = ir.RankedTensorType(value.type)

@@ -199,8 +199,7 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
     if not isinstance(x, Act) or not isinstance(w, Const):
         em.fail("only activation x constant-weight products are supported")
     a = node.attrs
-    if a.get("transA", 0):
-        em.fail("transA=1 is not supported")
+    trans_a = node.op == "Gemm" and bool(a.get("transA", 0))
     if w.value.ndim != 2:
         em.fail(f"weights of rank {w.value.ndim} are not supported (rank 2 expected)")
     wmat = w.value if (node.op == "Gemm" and a.get("transB", 0)) else w.value.T   # [OC, K]
@@ -208,12 +207,15 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
     cout, k = wmat.shape
     alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
     xv = em.get(x)
-    rows = int(np.prod(x.shape[:-1])) if node.op == "MatMul" else x.shape[0]
     if node.op == "Gemm" and len(x.shape) != 2:
         em.fail(f"Gemm input must be 2-D, got {list(x.shape)}")
-    if x.shape[-1] != k:
-        em.fail(f"input has {x.shape[-1]} features, weights expect {k}")
-    flat = em.reshape(em.as_plain(xv), [rows, 1, 1, k])
+    # transA=1: A is [K, M], its transpose the rows.
+    rows = int(np.prod(x.shape[:-1])) if node.op == "MatMul" else x.shape[1 if trans_a else 0]
+    if x.shape[0 if trans_a else -1] != k:
+        em.fail(f"input has {x.shape[0 if trans_a else -1]} features, weights expect {k}")
+    plain = em.as_plain(xv)
+    flat = em.reshape(em.transpose(plain, (1, 0)) if trans_a else plain, [rows, 1, 1, k])
+    breal = None if b is None else _gemm_bias(em, b, rows, cout) * beta
     if em.quantized:
         w = symmetric_weights(em, Const(w.name, wmat, w.scale, w.zp, 0), 0)
         wq = int_weights(em, w)
@@ -223,8 +225,7 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
             if wq.max() > 127:
                 em.fail("alpha < 0 with weight -128 cannot be represented")
         bias = np.zeros(cout, np.int64)
-        if b is not None:
-            breal = np.broadcast_to(b.real().reshape(-1), (cout,)) * beta
+        if breal is not None:
             bias = np.round(breal / (x.scale * sw)).astype(np.int64)
         reals = x.scale * sw / out.scale
         wv = em.const(np.asarray(wq).reshape(cout, 1, 1, k), em.i8, f"{node.name}.weights")
@@ -232,8 +233,7 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
         acc_elem = em.i32
     else:
         wf = (wmat.astype(np.float64) * alpha).astype(np.float32)
-        bias = np.zeros(cout, np.float32) if b is None else \
-            (np.broadcast_to(b.real().reshape(-1), (cout,)) * beta).astype(np.float32)
+        bias = np.zeros(cout, np.float32) if breal is None else breal.astype(np.float32)
         wv = em.const(wf.reshape(cout, 1, 1, k), em.f32, f"{node.name}.weights")
         bv = em.const(bias, em.f32, f"{node.name}.bias")
         acc_elem = em.f32
@@ -251,11 +251,28 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
     em.put(out, em.reshape(y, list(out.shape)), "plain")
 
 
+def _gemm_bias(em: EmitterBase, b: Const, rows: int, cout: int) -> np.ndarray:
+    """Gemm's C (unidirectionally broadcast to [M, N]) as one bias per output
+    column: a scalar, [N], [1, N], or an [M, N] / [M, 1] whose rows agree."""
+    real = b.real()
+    try:
+        full = np.broadcast_to(real.reshape((1,) * (2 - real.ndim) + real.shape), (rows, cout))
+    except ValueError:
+        em.fail(f"bias of shape {list(real.shape)} does not broadcast to the output "
+                f"[{rows}, {cout}]")
+    if np.any(full != full[:1]):
+        em.fail(f"a bias of shape {list(real.shape)} that varies along the rows is not "
+                "supported (one bias per output column)")
+    return full[0].astype(np.float64)
+
+
 def convert_batchnorm(em: EmitterBase, node: QNode) -> None:
     """A BatchNormalization left standing (not after a Conv): a per-channel
     affine map, emitted as a 1x1 depthwise convolution."""
     x = node.inputs[0]
     consts = node.inputs[1:5]
+    if node.attrs.get("training_mode", 0):
+        em.fail("training_mode=1 (normalizing by the batch's own statistics) is not supported")
     if not all(isinstance(c, Const) for c in consts):
         em.fail("scale, bias, mean and variance must be constant")
     gamma, beta, mean, var = (c.real().reshape(-1) for c in consts)

@@ -115,7 +115,7 @@ def clip_bounds(node: QNode) -> tuple[float, float]:
         lo = float(node.inputs[1].real().reshape(-1)[0])
     if len(node.inputs) > 2 and isinstance(node.inputs[2], Const):
         hi = float(node.inputs[2].real().reshape(-1)[0])
-    return lo, hi
+    return min(lo, hi), hi   # min > max: every value becomes max (ONNX Clip)
 
 
 def convert_unary(em: EmitterBase, node: QNode) -> None:

@@ -15,7 +15,8 @@ from mlir.dialects import tosa
 from tigris.dialects import kernel_op
 from tigris.importers.onnx.emit_core import STORED_LAYOUTS, EmitterBase
 from tigris.importers.onnx.graph import Act, Const, QNode
-from tigris.importers.onnx.ops_conv import conv_padding, fit_tosa_padding, lift_1d_attrs
+from tigris.importers.onnx.ops_conv import (conv_padding, convert_conv, fit_tosa_padding,
+                                            lift_1d_attrs)
 from tigris.reference.fixedpoint import softmax_exp_table, softmax_output_scale_q16
 
 
@@ -98,6 +99,9 @@ def convert_avgpool(em: EmitterBase, node: QNode) -> None:
     else:
         k, strides, dil, pad = _pool_geometry(em, node, h, w)
         include = int(node.attrs.get("count_include_pad", 0))
+        if dil != [1, 1]:
+            _dilated_avgpool(em, node, (h, w), k, strides, dil, pad, include)
+            return
     shape = [out.shape[i] for i in (0, 2, 3, 1)]
     zp = x.zp if em.quantized else 0
     if include and any(pad):
@@ -125,6 +129,28 @@ def convert_avgpool(em: EmitterBase, node: QNode) -> None:
     if em.quantized and not x.same_quant(out):
         y = em.rescale(y, em.i8, x.scale / out.scale, x.zp, out.zp)
     em.put(out, y, "nhwc")
+
+
+def _dilated_avgpool(em: EmitterBase, node: QNode, hw, k, strides, dil, pad, include) -> None:
+    """A dilated AveragePool (opset 19) whose every window divides by the
+    full kernel size: a depthwise convolution with unit weights of scale
+    1 / (KH * KW), its padding the zero point (real 0). That holds with no
+    padding, or with count_include_pad=1 and no ceil_mode windows past the
+    given pads (those divide by the part inside them)."""
+    x = node.inputs[0]
+    given = conv_padding(em, node.attrs, hw, k, strides, dil)
+    if pad != given or any(pad) and not include:
+        em.fail("dilated average pooling over padding is supported only with "
+                "count_include_pad=1 and no ceil_mode windows past the pads")
+    c, size = x.shape[1], k[0] * k[1]
+    if em.quantized:
+        w = Const(f"{node.name}.window", np.ones((c, 1, *k), np.int64),
+                  np.full(c, 1.0 / size), np.zeros(c, np.int64), 0)
+    else:
+        w = Const(f"{node.name}.window", np.full((c, 1, *k), 1.0 / size, np.float32))
+    attrs = {"group": c, "strides": strides, "dilations": dil, "kernel_shape": k,
+             "pads": [pad[0], pad[2], pad[1], pad[3]]}
+    convert_conv(em, QNode(node.name, "Conv", [x, w], node.outputs, attrs, node.clamp))
 
 
 # ------------------------------------------------------- ReduceMean, ReduceMax
@@ -284,6 +310,41 @@ def resize_tables(mode: str, coord: str, nearest_mode: str, in_size: int, out_si
     return i0.tolist(), i1.tolist(), wgt.tolist()
 
 
+def _resize_scales(em: EmitterBase, node: QNode) -> tuple[float, float]:
+    """The H and W scales the coordinate transform divides by, as the standard
+    defines them: the scales input (Resize-10 and Upsample-9: input 1, from
+    Resize-11: input 2, Upsample-7: an attribute), else sizes / input size,
+    one per entry of the axes attribute (opset 18; default every axis);
+    keep_aspect_ratio_policy not_larger / not_smaller takes the smallest /
+    largest of the sizes' ratios for every axis listed."""
+    x, a = node.inputs[0], node.attrs
+    rank = len(x.shape)
+    consts = [c for c in node.inputs[1:]]
+    scales = consts[0] if len(consts) == 1 else consts[1] if len(consts) > 1 else None
+    sizes = consts[2] if len(consts) > 2 else None
+    if any(c is not None and not isinstance(c, Const) for c in (scales, sizes)):
+        em.fail("Resize scales and sizes must be constant")
+    axes = [int(ax) % rank for ax in a.get("axes", range(rank))]
+    per = [1.0] * rank
+    if node.op == "Upsample" and "scales" in a:
+        per = [float(v) for v in a["scales"]]
+    elif scales is not None and scales.value.size:
+        for ax, v in zip(axes, scales.value.reshape(-1)):
+            per[ax] = float(v)
+    elif sizes is not None and sizes.value.size:
+        ratios = [int(v) / x.shape[ax] for ax, v in zip(axes, sizes.value.reshape(-1))]
+        policy = a.get("keep_aspect_ratio_policy", b"stretch")
+        policy = policy.decode() if isinstance(policy, bytes) else policy
+        if policy in ("not_larger", "not_smaller"):
+            ratios = [(min if policy == "not_larger" else max)(ratios)] * len(axes)
+        for ax, r in zip(axes, ratios):
+            per[ax] = r
+    else:
+        out = node.outputs[0]
+        per = [o / i for o, i in zip(out.shape, x.shape)]
+    return per[2], per[3]
+
+
 def convert_resize(em: EmitterBase, node: QNode) -> None:
     x, out = node.inputs[0], node.outputs[0]
     a = node.attrs
@@ -305,16 +366,9 @@ def convert_resize(em: EmitterBase, node: QNode) -> None:
         em.fail(f"Resize of a rank-{len(x.shape)} tensor is not supported (4-D only)")
     if x.shape[0] != out.shape[0] or x.shape[1] != out.shape[1]:
         em.fail("Resize may only scale the spatial dimensions")
-    scales = None
-    for c in node.inputs[1:]:
-        if isinstance(c, Const) and c.value.dtype.kind == "f" and c.value.size == 4:
-            scales = [float(s) for s in c.value.reshape(-1)]
-    if node.op == "Upsample" and "scales" in a:
-        scales = list(a["scales"])
     _, _, h, w = x.shape
     _, _, oh, ow = out.shape
-    sy = scales[2] if scales else oh / h
-    sx = scales[3] if scales else ow / w
+    sy, sx = _resize_scales(em, node)
     try:
         y0, y1, wy = resize_tables(mode, coord, nearest_mode, h, oh, sy)
         x0, x1, wx = resize_tables(mode, coord, nearest_mode, w, ow, sx)

@@ -34,11 +34,25 @@ def convert_reshape(em: EmitterBase, node: QNode) -> None:
 
 
 def convert_identity(em: EmitterBase, node: QNode) -> None:
+    """Identity, and Dropout in inference (training_mode false or ratio 0)."""
     x = node.inputs[0]
     if isinstance(x, Const):
         em.fail("Identity of a constant as a graph value is not supported")
+    if node.op == "Dropout" and _training_dropout(node):
+        em.fail("training_mode=1 with a non-zero ratio (random dropout) is not supported")
     v = em.get(x)
     em.put(node.outputs[0], v.value, v.layout)
+
+
+def _training_dropout(node: QNode) -> bool:
+    """Whether a Dropout (opset 12: inputs ratio, training_mode) drops values."""
+    mode = node.inputs[2] if len(node.inputs) > 2 else None
+    if mode is None or isinstance(mode, Const) and not np.any(mode.value):
+        return False
+    ratio = node.inputs[1] if len(node.inputs) > 1 else None
+    if ratio is None:
+        return True   # the default ratio 0.5
+    return not isinstance(ratio, Const) or bool(np.any(ratio.real() != 0))
 
 
 def convert_transpose(em: EmitterBase, node: QNode) -> None:
@@ -414,17 +428,26 @@ def convert_depth_to_space(em: EmitterBase, node: QNode) -> None:
 
 
 def convert_space_to_depth(em: EmitterBase, node: QNode) -> None:
-    """SpaceToDepth, the inverse of DCR DepthToSpace: out[h, w] channel
-    (i*b + j)*C + c reads in[h*b + i, w*b + j, c]. In NHWC, a rank-4
-    [N*H/b, b, W/b, b*C] with its middle axes swapped."""
+    """SpaceToDepth, the inverse of DepthToSpace: out[h, w] channel
+    (i*b + j)*C + c (DCR, the default) or c*b*b + i*b + j (CRD, opset 28)
+    reads in[h*b + i, w*b + j, c]. In NHWC, DCR is a rank-4 [N*H/b, b, W/b,
+    b*C] with its middle axes swapped; CRD also brings c first in a rank-5
+    [N*H/b, b, W/b, b, C]."""
     x, out = node.inputs[0], node.outputs[0]
     b = _block(em, node)
+    mode = node.attrs.get("mode", b"DCR")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
     if len(x.shape) != 4:
         em.fail(f"SpaceToDepth of a rank-{len(x.shape)} tensor is invalid (4-D NCHW only)")
     n, c, h, w = x.shape
     if h % b or w % b:
         em.fail(f"spatial size {h}x{w} is not a multiple of blocksize {b}")
     xv = em.as_nhwc(em.get(x))
-    y = em._move(em.reshape(xv, [n * h // b, b, w // b, b * c]), [0, 2, 1, 3],
-                 [n, h // b, w // b, b * b * c])
+    shape = [n, h // b, w // b, b * b * c]
+    if mode == "DCR":
+        y = em._move(em.reshape(xv, [n * h // b, b, w // b, b * c]), [0, 2, 1, 3], shape)
+    elif mode == "CRD":
+        y = em._move(em.reshape(xv, [n * h // b, b, w // b, b, c]), [0, 2, 4, 1, 3], shape)
+    else:
+        em.fail(f"SpaceToDepth mode '{mode}' is invalid (DCR or CRD)")
     em.put(out, y, "nhwc")

@@ -29,14 +29,14 @@ COMPUTE_OPS = {
     "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat",
     "Split", "Pad", "Resize", "Upsample", "Softmax", "Identity", "Dropout",
     "BatchNormalization", "Slice", "ReduceMean", "ConvTranspose",
-    "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin",
+    "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin", "Gather",
 } | LUT_OPS
 # Ops whose int8 output may keep the input's quantization when no
 # QuantizeLinear follows (they move or select values, never compute new ones).
 TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
                "Transpose", "Identity", "Dropout", "Split", "Pad", "Resize", "Upsample",
                "Slice", "Relu", "Clip", "Concat", "DepthToSpace", "SpaceToDepth", "ReduceMax",
-               "ReduceMin"}
+               "ReduceMin", "Gather"}
 # Ops whose output lies within the input's range (a mean), so the input's
 # quantization holds it to half an LSB: quantize_static quantizes no ReduceMean
 # output of its own, and leaves a graph-final one float.
@@ -532,7 +532,7 @@ class Resolver:
             lo = float(self._const_real(node.input[1]))
         if len(node.input) > 2 and node.input[2]:
             hi = float(self._const_real(node.input[2]))
-        return lo, hi
+        return min(lo, hi), hi   # min > max: every value becomes max (ONNX Clip)
 
     def _const_real(self, name: str):
         c = self.consts.get(name)
