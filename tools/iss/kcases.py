@@ -27,6 +27,20 @@ def _i8(rng, shape):
     return rng.integers(-128, 128, size=shape, dtype=np.int8)
 
 
+def _rounding_attr(rounding: str) -> dict:
+    """The reference kernel's keyword for single rounding (none for double)."""
+    return {"rounding": "single"} if rounding == "single" else {}
+
+
+def _rounding_field(rounding: str) -> int:
+    """The params struct's last field: TIGRIS_ROUND_DOUBLE 0, TIGRIS_ROUND_SINGLE 1."""
+    return 1 if rounding == "single" else 0
+
+
+def _kind(name: str, rounding: str) -> str:
+    return name + ("_single" if rounding == "single" else "")
+
+
 def _quant(rng, n):
     ms = [fp.quantize_multiplier(float(r))
           for r in np.exp(rng.uniform(np.log(1e-4), np.log(0.5), size=n))]
@@ -52,7 +66,7 @@ def _spatial(rng, size):
     return _r(rng, 1, 9), _r(rng, 1, 9)
 
 
-def conv2d(rng, size="small", direct=False, depthwise=False):
+def conv2d(rng, size="small", direct=False, depthwise=False, rounding="double"):
     while True:
         h, w = _spatial(rng, size)
         k = int(rng.choice([1, 3, 3, 5])) if size == "model" else _r(rng, 1, 4)
@@ -77,24 +91,26 @@ def conv2d(rng, size="small", direct=False, depthwise=False):
     attrs = dict(stride=[s, s], dilation=[1, 1], pad=p, input_offset=-zp_in,
                  output_offset=zp_out, multiplier=mult, shift=shift, act_min=lo, act_max=hi)
     attrs.update({"channel_multiplier": m} if depthwise else {"groups": 1})
+    attrs.update(_rounding_attr(rounding))
     name = "depthwise_conv2d" if depthwise else "conv2d"
     want = getattr(ref, name)(x, wt, b, **attrs)
     tail = [] if direct else [null(), i32(0), null()]      # scratch, scratch_size, path
     q = 8 + len(tail)                                         # index of the hidden arrays
     args = [_dims(x.shape), data(x, _mis(rng)), _dims(wt.shape), data(wt), data(b),
             _dims(want.shape), out(want.size),
-            struct(s, s, 1, 1, *p, 1, m, -zp_in, zp_out, Ref(q), Ref(q + 1), cout, lo, hi, 0),
+            struct(s, s, 1, 1, *p, 1, m, -zp_in, zp_out, Ref(q), Ref(q + 1), cout, lo, hi,
+                   _rounding_field(rounding)),
             *tail, hidden(mult), hidden(shift)]
     fn = f"tigris_{name}_s8" if direct else f"tigris_run_{name}_s8"
     work = want.size * k * k * (1 if depthwise else cin)
-    return Call(fn, args, name, work), want
+    return Call(fn, args, _kind(name, rounding), work), want
 
 
-def depthwise_conv2d(rng, size="small", direct=False):
-    return conv2d(rng, size, direct, depthwise=True)
+def depthwise_conv2d(rng, size="small", direct=False, rounding="double"):
+    return conv2d(rng, size, direct, depthwise=True, rounding=rounding)
 
 
-def fully_connected(rng, size="small", direct=False):
+def fully_connected(rng, size="small", direct=False, rounding="double"):
     rows = 1 if size == "model" else _r(rng, 1, 3)
     k = int(rng.choice([64, 256, 1024])) if size == "model" else _r(rng, 1, 80)
     cout = int(rng.choice([10, 12, 64])) if size == "model" else _r(rng, 1, 20)
@@ -104,17 +120,18 @@ def fully_connected(rng, size="small", direct=False):
     zp_in, zp_out = _r(rng, -128, 127), _r(rng, -128, 127)
     lo, hi = _act(rng, zp_out)
     want = ref.fully_connected(x, wt, b, input_offset=-zp_in, output_offset=zp_out,
-                               multiplier=mult, shift=shift, act_min=lo, act_max=hi)
+                               multiplier=mult, shift=shift, act_min=lo, act_max=hi,
+                               **_rounding_attr(rounding))
     fn = "tigris_fully_connected_s8" if direct else "tigris_run_fully_connected_s8"
     args = [data(x, _mis(rng)), i32(rows), i32(k), data(wt), data(b), i32(cout), out(want.size)]
     extra = [] if direct else [null()]
     p = len(args) + 1 + len(extra)
-    args += [struct(-zp_in, zp_out, Ref(p), Ref(p + 1), cout, lo, hi, 0), *extra,
-             hidden(mult), hidden(shift)]
-    return Call(fn, args, "fully_connected", want.size * k), want
+    args += [struct(-zp_in, zp_out, Ref(p), Ref(p + 1), cout, lo, hi, _rounding_field(rounding)),
+             *extra, hidden(mult), hidden(shift)]
+    return Call(fn, args, _kind("fully_connected", rounding), want.size * k), want
 
 
-def _eltwise(rng, op, size, direct):
+def _eltwise(rng, op, size, direct, rounding="double"):
     shape = ([1, *_spatial(rng, size), int(rng.choice([16, 32, 64]))] if size == "model"
              else [_r(rng, 1, 4) for _ in range(_r(rng, 1, 4))])
     s2 = list(shape)
@@ -132,22 +149,22 @@ def _eltwise(rng, op, size, direct):
         attrs = fp.mul_params(sc[0], zp[0], sc[1], zp[1], sc[2], zp[2], act_min=-128, act_max=127)
         names = ("input1_offset", "input2_offset", "output_offset", "output_multiplier",
                  "output_shift", "act_min", "act_max")
-    want = getattr(ref, op)(a, b, **attrs)
+    want = getattr(ref, op)(a, b, **attrs, **_rounding_attr(rounding))
     args = [data(a, _mis(rng)), words(shape), i32(len(shape)), data(b, _mis(rng)), words(s2),
             i32(len(s2)), out(want.size), words(want.shape), i32(want.ndim),
-            struct(*[attrs[n] for n in names], 0)]
+            struct(*[attrs[n] for n in names], _rounding_field(rounding))]
     if not direct:
         args.append(null())
     fn = f"tigris_{op}_s8" if direct else f"tigris_run_{op}_s8"
-    return Call(fn, args, op, want.size), want
+    return Call(fn, args, _kind(op, rounding), want.size), want
 
 
-def add(rng, size="small", direct=False):
-    return _eltwise(rng, "add", size, direct)
+def add(rng, size="small", direct=False, rounding="double"):
+    return _eltwise(rng, "add", size, direct, rounding)
 
 
-def mul(rng, size="small", direct=False):
-    return _eltwise(rng, "mul", size, direct)
+def mul(rng, size="small", direct=False, rounding="double"):
+    return _eltwise(rng, "mul", size, direct, rounding)
 
 
 def lut(rng, size="small", direct=True):
@@ -189,18 +206,20 @@ def avg_pool(rng, size="small", direct=False):
     return _pool(rng, False, size, direct)
 
 
-def global_avg_pool(rng, size="small", direct=False):
+def global_avg_pool(rng, size="small", direct=False, rounding="double"):
     h, w = _spatial(rng, size)
     c = int(rng.choice([16, 64])) if size == "model" else _r(rng, 1, 9)
     x = _i8(rng, (1, h, w, c))
     zi, zo = _r(rng, -128, 127), _r(rng, -128, 127)
     m, s = fp.quantize_multiplier(0.9 / (h * w))
-    want = ref.global_avg_pool(x, input_offset=-zi, output_offset=zo, multiplier=m, shift=s)
-    args = [_dims(x.shape), data(x, _mis(rng)), out(want.size), struct(-zi, zo, m, s, 0)]
+    want = ref.global_avg_pool(x, input_offset=-zi, output_offset=zo, multiplier=m, shift=s,
+                               **_rounding_attr(rounding))
+    args = [_dims(x.shape), data(x, _mis(rng)), out(want.size),
+            struct(-zi, zo, m, s, _rounding_field(rounding))]
     if not direct:
         args.append(null())
     fn = "tigris_global_avg_pool_s8" if direct else "tigris_run_global_avg_pool_s8"
-    return Call(fn, args, "global_avg_pool", x.size), want
+    return Call(fn, args, _kind("global_avg_pool", rounding), x.size), want
 
 
 def softmax(rng, size="small", direct=True):
@@ -286,3 +305,16 @@ def resize(rng, size="small", direct=True):
 CASES = {f.__name__: f for f in (conv2d, depthwise_conv2d, fully_connected, add, mul, lut,
                                  max_pool, avg_pool, global_avg_pool, softmax, transpose, pad,
                                  slice, insert, resize)}
+
+
+def _single_rounding(f):
+    """Case `f` with single-rounding requantization (its kind gets "_single")."""
+    def case(rng, size="small", direct=False):
+        return f(rng, size, direct, rounding="single")
+    case.__name__ = f.__name__ + "_single"
+    return case
+
+
+# After the double-rounding kinds, so their seeded cases stay the same.
+CASES.update({c.__name__: c for c in map(_single_rounding, (
+    conv2d, depthwise_conv2d, fully_connected, add, mul, global_avg_pool))})
