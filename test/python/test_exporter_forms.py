@@ -115,6 +115,14 @@ def gather_rows(rng):
             [_w(rng, "w0", 8, 3, 3, 3), _c("idx", [-1, 0, 1], np.int64)])
 
 
+def sum_of_branches(rng, op="Sum", k=3):
+    """Variadic Sum / Mean of k conv branches (left float by quantize_static):
+    a chain of int8 adds."""
+    convs = [n("Conv", ["x", f"w{i}"], [f"c{i}"], pads=[1, 1, 1, 1]) for i in range(k)]
+    return (convs + [n(op, [f"c{i}" for i in range(k)], ["s"]), n("Conv", ["s", "wo"], ["y"])],
+            [_w(rng, f"w{i}", 8, 3, 3, 3) for i in range(k)] + [_w(rng, "wo", 4, 8, 1, 1)])
+
+
 # name -> (builder, worst |LSB| allowed, budget). Bounds: measured worst over
 # 10 inputs (in the comment) plus one LSB.
 CASES = {
@@ -128,6 +136,8 @@ CASES = {
     "same_lower_even_kernel": (same_lower_even_kernel, 2, "2K+1M"),  # 1
     "gather_channels": (gather_channels, 1, "4K+1M"),              # 0
     "gather_rows": (gather_rows, 1, "2K+1M"),                      # 0
+    "sum3": (sum_of_branches, 3, "2K+1M"),                         # 2: two adds, a rounding each
+    "mean2": (lambda rng: sum_of_branches(rng, "Mean", 2), 1, "2K+1M"),  # 0
 }
 
 

@@ -24,6 +24,8 @@ CONVERTERS = {
     "Add": ops_elementwise.convert_binary,
     "Sub": ops_elementwise.convert_binary,
     "Mul": ops_elementwise.convert_binary,
+    "Sum": ops_elementwise.convert_sum,
+    "Mean": ops_elementwise.convert_sum,
     "Relu": ops_elementwise.convert_unary,
     "Clip": ops_elementwise.convert_unary,
     "LeakyRelu": ops_elementwise.convert_unary,

@@ -1,4 +1,4 @@
-"""Add, Sub, Mul and the unary activations (int8: lookup tables)."""
+"""Add, Sub, Mul, Sum, Mean and the unary activations (int8: lookup tables)."""
 from __future__ import annotations
 
 import numpy as np
@@ -80,6 +80,43 @@ def convert_binary(em: EmitterBase, node: QNode) -> None:
     y = em.rescale(acc, em.i8, real_out, 0, out.zp)
     y = em.clamp(y, *em.clamp_range(out, node.clamp))
     em.put(out, y, layout)
+
+
+def convert_sum(em: EmitterBase, node: QNode) -> None:
+    """Sum and Mean of any number of operands: a chain of int8 adds, each
+    requantized to the output's scale (a Mean's to n times it, so that the
+    codes of the sum are those of the mean: one rounding per add, no division).
+    A float model's Mean multiplies by 1/n."""
+    ins, out = node.inputs, node.outputs[0]
+    if not any(isinstance(x, Act) for x in ins):
+        em.fail(f"{node.op} of constants only")
+    n = len(ins)
+    mean = node.op == "Mean"
+    scale = out.scale * n if (mean and em.quantized) else out.scale
+    if n == 1:   # the identity, requantized to the output's scale
+        v = em.get(ins[0])
+        y = v.value
+        if em.quantized and not ins[0].same_quant(out):
+            y = em.rescale(y, em.i8, ins[0].scale / out.scale, ins[0].zp, out.zp)
+        em.put(out, y, v.layout)
+        return
+    acc, shape = ins[0], tuple(ins[0].shape if isinstance(ins[0], Act) else ins[0].value.shape)
+    for i, x in enumerate(ins[1:], 1):
+        shape = tuple(np.broadcast_shapes(shape, tuple(x.shape if isinstance(x, Act)
+                                                      else x.value.shape)))
+        last = i == n - 1
+        step = out if last and not mean else Act(f"{out.name}.sum{i}", shape, scale, out.zp)
+        convert_binary(em, QNode(node.name, "Add", [acc, x], [step], {}, None))
+        acc = step
+    if not mean:
+        return
+    v = em.get(acc)
+    y = v.value
+    if not em.quantized:
+        t = ir.RankedTensorType(y.type)
+        k = em.const(np.full([1] * t.rank, 1.0 / n, np.float32), em.f32)
+        y = tosa.mul(t, y, k, em.zp(0, em.i8))
+    em.put(out, y, v.layout)
 
 
 def _hardswish(x):

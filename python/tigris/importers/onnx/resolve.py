@@ -29,7 +29,7 @@ COMPUTE_OPS = {
     "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat",
     "Split", "Pad", "Resize", "Upsample", "Softmax", "Identity", "Dropout",
     "BatchNormalization", "Slice", "ReduceMean", "ConvTranspose",
-    "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin", "Gather",
+    "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin", "Gather", "Sum", "Mean",
 } | LUT_OPS
 # Ops whose int8 output may keep the input's quantization when no
 # QuantizeLinear follows (they move or select values, never compute new ones).
