@@ -123,6 +123,17 @@ def sum_of_branches(rng, op="Sum", k=3):
             [_w(rng, f"w{i}", 8, 3, 3, 3) for i in range(k)] + [_w(rng, "wo", 4, 8, 1, 1)])
 
 
+def float_tail(rng, ops=("Tanh",)):
+    """A graph-final elementwise tail that quantize_static leaves float (no
+    QuantizeLinear after it): its output quantization spans its 256 values."""
+    nodes, prev = [n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1])], "c0"
+    for i, op in enumerate(ops):
+        name = "y" if i == len(ops) - 1 else f"t{i}"
+        nodes.append(n(op, [prev, "k"] if op == "Div" else [prev], [name]))
+        prev = name
+    return nodes, [_w(rng, "w0", 8, 3, 3, 3), _c("k", 4.0)]
+
+
 # name -> (builder, worst |LSB| allowed, budget). Bounds: measured worst over
 # 10 inputs (in the comment) plus one LSB.
 CASES = {
@@ -138,6 +149,8 @@ CASES = {
     "gather_rows": (gather_rows, 1, "2K+1M"),                      # 0
     "sum3": (sum_of_branches, 3, "2K+1M"),                         # 2: two adds, a rounding each
     "mean2": (lambda rng: sum_of_branches(rng, "Mean", 2), 1, "2K+1M"),  # 0
+    "tanh_output": (float_tail, 1, "2K+1M"),                       # 0
+    "exp_div_output": (lambda rng: float_tail(rng, ("Exp", "Div")), 1, "2K+1M"),  # 0
 }
 
 

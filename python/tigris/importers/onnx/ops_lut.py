@@ -154,6 +154,35 @@ def _evaluate(node: QNode, vals: list) -> np.ndarray:
     return _unary(node, x)
 
 
+def output_range_quant(steps: list[QNode], src: Act) -> tuple[float, int] | None:
+    """(scale, zero point) for the float result of elementwise `steps` applied
+    to int8 activation `src` when nothing quantizes it (a graph output): its
+    at most 256 values, dequantized and evaluated as convert_lut does, span the
+    int8 range (0 included). None when a constant is not a scalar or no value
+    is finite."""
+    from tigris.reference.fixedpoint import dequantize_f32
+    y = dequantize_f32(np.arange(-128, 128), src.scale, src.zp).astype(np.float64)
+    with np.errstate(all="ignore"):
+        for st in steps:
+            vals = []
+            for i in st.inputs:
+                if isinstance(i, Act):
+                    vals.append(y)
+                elif i is None:
+                    vals.append(None)
+                elif isinstance(i, Const) and i.real().size == 1:
+                    vals.append(float(i.real().reshape(-1)[0]))
+                else:
+                    return None
+            y = np.asarray(_evaluate(st, vals), dtype=np.float64).astype(np.float32)
+    y = y[np.isfinite(y)].astype(np.float64)
+    if not y.size:
+        return None
+    lo, hi = min(float(y.min()), 0.0), max(float(y.max()), 0.0)
+    scale = (hi - lo) / 255.0 if hi > lo else 1.0
+    return scale, int(np.clip(np.round(-128 - lo / scale), -128, 127))
+
+
 def _fail(em: EmitterBase, step: QNode, reason: str):
     if step is em.node:
         em.fail(reason)

@@ -21,7 +21,7 @@ from tigris.errors import ModelError
 from tigris.importers.onnx.fold import FOLDABLE, fold_node
 from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
 from tigris.importers.onnx.graph_inputs import input_quantization
-from tigris.importers.onnx.ops_lut import CHAIN_OPS, LUT_OPS
+from tigris.importers.onnx.ops_lut import CHAIN_OPS, LUT_OPS, output_range_quant
 
 COMPUTE_OPS = {
     "Conv", "Gemm", "MatMul", "Add", "Mul", "Sub", "Relu", "Clip", "LeakyRelu", "Sigmoid",
@@ -41,6 +41,8 @@ TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Uns
 # quantization holds it to half an LSB: quantize_static quantizes no ReduceMean
 # output of its own, and leaves a graph-final one float.
 MEAN_OPS = {"ReduceMean"}
+# Moves that may end a float chain of elementwise ops (_quantized_move).
+CHAIN_MOVES = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Transpose"}
 FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
 FUSING_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
 QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add",
@@ -435,11 +437,13 @@ class Resolver:
             try:
                 target, clamp_o = self._output_quant(node, o, op, label)
             except ModelError:
-                if not self._chains_on(node, op, inputs, o):
+                if self._chains_on(node, op, inputs, o):
+                    act = next(x for x in inputs if isinstance(x, Act))
+                    self.pending[o] = (act, [QNode(label, op, inputs, [], a)])
+                    return
+                target, clamp_o = self._float_output(o, op, inputs, []), None
+                if target is None:
                     raise
-                act = next(x for x in inputs if isinstance(x, Act))
-                self.pending[o] = (act, [QNode(label, op, inputs, [], a)])
-                return
             if clamp_o is not None:
                 clamp = clamp_o
             outs.append(target)
@@ -459,20 +463,52 @@ class Resolver:
             return False
         users = self.consumers.get(out, [])
         return bool(users) and out not in self.graph_outputs and all(
-            u.op_type in CHAIN_OPS and u.domain in ("", "ai.onnx") for u in users)
+            u.domain in ("", "ai.onnx") and (u.op_type in CHAIN_OPS or self._quantized_move(u))
+            for u in users)
+
+    def _quantized_move(self, node) -> bool:
+        """A move (Flatten, Reshape, ...) whose result a QuantizeLinear reads:
+        quantize_static leaves timm's HardSwish -> Flatten -> Gemm head float up
+        to the Flatten. Moving values commutes with elementwise functions, so
+        the chain before it ends as a lookup table into that quantization."""
+        return node.op_type in CHAIN_MOVES and any(
+            u.op_type == "QuantizeLinear" for u in self.consumers.get(node.output[0], []))
+
+    def _end_chain_at_move(self, node, op: str, label: str, a: dict, name: str) -> None:
+        """The chain pending at `name` as one lookup table into the quantization
+        of the QuantizeLinear after the move `node`, then the move on int8."""
+        src, steps = self.pending[name]
+        out = node.output[0]
+        q = next(u for u in self.consumers[out] if u.op_type == "QuantizeLinear")
+        target = self._absorb_q(q)
+        last = steps[-1]
+        mid = Act(name, self.shape(name), target.scale, target.zp)
+        lut_in = [src if isinstance(x, Act) else x for x in last.inputs]
+        self.acts[name] = mid
+        self.nodes.append(QNode(last.name, last.op, lut_in, [mid],
+                                {**last.attrs, "_chain": steps[:-1]}))
+        self.views[out] = target
+        self.nodes.append(QNode(label, op, [mid if i == name else self.value(i)
+                                            for i in node.input], [target], a))
 
     def _continue_chain(self, node, op: str, label: str, a: dict) -> None:
         """An op reading the float result of a chain of elementwise ops: one more
         step, and the chain's end (one lookup table) if a QuantizeLinear follows."""
         names = {i for i in node.input if i in self.pending}
         others = [self.value(i) for i in node.input if i and i not in self.pending]
-        if op not in CHAIN_OPS or len(names) != 1 or any(isinstance(x, Act) for x in others):
+        move = op in CHAIN_MOVES and len(names) == 1 and self.pending[min(names)][1] and \
+            self._quantized_move(node)
+        if op not in CHAIN_OPS and not move or len(names) != 1 or \
+                any(isinstance(x, Act) for x in others):
             raise ModelError(f"node '{label}' ({op}): reads the float result of an elementwise "
                              "operator that is not quantized (no QuantizeLinear follows it); "
                              "only a chain of elementwise functions of one activation is "
                              "supported there")
         (name,) = names
         src, steps = self.pending[name]
+        if move:
+            self._end_chain_at_move(node, op, label, a, name)
+            return
         # The chain's first step reads the int8 activation itself (a graph input
         # quantized ahead of its preprocessing), later ones the float result.
         placeholder = src if not steps else Act(name, self.shape(name))
@@ -488,8 +524,32 @@ class Resolver:
         if self._chains_on(node, op, inputs, out):
             self.pending[out] = (src, steps + [QNode(label, op, inputs, [], a)])
             return
-        raise ModelError(f"node '{label}' ({op}): output '{out}' is not quantized "
-                         "(no QuantizeLinear follows it)")
+        target = self._float_output(out, op, inputs, steps, src)
+        if target is None:
+            raise ModelError(f"node '{label}' ({op}): output '{out}' is not quantized "
+                             "(no QuantizeLinear follows it)")
+        final = [src if x is placeholder else x for x in inputs]
+        self.views[out] = target
+        self.nodes.append(QNode(label, op, final, [target], {**a, "_chain": steps}))
+
+    def _float_output(self, out: str, op: str, inputs: list, steps: list,
+                      src: Act | None = None) -> Act | None:
+        """The quantization of a float graph output that elementwise functions of
+        one int8 activation compute (quantize_static leaves Tanh, Exp, ... float
+        and quantizes nothing after a graph-final one): chosen to span its at
+        most 256 values (ops_lut.output_range_quant). None otherwise."""
+        acts = [x for x in inputs if isinstance(x, Act)]
+        if out not in self.graph_outputs or op not in CHAIN_OPS or len(acts) != 1:
+            return None
+        src = src or acts[0]
+        if not src.quantized:
+            return None
+        q = output_range_quant(steps + [QNode(out, op, inputs, [])], src)
+        if q is None:
+            return None
+        act = Act(out, self.shape(out), q[0], q[1])
+        self.acts[out] = act
+        return act
 
     def _output_quant(self, node, out: str, op: str, label: str):
         """The Act for a float output `out`: from the QuantizeLinear that consumes it,
