@@ -134,6 +134,19 @@ def float_tail(rng, ops=("Tanh",)):
     return nodes, [_w(rng, "w0", 8, 3, 3, 3), _c("k", 4.0)]
 
 
+def anchors_from_constants(rng):
+    """A detector decode whose constant side is computed in the graph by ops
+    the importer has no converter for (Expand, Pow, Tile): folded by onnx's
+    reference implementation, then added to the boxes."""
+    return ([n("Conv", ["x", "w0"], ["c0"], pads=[1, 1, 1, 1], strides=[4, 4]),
+             n("Reshape", ["c0", "sh"], ["r"]), n("Expand", ["g", "es"], ["ge"]),
+             n("Pow", ["ge", "two"], ["gp"]), n("Tile", ["gp", "reps"], ["gt"]),
+             n("Add", ["r", "gt"], ["y"])],
+            [_w(rng, "w0", 8, 3, 3, 3), _c("sh", [1, 8, 16], np.int64),
+             _c("g", (np.arange(4) / 4).reshape(1, 1, 4)), _c("es", [1, 8, 4], np.int64),
+             _c("two", 2.0), _c("reps", [1, 1, 4], np.int64)])
+
+
 # name -> (builder, worst |LSB| allowed, budget). Bounds: measured worst over
 # 10 inputs (in the comment) plus one LSB.
 CASES = {
@@ -150,6 +163,7 @@ CASES = {
     "sum3": (sum_of_branches, 3, "2K+1M"),                         # 2: two adds, a rounding each
     "mean2": (lambda rng: sum_of_branches(rng, "Mean", 2), 1, "2K+1M"),  # 0
     "tanh_output": (float_tail, 1, "2K+1M"),                       # 0
+    "anchors_from_constants": (anchors_from_constants, 1, "2K+1M"),  # 0
     "exp_div_output": (lambda rng: float_tail(rng, ("Exp", "Div")), 1, "2K+1M"),  # 0
 }
 

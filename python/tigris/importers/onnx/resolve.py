@@ -41,6 +41,9 @@ TRANSPARENT = {"MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Uns
 # quantization holds it to half an LSB: quantize_static quantizes no ReduceMean
 # output of its own, and leaves a graph-final one float.
 MEAN_OPS = {"ReduceMean"}
+# Ops whose constant operands are not evaluated in place: quantization is
+# read, not computed, and a Constant is its own value.
+NOT_FOLDED = {"QuantizeLinear", "DequantizeLinear", "Constant"}
 # Moves that may end a float chain of elementwise ops (_quantized_move).
 CHAIN_MOVES = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Transpose"}
 FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
@@ -251,6 +254,10 @@ class Resolver:
 
     def visit(self, node: onnx.NodeProto) -> None:
         op, label = node.op_type, node.name or node.output[0]
+        if op not in FOLDABLE and op not in NOT_FOLDED and node.domain in ("", "ai.onnx") and \
+                node.input and all(i == "" or i in self.consts for i in node.input):
+            self._fold_reference(node, label)
+            return
         self.check_known(node)
         self._check_arity(node, label)
         if op == "Constant":
@@ -290,6 +297,26 @@ class Resolver:
             raise ModelError(f"node '{label}' ({node.op_type}): cannot evaluate constant: {e}") from None
         for name, v in zip(node.output, results):
             self.consts[name] = Const(name, np.asarray(v))
+
+    def _fold_reference(self, node, label):
+        """Any other standard operator on constants only (Expand, Tile, Pow,
+        Less, TopK of an anchor table, ...): evaluated by onnx's reference
+        implementation of the operator."""
+        from onnx.reference import ReferenceEvaluator
+        feeds = {}
+        for i in node.input:
+            if i:
+                c = self.consts[i]
+                feeds[i] = c.value if c.scale is None else c.real().astype(np.float32)
+        try:
+            results = ReferenceEvaluator(node).run(None, feeds)
+        except Exception as e:
+            text = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+            raise ModelError(f"node '{label}' ({node.op_type}): cannot evaluate constant: "
+                             f"{text}") from None
+        for name, v in zip(node.output, results):
+            if name:
+                self.consts[name] = Const(name, np.asarray(v))
 
     def _dequantize(self, node, label):
         x, s = node.input[0], self.consts.get(node.input[1])
