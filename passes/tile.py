@@ -236,6 +236,40 @@ def measured_peak(func_op, target: str, alignment: int, packed: bool = False,
     return pack(fast, alignment=alignment).arena   # the exact search assign-offsets also runs
 
 
+def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
+        attempts: int = 8):
+    """(real fast peak, plan) for `limit`: the search estimates peaks stage by
+    stage; the plan is applied to a copy of the function and its real (packed)
+    peak measured, and the search reruns with and without overlays, then with
+    gradually tighter internal budgets, until the real peak fits. The cheapest
+    plan that really fits, else the one with the smallest real peak."""
+    def measure(plan) -> int:
+        copy = func_op.clone()
+        copy_problem = Problem(copy, alignment, scratch=problem.scratch)
+        apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
+        real = measured_peak(copy, target, alignment, packed=True, limit=limit)
+        copy.erase()
+        return real
+
+    tried = []
+    for overlay in (True, False):
+        problem.set_overlay(overlay)
+        internal = limit
+        for _ in range(attempts):
+            plan = choose(problem, internal)
+            real = measure(plan)
+            tried.append((real, plan))
+            if not plan.fits or real <= limit:
+                break
+            internal -= min(real - limit, internal // 8) + alignment
+        if tried[-1][0] <= limit and overlay:
+            break
+    fitting = [t for t in tried if t[0] <= limit]
+    if fitting:
+        return min(fitting, key=lambda t: t[1].cost)
+    return min(tried, key=lambda t: t[0])
+
+
 def run(func_op, options) -> None:
     budget = options["budget"]
     target = options["target"]
@@ -245,41 +279,12 @@ def run(func_op, options) -> None:
     problem = Problem(func_op, alignment, scratch=scratch)
     if not problem.ops:
         return
-    def measure(plan, limit: int) -> int:
-        copy = func_op.clone()
-        copy_problem = Problem(copy, alignment, scratch=scratch)
-        apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
-        real = measured_peak(copy, target, alignment, packed=True, limit=limit)
-        copy.erase()
-        return real
-
-    # The search estimates peaks stage by stage; a rewritten copy is measured,
-    # and the search reruns with a tighter internal budget until the real peak
-    # fits. With a slow pool the search may also place stage outputs there.
+    # With a slow pool the search may also place stage outputs there.
     problem.slow_ok = options["slow"] > 0
     problem.allow_stream = bool(options["stream"])
 
     def search(limit: int, attempts: int = 8):
-        """Plans for `limit`: with and without overlays, then with gradually
-        tighter internal budgets; the cheapest that really fits, else the
-        smallest real peak."""
-        tried = []
-        for overlay in (True, False):
-            problem.set_overlay(overlay)
-            internal = limit
-            for _ in range(attempts):
-                plan = choose(problem, internal)
-                real = measure(plan, limit)
-                tried.append((real, plan))
-                if not plan.fits or real <= limit:
-                    break
-                internal -= min(real - limit, internal // 8) + alignment
-            if tried[-1][0] <= limit and overlay:
-                break
-        fitting = [t for t in tried if t[0] <= limit]
-        if fitting:
-            return min(fitting, key=lambda t: t[1].cost)
-        return min(tried, key=lambda t: t[0])
+        return fit(problem, func_op, limit, target, alignment, attempts)
 
     real, plan = search(budget)
     if real > budget and problem.slow_ok:

@@ -258,7 +258,7 @@ def test_training_dropout_with_zero_ratio_is_the_identity(tmp_path):
 
 
 def test_batchnorm_inference_mode_y_only(tmp_path):
-    """The same node with training_mode off and only Y: a 1x1 depthwise convolution."""
+    """The same node with training_mode off and only Y: one lookup table per channel."""
     model, x, _ = node_case("test_batchnorm_example")
     path = quantize_case(model, x, tmp_path / "bn.onnx")
     assert lsb(path, _inputs(x)) <= 1

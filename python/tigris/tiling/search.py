@@ -152,9 +152,15 @@ class Problem:
         self._memo: dict = {}
 
     def long_lived(self, min_size: int = 4096) -> set:
-        """Storages that stay live across several ops (skip connections)."""
+        """Storages that stay live across several ops (skip connections). Not
+        one holding a function result: results stay in fast memory (`_variants`
+        places no returned value in the slow pool), and a result stored slow
+        would leave the last stage no placement at all (YOLOv5's detections, a
+        concat the heads write into early, is live across the whole neck)."""
+        results = {self.graph.value_buffer.get(v) for v in self.returned_values}
         return {n for n, st in self.storages.items() if st.kind == "buffer"
-                and st.death - st.birth > 2 and st.size >= min_size}
+                and st.death - st.birth > 2 and st.size >= min_size
+                and not results & set(st.buffers)}
 
     def set_slow(self, storages: set | None = None) -> None:
         """Place the named `storages` in the slow pool (None: everything fast)
@@ -225,8 +231,8 @@ class Problem:
                     continue
                 for v, rows in zip(self.ops[k].operands, needs(self.info[k], c0, hi)):
                     p = self.position.get(v)
-                    if p is None or p < i or rows is None:
-                        continue
+                    if p is None or p < i or rows is None or rows[1] <= rows[0]:
+                        continue    # (a pad's strip of padding only reads no input row)
                     r = bands.setdefault(p, [rows[0], rows[1]])
                     r[0], r[1] = min(r[0], rows[0]), max(r[1], rows[1])
             strip = []

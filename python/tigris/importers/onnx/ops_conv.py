@@ -268,29 +268,25 @@ def _gemm_bias(em: EmitterBase, b: Const, rows: int, cout: int) -> np.ndarray:
 
 def convert_batchnorm(em: EmitterBase, node: QNode) -> None:
     """A BatchNormalization left standing (not after a Conv): a per-channel
-    affine map, emitted as a 1x1 depthwise convolution."""
+    affine map; quantized, one lookup table per channel (ops_lut), float, a
+    1x1 depthwise convolution."""
     x = node.inputs[0]
     consts = node.inputs[1:5]
     if node.attrs.get("training_mode", 0):
         em.fail("training_mode=1 (normalizing by the batch's own statistics) is not supported")
     if not all(isinstance(c, Const) for c in consts):
         em.fail("scale, bias, mean and variance must be constant")
+    if em.quantized:
+        from tigris.importers.onnx.ops_lut import convert_batchnorm_lut
+        convert_batchnorm_lut(em, node)
+        return
     gamma, beta, mean, var = (c.real().reshape(-1) for c in consts)
     eps = float(node.attrs.get("epsilon", 1e-5))
     a = gamma / np.sqrt(var + eps)
     shift = beta - a * mean
     c = len(a)
     kshape = (1,) * (len(x.shape) - 2)    # a unit kernel: 1-D or 2-D like the input
-    if em.quantized:
-        wq = np.where(a < 0, -127, 127).astype(np.int8)
-        sw = np.abs(a) / 127.0
-        sw = np.where(sw == 0, 1.0, sw)
-        wq = np.where(a == 0, 0, wq).astype(np.int8)
-        w = Const(f"{node.name}.scale", wq.reshape(c, 1, *kshape), sw, np.zeros(c, np.int64), 0)
-        b = Const(f"{node.name}.shift", np.round(shift / (x.scale * sw)).astype(np.int64),
-                  x.scale * sw, np.zeros(c, np.int64), 0)
-    else:
-        w = Const(f"{node.name}.scale", a.reshape(c, 1, *kshape).astype(np.float32))
-        b = Const(f"{node.name}.shift", shift.astype(np.float32))
+    w = Const(f"{node.name}.scale", a.reshape(c, 1, *kshape).astype(np.float32))
+    b = Const(f"{node.name}.shift", shift.astype(np.float32))
     conv = QNode(node.name, "Conv", [x, w, b], node.outputs, {"group": c}, node.clamp)
     convert_conv(em, conv)

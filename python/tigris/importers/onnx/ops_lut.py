@@ -422,3 +422,43 @@ def convert_float(em: EmitterBase, node: QNode) -> None:
         else:
             em.fail("operator not supported")
     em.put(out, y, v.layout)
+
+
+# ------------------------------------------------------- standing BatchNorm
+
+def _onnx_f32(c: Const) -> np.ndarray:
+    """A constant as onnxruntime holds it: float32, dequantized in float32."""
+    if c.scale is None:
+        return np.asarray(c.value, np.float32)
+    v = np.asarray(c.value, np.int64)
+    s, z = np.asarray(c.scale, np.float32), np.asarray(c.zp, np.int64)
+    if c.axis is not None and s.size > 1:
+        shape = [1] * v.ndim
+        shape[c.axis] = -1
+        s, z = s.reshape(shape), z.reshape(shape)
+    else:
+        s, z = s.reshape(-1)[0], z.reshape(-1)[0]
+    return (v - z).astype(np.float32) * s
+
+
+def convert_batchnorm_lut(em: EmitterBase, node: QNode) -> None:
+    """A quantized BatchNormalization left standing between a DequantizeLinear
+    and a QuantizeLinear (quantize_static without its pre-processing keeps
+    Conv -> Q/DQ -> BatchNormalization): a function of one int8 activation per
+    channel, so one lookup table per channel, computed as onnxruntime's CPU
+    kernel runs it in float32: inv_std = 1 / sqrt(var + eps), s = inv_std *
+    gamma, b = beta - mean * s, y = x * s + b. Bit-exact against onnxruntime,
+    where a 1x1 depthwise convolution rounds its bias to 1/127 of an output
+    LSB and flips about 0.2% of the outputs by one."""
+    x = node.inputs[0]
+    gamma, beta, mean, var = (_onnx_f32(c).reshape(-1) for c in node.inputs[1:5])
+    eps = np.float32(node.attrs.get("epsilon", 1e-5))
+    inv_std = np.float32(1.0) / np.sqrt(var + eps)
+    s = inv_std * gamma
+    b = beta - mean * s
+    cshape = (len(s),) + (1,) * (len(x.shape) - 2)
+    mul = QNode(node.name, "Mul", [x, Const(f"{node.name}.scale", s.reshape(cshape))], [])
+    add = QNode(node.name, "Add", [Act(f"{node.name}.scaled", tuple(x.shape)),
+                                   Const(f"{node.name}.shift", b.reshape(cshape))],
+                node.outputs, {"_chain": [mul]}, node.clamp)
+    convert_lut(em, add)
