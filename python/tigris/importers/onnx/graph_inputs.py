@@ -48,8 +48,22 @@ def input_quantization(r, name: str) -> InputQuant | None:
     kind = "moves" if users[0].op_type in MOVES else "affine" if users[0].op_type in AFFINE else None
     if kind is None:
         return None
-    chain, node, current = [], users[0], name
-    while node is not None and node.op_type in (MOVES if kind == "moves" else AFFINE):
+    walked = _walk(r, name, users[0], MOVES if kind == "moves" else AFFINE)
+    if walked is None:
+        return None
+    chain, (scale, z, uint8) = walked
+    if kind == "moves":
+        return InputQuant(scale, z, uint8, False)
+    return _preprocess_quant(r, name, chain, scale, z, uint8)
+
+
+def _walk(r, name: str, node, ops: set):
+    """From `node` (a reader of `name`), the chain of `ops` each reading the
+    previous one's result (and otherwise constants) up to a per-tensor
+    QuantizeLinear: (chain, (scale, zero point, uint8)); None otherwise (a
+    malformed QuantizeLinear is reported when it is visited)."""
+    chain, current = [], name
+    while node is not None and node.op_type in ops:
         if node.output[0] in r.graph_outputs or not _one_activation(r, node, current):
             return None
         chain.append(node)
@@ -61,13 +75,10 @@ def input_quantization(r, name: str) -> InputQuant | None:
     s = r.consts.get(node.input[1])
     zp = r.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
     if s is None or np.asarray(s.value).size != 1:
-        return None   # reported when the QuantizeLinear is visited
+        return None
     scale = float(np.asarray(s.value).reshape(-1)[0])
     z = int(np.asarray(zp.value).reshape(-1)[0]) if zp is not None else 0
-    uint8 = zp is not None and zp.value.dtype == np.uint8
-    if kind == "moves":
-        return InputQuant(scale, z, uint8, False)
-    return _preprocess_quant(r, name, chain, scale, z, uint8)
+    return chain, (scale, z, zp is not None and zp.value.dtype == np.uint8)
 
 
 def _several_moves(r, name: str, users) -> InputQuant | None:
@@ -78,22 +89,11 @@ def _several_moves(r, name: str, users) -> InputQuant | None:
     slice of the float input directly, so this adds up to one LSB there."""
     quants = []
     for node in users:
-        current = name
-        while node is not None and node.op_type in MOVES:
-            if node.output[0] in r.graph_outputs or not _one_activation(r, node, current):
-                return None
-            current = node.output[0]
-            after = r.consumers.get(current, [])
-            node = after[0] if len(after) == 1 else None
-        if node is None or node.op_type != "QuantizeLinear":
+        walked = _walk(r, name, node, MOVES)
+        if walked is None:
             return None
-        s = r.consts.get(node.input[1])
-        zp = r.consts.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
-        if s is None or np.asarray(s.value).size != 1:
-            return None   # reported when the QuantizeLinear is visited
-        uint8 = zp is not None and zp.value.dtype == np.uint8
-        z = int(np.asarray(zp.value).reshape(-1)[0]) if zp is not None else 0
-        quants.append((float(np.asarray(s.value).reshape(-1)[0]), z - 128 if uint8 else z, uint8))
+        scale, z, uint8 = walked[1]
+        quants.append((scale, z - 128 if uint8 else z, uint8))
     scale, z, _ = quants[0]
     uint8 = all(u for _, _, u in quants)
     if any((s, zq) != (scale, z) for s, zq, _ in quants):   # int8-domain ranges, joined

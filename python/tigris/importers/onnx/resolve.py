@@ -22,6 +22,7 @@ from tigris.importers.onnx.fold import FOLDABLE, fold_node
 from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
 from tigris.importers.onnx.graph_inputs import input_quantization
 from tigris.importers.onnx.ops_lut import CHAIN_OPS, LUT_OPS, output_range_quant
+from tigris.importers.onnx.qoperator import QLINEAR, qlinear_node
 
 COMPUTE_OPS = {
     "Conv", "Gemm", "MatMul", "Add", "Mul", "Sub", "Relu", "Clip", "LeakyRelu", "Sigmoid",
@@ -48,11 +49,6 @@ NOT_FOLDED = {"QuantizeLinear", "DequantizeLinear", "Constant"}
 CHAIN_MOVES = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Transpose"}
 FUSABLE_ACTIVATIONS = {"Relu", "Clip"}
 FUSING_OPS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "BatchNormalization"}
-QLINEAR = {"QLinearConv": "Conv", "QLinearMatMul": "MatMul", "QLinearAdd": "Add",
-           "QLinearMul": "Mul", "QLinearAveragePool": "AveragePool",
-           "QLinearGlobalAveragePool": "GlobalAveragePool", "QLinearConcat": "Concat",
-           "QGemm": "Gemm", "QLinearSigmoid": "Sigmoid", "QLinearLeakyRelu": "LeakyRelu",
-           "QLinearSoftmax": "Softmax"}
 KNOWN_OPS = COMPUTE_OPS | FOLDABLE | set(QLINEAR) | {"Constant", "QuantizeLinear",
                                                      "DequantizeLinear"}
 
@@ -66,12 +62,6 @@ def _check_scale(s: np.ndarray, name: str) -> None:
     if bad.size:
         raise ModelError(f"quantization scale {bad[0]:g} of '{name}' is not a positive "
                          "finite number")
-
-
-def _scalar(c: Const | None, what: str, node: str) -> float:
-    if not isinstance(c, Const):
-        raise ModelError(f"node '{node}': {what} must be a constant")
-    return c.value.reshape(-1)[0].item()
 
 
 class Resolver:
@@ -274,7 +264,10 @@ class Resolver:
             self._quantize(node, label)
             return
         if op in QLINEAR:
-            self._qlinear(node, QLINEAR[op], label)
+            q = qlinear_node(self, node, QLINEAR[op], label)
+            for o in q.outputs:
+                self.acts[o.name] = o
+            self.nodes.append(q)
             return
         if op not in COMPUTE_OPS:
             raise ModelError(f"node '{label}' ({op}): operator not supported")
@@ -369,67 +362,6 @@ class Resolver:
         # A graph input: the model's int8 input.
         self.acts[out] = act
         self.input_uint8[out] = uint8
-
-    def _qlinear(self, node, op, label):
-        a = attributes(node)
-        v = [self.value(i) if i else None for i in node.input]
-
-        def act(i: int, si: int, zi: int) -> Act:
-            x = v[i]
-            if not isinstance(x, Act):
-                raise ModelError(f"node '{label}' ({node.op_type}): input {i} must be an activation")
-            return x
-
-        def out(si: int, zi: int, name: str | None = None) -> Act:
-            zc = v[zi] if zi < len(v) else None
-            return self.new_act(name or node.output[0], v[si].value, zc.value if zc else None,
-                                self._is_uint8(zc))
-
-        def weight(i, si, zi):
-            return self.quant_const(node.input[i], v[si], v[zi] if zi < len(v) else None, 0)
-
-        if op == "Conv":
-            x, w = act(0, 1, 2), weight(3, 4, 5)
-            inputs = [x, w]
-            if len(v) > 8 and v[8] is not None:
-                inputs.append(Const(node.input[8], v[8].value.astype(np.int64),
-                                    np.asarray(v[1].value).reshape(-1)[0] * np.asarray(w.scale), np.zeros(1), 0))
-            q = QNode(label, op, inputs, [out(6, 7)], a)
-        elif op == "MatMul":
-            x = act(0, 1, 2)
-            w = self.quant_const(node.input[3], v[4], v[5], 1)
-            q = QNode(label, op, [x, w], [out(6, 7)], a)
-        elif op == "Gemm":
-            x = act(0, 1, 2)
-            w = self.quant_const(node.input[3], v[4], v[5], 0 if a.get("transB", 0) else 1)
-            inputs = [x, w]
-            if len(v) > 6 and v[6] is not None:
-                inputs.append(Const(node.input[6], v[6].value.astype(np.int64),
-                                    np.asarray(v[1].value).reshape(-1)[0] * np.asarray(w.scale), np.zeros(1), 0))
-            if len(v) > 7 and v[7] is not None:
-                q = QNode(label, op, inputs, [out(7, 8)], a)
-            else:
-                raise ModelError(f"node '{label}' (QGemm): float output not supported")
-        elif op in ("Add", "Mul"):
-            inputs = [v[0] if isinstance(v[0], Act) else self.quant_const(node.input[0], v[1], v[2], None),
-                      v[3] if isinstance(v[3], Act) else self.quant_const(node.input[3], v[4], v[5], None)]
-            q = QNode(label, op, inputs, [out(6, 7)], a)
-        elif op in ("AveragePool", "GlobalAveragePool", "Sigmoid", "LeakyRelu"):
-            if a.get("channels_last", 0):
-                raise ModelError(f"node '{label}' ({node.op_type}): channels_last=1 not supported")
-            q = QNode(label, op, [act(0, 1, 2)], [out(3, 4)], a)
-        elif op == "Softmax":
-            q = QNode(label, op, [act(0, 1, 2)], [out(3, 4)], a)
-        elif op == "Concat":
-            ins = [v[i] for i in range(2, len(v), 3)]
-            if not all(isinstance(x, Act) for x in ins):
-                raise ModelError(f"node '{label}' (QLinearConcat): constant inputs not supported")
-            q = QNode(label, op, ins, [out(0, 1)], a)
-        else:
-            raise ModelError(f"node '{label}' ({node.op_type}): operator not supported")
-        for o in q.outputs:
-            self.acts[o.name] = o
-        self.nodes.append(q)
 
     def _compute(self, node, op, label):
         a = attributes(node)
