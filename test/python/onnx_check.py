@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import helper
+from onnx import helper, numpy_helper
 
 from tigris.budget import parse_size
 from tigris.cli import main as tigris
@@ -25,6 +25,18 @@ from tigris.plan.host import HostPlan
 from tigris.plan.reader import read_plan
 from tigris.reference.interpreter import run_function
 from tigris.resources import WeightTable
+
+
+def he_weights(rng, name: str, *shape) -> onnx.TensorProto:
+    """A seeded He-initialized float32 weight initializer of `shape` (fan-in:
+    the product of the dims after the first)."""
+    return numpy_helper.from_array(
+        (rng.standard_normal(shape) * np.sqrt(2 / np.prod(shape[1:]))).astype(np.float32), name)
+
+
+def small_bias(rng, name: str, size: int) -> onnx.TensorProto:
+    """A seeded float32 bias initializer, standard normal x 0.1."""
+    return numpy_helper.from_array((rng.standard_normal(size) * 0.1).astype(np.float32), name)
 
 
 def normal(rng, shape) -> np.ndarray:

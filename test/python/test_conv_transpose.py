@@ -22,7 +22,8 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from onnx_check import legalized, make_model, quantize, runtime_equals_reference, worst_lsb
+from onnx_check import (he_weights as _weights, legalized, make_model, quantize,
+                        runtime_equals_reference, small_bias as _bias, worst_lsb)
 
 from tigris.cli import main as tigris
 from tigris.dialects import make_context
@@ -32,15 +33,6 @@ from tigris.importers.onnx.ops_conv_transpose import spread_table
 from tigris.plan.reader import read_plan
 
 n = helper.make_node
-
-
-def _weights(rng, name, *s):
-    return numpy_helper.from_array(
-        (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
-
-
-def _bias(rng, name, size):
-    return numpy_helper.from_array((rng.standard_normal(size) * 0.1).astype(np.float32), name)
 
 
 def _graph(nodes, inits, shape, name, out_shape=None):

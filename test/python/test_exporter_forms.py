@@ -9,15 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from onnx_check import quantize, runtime_equals_reference, worst_lsb
+from onnx_check import he_weights as _w, quantize, runtime_equals_reference, worst_lsb
 
 SHAPE = (1, 3, 16, 16)
 n = helper.make_node
-
-
-def _w(rng, name, *s):
-    return numpy_helper.from_array(
-        (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
 
 
 def _c(name, value, dtype=np.float32):

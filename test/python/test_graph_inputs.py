@@ -18,18 +18,14 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from onnx_check import make_model, quantize, runtime_equals_reference, worst_lsb
+from onnx_check import (he_weights as _weights, make_model, quantize, runtime_equals_reference,
+                        worst_lsb)
 
 from tigris.cli import main as tigris
 from tigris.dialects import make_context
 from tigris.importers.onnx import import_onnx
 
 n = helper.make_node
-
-
-def _weights(rng, name, *s):
-    return numpy_helper.from_array(
-        (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
 
 
 def keras_like(flat_input: bool):

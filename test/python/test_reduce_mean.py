@@ -20,7 +20,8 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from onnx_check import legalized, quantize, runtime_equals_reference, worst_lsb
+from onnx_check import (he_weights as _weights, legalized, quantize, runtime_equals_reference,
+                        small_bias as _bias, worst_lsb)
 
 from tigris.cli import main as tigris
 from tigris.dialects import make_context
@@ -33,15 +34,6 @@ from tigris.resources import WeightTable
 
 SHAPE = (1, 3, 16, 16)
 n = helper.make_node
-
-
-def _weights(rng, name, *s):
-    return numpy_helper.from_array(
-        (rng.standard_normal(s) * np.sqrt(2 / np.prod(s[1:]))).astype(np.float32), name)
-
-
-def _bias(rng, name, size):
-    return numpy_helper.from_array((rng.standard_normal(size) * 0.1).astype(np.float32), name)
 
 
 def _axes(name, values):
