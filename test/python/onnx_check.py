@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pytest
 from onnx import helper, numpy_helper
 
 from tigris.budget import parse_size
 from tigris.cli import main as tigris
 from tigris.commands.common import run_pipeline
 from tigris.dialects import make_context
+from tigris.errors import ModelError
 from tigris.importers.onnx import import_onnx
 from tigris.modelio import io_specs, quantize_input, to_model_layout
 from tigris.passes.registry import functions
@@ -37,6 +39,20 @@ def he_weights(rng, name: str, *shape) -> onnx.TensorProto:
 def small_bias(rng, name: str, size: int) -> onnx.TensorProto:
     """A seeded float32 bias initializer, standard normal x 0.1."""
     return numpy_helper.from_array((rng.standard_normal(size) * 0.1).astype(np.float32), name)
+
+
+def rejects_in_one_line(tmp_path: Path, model: onnx.ModelProto, *words: str) -> str:
+    """Save `model` as bad.onnx and import it: a ModelError of one line that
+    names the file and holds every one of `words`. Returns the line."""
+    path = tmp_path / "bad.onnx"
+    onnx.save(model, path)
+    with pytest.raises(ModelError) as e:
+        import_onnx(str(path), make_context())
+    text = str(e.value)
+    assert "\n" not in text
+    for w in ("bad.onnx",) + words:
+        assert w in text, f"{w!r} not in {text!r}"
+    return text
 
 
 def normal(rng, shape) -> np.ndarray:
