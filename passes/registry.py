@@ -2,8 +2,11 @@
 
 A pass is one module in this package that defines `PASS = Pass(...)`; the
 registry finds it by scanning the package, so adding a pass is adding a file.
-A pass runs on each `func.func` of a module (Python passes cannot be nested
-on func.func in a PassManager, so the registry does the per-function walk).
+A pass is anchored on `func.func` (it runs once per function) or, with
+`on_module=True`, on `builtin.module`. Python passes cannot be nested in a
+PassManager (the bindings have no `nest()`, and `op_name` aborts on a module
+PassManager), so each one is added at module level and `as_callable` walks
+from the module to the ops its place in the pipeline anchors it on.
 """
 from __future__ import annotations
 
@@ -39,6 +42,10 @@ class Pass:
     options: tuple[Option, ...] = field(default_factory=tuple)
     on_module: bool = False  # run(module_op, options) once instead of per function
 
+    @property
+    def anchor(self) -> str:
+        return "builtin.module" if self.on_module else "func.func"
+
     def parse_options(self, text: str) -> dict:
         """`key=value key2=value2` (MLIR pass-option syntax) -> dict with defaults."""
         known = {o.name: o for o in self.options}
@@ -55,19 +62,39 @@ class Pass:
                 raise ValueError(f"option '{key}' of pass '{self.argument}': {e}") from None
         return values
 
-    def as_callable(self, options: dict):
-        """The `run(op, pass_)` callable that PassManager.add takes."""
+    def as_callable(self, options: dict, path: tuple[str, ...] = ()):
+        """The `run(op, pass_)` callable that PassManager.add takes.
+
+        `path` is where the pass sits under the root module, e.g.
+        ("func.func",) for `builtin.module(func.func(pass))`. A function pass
+        at a module position runs on that module's functions (implicit nesting).
+        """
         def run(module_op, pass_):
             try:
-                if self.on_module:
-                    self.run(module_op, options)
-                else:
-                    for func_op in functions(module_op):
-                        self.run(func_op, options)
+                for op in anchored_ops(module_op, path):
+                    if self.on_module:
+                        if op.name == "builtin.module":
+                            self.run(op, options)
+                    elif op.name == "func.func":
+                        self.run(op, options)
+                    elif op.name == "builtin.module":
+                        for func_op in functions(op):
+                            self.run(func_op, options)
             except PassError as e:
                 (e.location or module_op.location).emit_error(str(e))
                 pass_.signal_pass_failure()
         return run
+
+
+def anchored_ops(root, path: tuple[str, ...]) -> list:
+    """The ops a nested pipeline `a(b(...))` runs on: direct children named a of
+    root's regions, then their children named b, ... ('any' matches every op)."""
+    ops = [getattr(root, "operation", root)]
+    for name in path:
+        ops = [child.operation for op in ops for region in op.regions
+               for block in region.blocks for child in block.operations
+               if name == "any" or child.operation.name == name]
+    return ops
 
 
 def functions(module_op) -> list:

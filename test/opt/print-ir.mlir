@@ -5,7 +5,7 @@
 // CHECK: IR Dump After tigris-verify (tigris-verify)
 // CHECK: func.func @f
 // CHECK: IR Dump After Canonicalizer (canonicalize)
-// LIST: tigris-verify{{ +}}Check tigris ops beyond IRDL
+// LIST: tigris-verify{{ +}}[func.func] Check tigris ops beyond IRDL
 func.func @f(%x: tensor<4xi8>) -> tensor<4xi8> {
   return %x : tensor<4xi8>
 }

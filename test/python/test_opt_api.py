@@ -55,8 +55,8 @@ def test_registry_has_documented_passes():
 def test_pipeline_splitting():
     assert split_top_level("a,b{x=1,y=2},func.func(c,d)") == ["a", "b{x=1,y=2}", "func.func(c,d)"]
     flat = flatten("builtin.module(func.func(tigris-verify,canonicalize),cse)")
-    assert flat == [("tigris", "func.func", "tigris-verify"),
-                    ("upstream", "func.func", "canonicalize"), ("upstream", "", "cse")]
+    assert flat == [("tigris", ("func.func",), "tigris-verify"),
+                    ("upstream", ("func.func",), "canonicalize"), ("upstream", (), "cse")]
     with pytest.raises(PipelineError):
         split_top_level("a,(b")
 
