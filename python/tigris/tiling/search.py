@@ -29,6 +29,9 @@ from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
 MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 SPLITS = (2, 4, 8, 16, 32, 64)    # channel groups of a split conv / fully connected layer
+# Ops reading a window of input rows: a strip whose window holds no real row
+# (it lies in the padding) is not offered.
+WINDOWED = {"conv2d", "depthwise_conv2d", "max_pool", "avg_pool"}
 
 
 @dataclass
@@ -229,7 +232,10 @@ class Problem:
                 compute[k] = (c0, hi)
                 if c0 == hi:
                     continue
-                for v, rows in zip(self.ops[k].operands, needs(self.info[k], c0, hi)):
+                need = needs(self.info[k], c0, hi)
+                if self.info[k].kind in WINDOWED and need[0][1] <= need[0][0]:
+                    return None     # a band of padding only: no kernel call reads zero rows
+                for v, rows in zip(self.ops[k].operands, need):
                     p = self.position.get(v)
                     if p is None or p < i or rows is None or rows[1] <= rows[0]:
                         continue    # (a pad's strip of padding only reads no input row)
@@ -346,6 +352,10 @@ class Problem:
             users = self.uses.get(v, [])
             if any(u < i or u >= j for u in users) or v in self.returned_values or v in self.slow:
                 continue  # still needed after the stage, or read by the writing op
+            if any(rows is None for k in users
+                   for operand, rows in zip(self.ops[k].operands, needs(self.info[k], 0, 1))
+                   if operand == v):
+                continue  # read whole by every strip (a broadcast scale): never overwritable
             row_in = value_bytes(v) // _shape(v)[1]
             lows = []
             for strip in strips:
