@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 
 from tigris.errors import TigrisError
 
@@ -63,8 +65,24 @@ def _show_notes() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C from the first line on (the imports of onnx and MLIR take about a
+    # second) is one line, never a traceback.
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("tigris: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
+    if hasattr(signal, "SIGXFSZ") and threading.current_thread() is threading.main_thread():
+        # A file size limit (ulimit -f) makes a write fail with EFBIG, which the
+        # output writer reports, instead of killing the process mid-file.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     p = _Parser(prog="tigris", description="Plan int8 networks into a RAM budget.")
+    from tigris import __version__
+    p.add_argument("--version", action="version", version=f"tigris {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     from tigris.commands import register_all
     register_all(sub)
@@ -78,9 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except KeyboardInterrupt:
-        print("tigris: interrupted", file=sys.stderr)
-        return 130
     except Exception as e:  # a bug: still one line (TIGRIS_DEBUG=1 shows the traceback)
         if os.environ.get("TIGRIS_DEBUG"):
             raise

@@ -25,8 +25,16 @@ def quantize_input(x: np.ndarray, spec: dict) -> np.ndarray:
     elif x.dtype == np.uint8 and spec.get("uint8"):
         q = (x.astype(np.int16) - 128).astype(np.int8)
     elif np.issubdtype(x.dtype, np.floating):
-        q = np.clip(np.round(x.astype(np.float64) / spec["scale"]) + spec["zero_point"],
-                    -128, 127).astype(np.int8)
+        nan = int(np.count_nonzero(np.isnan(x)))
+        if nan:
+            # Refused, not quantized: the ONNX standard gives NaN no int8 value
+            # (onnxruntime on x86-64 happens to give -128, whatever the zero
+            # point). +-inf saturate to -128/127 below, as QuantizeLinear does.
+            raise ValueError(f"input '{spec['name']}' holds {nan} NaN value(s); give finite "
+                             "numbers (+-inf saturate, NaN has no int8 value)")
+        with np.errstate(all="ignore"):     # overflow to +-inf saturates, as intended
+            q = np.clip(np.round(x.astype(np.float64) / spec["scale"]) + spec["zero_point"],
+                        -128, 127).astype(np.int8)
     else:
         raise ValueError(f"input '{spec['name']}' has dtype {x.dtype}; give float32 or int8")
     if spec["layout"] == "nhwc":

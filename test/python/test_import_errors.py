@@ -261,7 +261,7 @@ def case_malformed_node(tmp_path):
     model = _qdq([helper.make_node("Relu", ["xf"], ["r"], name="relu0")], "r")
     del model.graph.node[0].input[1:]      # QuantizeLinear without its scale
     return [_save(tmp_path, "malformed", model)], ["malformed.onnx", "'q_in'", "QuantizeLinear",
-                                                   "1 input(s)", "at least 2"]
+                                                   "input size 1", "min=2"]
 
 
 def case_int8_graph_input(tmp_path):

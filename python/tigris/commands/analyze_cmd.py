@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import sys
 
-from tigris.budget import Budget, human, kib, parse_size
+from tigris.budget import Budget, check_alignment, human, kib, parse_size
 from tigris.errors import BudgetError, UsageError
 from tigris.importers.onnx import parse_input_shapes
+from tigris.outputs import write_output
 
 
 def register(sub) -> None:
@@ -129,9 +130,8 @@ def plot(r: dict, path: str) -> None:
     ax.legend(loc="upper right")
     fig.tight_layout()
     try:
-        fig.savefig(path)
-    except OSError as e:
-        raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+        fmt = path.lower().rsplit(".", 1)[1]
+        write_output(path, lambda f: fig.savefig(f, format=fmt))   # whole or not at all
     finally:
         plt.close(fig)
 
@@ -140,8 +140,7 @@ def run(args) -> int:
     from tigris.analysis import analyze
     budget = Budget.parse(args.memory)
     flash = parse_size(args.flash, "flash budget") if args.flash is not None else None
-    if args.alignment <= 0 or args.alignment & (args.alignment - 1):
-        raise UsageError(f"--alignment must be a power of two, got {args.alignment}")
+    check_alignment(args.alignment)
     report = analyze(args.model, budget, flash, args.target, args.alignment,
                      parse_input_shapes(args.input_shape))
     if args.plot:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from tigris.errors import UsageError
+from tigris.outputs import write_outputs
 
 
 def register(sub) -> None:
@@ -23,11 +23,6 @@ def run(args) -> int:
     plan = read_plan_file(args.plan)
     header = args.header or os.path.splitext(args.output)[0] + ".h"
     src, hdr = generate(plan, args.name, os.path.basename(header))
-    for path, text in ((args.output, src), (header, hdr)):
-        try:
-            with open(path, "w") as f:
-                f.write(text)
-        except OSError as e:
-            raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+    write_outputs([(args.output, src), (header, hdr)])     # both or neither
     print(f"tigris: wrote {args.output} and {header} ({len(plan.calls)} calls)", file=sys.stderr)
     return 0

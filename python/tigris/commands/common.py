@@ -9,6 +9,7 @@ from mlir import ir
 from tigris.dialects import make_context
 from tigris.errors import ModelError, UsageError
 from tigris.importers.onnx import ImportResult, import_onnx, parse_input_shapes
+from tigris.outputs import write_output
 from tigris.pipeline import build
 
 
@@ -38,20 +39,42 @@ def run_pipeline(ctx: ir.Context, module: ir.Module, pipeline: str, label: str) 
 
 
 def write_text(path: str, text: str) -> None:
+    """Text to stdout (`-`) or to a file, written whole or not at all."""
     if path == "-":
         sys.stdout.write(text)
         return
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-    except OSError as e:
-        raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+    write_output(path, text)
+
+
+NPY_MAGIC = b"\x93NUMPY"
 
 
 def load_npy(path: str):
     """A .npy file, or one line naming the file and the reason."""
     import numpy as np
     try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read '{path}': {str(e).splitlines()[0]}") from None
+        with open(path, "rb") as f:
+            head = f.read(len(NPY_MAGIC))
+            if len(head) < len(NPY_MAGIC) or head != NPY_MAGIC:
+                what = "an empty file" if not head else "a file without the .npy header"
+                raise UsageError(f"cannot read '{path}': {what}, not a .npy array "
+                                 "(write one with numpy.save)")
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else \
+            (str(e).splitlines() or [type(e).__name__])[0]
+        if isinstance(e, EOFError) or "cannot reshape" in reason:
+            reason = "the file is truncated"
+        raise UsageError(f"cannot read '{path}': {reason}") from None
+
+
+def save_npy(array):
+    """The writer of one array as .npy, for write_outputs."""
+    import numpy as np
+    return lambda f: np.save(f, array, allow_pickle=False)
+
+
+def npy_path(path: str) -> str:
+    """The file numpy.save writes for `path` (it adds .npy when missing)."""
+    return path if path.endswith(".npy") else path + ".npy"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 
-from tigris.budget import Budget, parse_size
-from tigris.errors import UsageError
+from tigris.budget import Budget, check_alignment, parse_size
 from tigris.importers.onnx import parse_input_shapes
+from tigris.outputs import write_outputs
 
 
 def register(sub) -> None:
@@ -23,6 +23,9 @@ def register(sub) -> None:
     p.add_argument("--flat", action="store_true",
                    help="do not tile: fail when the untiled plan exceeds the budget")
     p.add_argument("--emit-mlir", metavar="FILE", help="also write the lowered plan as MLIR")
+    p.add_argument("--verify-tiling", action="store_true",
+                   help="also compile the flat plan, run both on 3 seeded inputs with the "
+                        "reference kernels and refuse a tiled plan whose bytes differ")
     p.set_defaults(func=run)
 
 
@@ -30,21 +33,18 @@ def run(args) -> int:
     from tigris.plan.compiler import compile_onnx
     budget = Budget.parse(args.memory)
     flash = parse_size(args.flash, "flash budget") if args.flash is not None else None
-    if args.alignment <= 0 or args.alignment & (args.alignment - 1):
-        raise UsageError(f"--alignment must be a power of two, got {args.alignment}")
+    check_alignment(args.alignment)
     c = compile_onnx(args.model, budget, args.target, args.alignment,
                      parse_input_shapes(args.input_shape), flash, tile=not args.flat)
-    _write(args.output, c.data, "wb")
-    if args.emit_mlir:
-        _write(args.emit_mlir, c.plan_mlir, "w")
+    if args.verify_tiling and not args.flat:
+        from tigris.plan.verify_tiling import verify_tiling
+        checked = verify_tiling(args.model, c.data, args.target, args.alignment,
+                                parse_input_shapes(args.input_shape))
+        print(f"tigris: the tiled plan equals the flat plan on {checked} seeded inputs",
+              file=sys.stderr)
+    # the plan and the MLIR asked for beside it: both or neither
+    write_outputs([(args.output, c.data)] + ([(args.emit_mlir, c.plan_mlir)] if args.emit_mlir
+                                             else []))
     print(f"tigris: wrote {args.output} ({len(c.data)} bytes: {c.weights} of weights, "
           f"{c.overhead} of plan; {c.calls} calls; fast arena {c.arena} bytes)", file=sys.stderr)
     return 0
-
-
-def _write(path: str, content, mode: str) -> None:
-    try:
-        with open(path, mode) as f:
-            f.write(content)
-    except OSError as e:
-        raise UsageError(f"cannot write '{path}': {e.strerror}") from None

@@ -3,16 +3,17 @@
 Inputs are taken in the model's own layout and dtype: float data is quantized
 with the model's input scale and zero point, int8 data is taken as is (uint8
 too for a uint8 model). Outputs are written as int8 in the model's layout, or
-as float32 with --dequantize.
+as float32 with --dequantize, all of them or none (tigris/outputs.py).
+A NaN in a float input is refused (exit 2): the ONNX standard gives it no
+int8 value; +-inf saturate to the int8 range (README.md, docs/onnx-import.md).
 """
 from __future__ import annotations
 
 import sys
 
-import numpy as np
-
-from tigris.commands.common import load_npy
+from tigris.commands.common import load_npy, npy_path, save_npy
 from tigris.errors import UsageError
+from tigris.outputs import write_outputs
 
 
 def register(sub) -> None:
@@ -43,13 +44,10 @@ def run(args) -> int:
         except ValueError as e:
             raise UsageError(f"{path}: {e}") from None
     with open(args.plan, "rb") as f:
-        ys = HostPlan(f.read(), plan).run(xs)
-    for path, d, y in zip(args.output, plan.outputs, ys):
-        out = dequantize_output(y, d.spec()) if args.dequantize else to_model_layout(y, d.spec())
-        try:
-            np.save(path, out, allow_pickle=False)
-        except OSError as e:
-            raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+        ys = HostPlan(f.read(), plan, label=args.plan).run(xs)
+    outs = [dequantize_output(y, d.spec()) if args.dequantize else to_model_layout(y, d.spec())
+            for d, y in zip(plan.outputs, ys)]
+    write_outputs([(npy_path(path), save_npy(out)) for path, out in zip(args.output, outs)])
     from tigris.simulate import plan_checksum
     print(f"tigris: ran {args.plan} ({len(plan.calls)} calls), output crc32 "
           f"{plan_checksum(plan, ys):08x}", file=sys.stderr)

@@ -19,8 +19,9 @@ import sys
 
 import numpy as np
 
-from tigris.commands.common import load_npy
+from tigris.commands.common import load_npy, npy_path, save_npy
 from tigris.errors import UsageError
+from tigris.outputs import write_outputs
 
 
 def register(sub) -> None:
@@ -124,7 +125,7 @@ def run(args) -> int:
     if not args.no_host:
         from tigris.plan.host import HostPlan
         with open(args.plan, "rb") as f:
-            ys = HostPlan(f.read(), plan).run(xs)
+            ys = HostPlan(f.read(), plan, label=args.plan).run(xs)
         host_crc = sim.plan_checksum(plan, ys)
         for i, (a, b) in enumerate(zip(r.outputs, ys)):
             bad = int(np.count_nonzero(a != b))
@@ -132,12 +133,9 @@ def run(args) -> int:
                 raise sim.SimulationError(
                     f"output {i} on the simulated core differs from the host runtime in "
                     f"{bad} of {a.size} bytes (crc32 {r.crc32:08x} vs {host_crc:08x})")
-    for path, d, y in zip(args.output, plan.outputs, r.outputs):
-        out = dequantize_output(y, d.spec()) if args.dequantize else to_model_layout(y, d.spec())
-        try:
-            np.save(path, out, allow_pickle=False)
-        except OSError as e:
-            raise UsageError(f"cannot write '{path}': {e.strerror}") from None
+    write_outputs([(npy_path(path), save_npy(dequantize_output(y, d.spec()) if args.dequantize
+                                             else to_model_layout(y, d.spec())))
+                   for path, d, y in zip(args.output, plan.outputs, r.outputs)])
     d = report(r, host_crc, args.codegen)
     if args.json:
         json.dump(d, sys.stdout, indent=1)

@@ -32,6 +32,12 @@ class HostRuntimeError(TigrisError):
     exit_code = 1
 
 
+class PlanRejected(HostRuntimeError):
+    """The C loader refused the plan (bad input, as the Python reader's refusals: exit 2)."""
+
+    exit_code = 2
+
+
 def runtime_dir() -> Path:
     env = os.environ.get("TIGRIS_RUNTIME_DIR")
     root = Path(env) if env else Path(__file__).resolve().parents[3] / "runtime"
@@ -136,7 +142,8 @@ def aligned(nbytes: int, alignment: int = 16) -> np.ndarray:
 class HostPlan:
     """A plan loaded by the C runtime (tigris_load), runnable on numpy inputs."""
 
-    def __init__(self, data: bytes, plan: Plan | None = None):
+    def __init__(self, data: bytes, plan: Plan | None = None, label: str | None = None):
+        """`label`, the plan's file name, starts the message of a rejection."""
         self.lib = library()
         self.plan = plan or read_plan(data)
         self.data = aligned(len(data))
@@ -144,7 +151,8 @@ class HostPlan:
         self.handle = ctypes.create_string_buffer(self.lib.tigris_plan_struct_size())
         st = self.lib.tigris_load(self.handle, self.data.ctypes.data, len(data))
         if st != 0:
-            raise HostRuntimeError(f"the runtime rejected the plan: {status_name(st)}")
+            where = f"{label}: " if label else ""
+            raise PlanRejected(f"{where}the runtime rejected the plan: {status_name(st)}")
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """int8 inputs in the plan's layout -> int8 outputs in the plan's layout."""
@@ -173,5 +181,5 @@ class HostPlan:
         return outs
 
 
-__all__ = ["HostPlan", "HostRuntimeError", "build_library", "library", "status_name",
+__all__ = ["HostPlan", "HostRuntimeError", "PlanRejected", "build_library", "library", "status_name",
            "sources", "include_dirs", "runtime_dir", "compiler", "aligned"]

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 
+import math
+import re
+
 import onnx
-from onnx import TensorProto, numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 from tigris.errors import ModelError, UsageError
 from tigris.importers.onnx.contrib_shapes import infer_with_contrib
@@ -13,6 +16,10 @@ SUPPORTED_INPUT_TYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8",
                          TensorProto.UINT8: "uint8"}
 SUPPORTED_CONST_TYPES = {TensorProto.FLOAT, TensorProto.INT8, TensorProto.UINT8,
                          TensorProto.INT32, TensorProto.INT64, TensorProto.BOOL}
+# The newest IR version and default-domain opset whose schemas the installed
+# onnx package (shape inference, the constant folder) knows.
+MAX_IR_VERSION = onnx.IR_VERSION
+MAX_OPSET = onnx.defs.onnx_opset_version()
 
 
 def _type_name(elem_type: int) -> str:
@@ -58,18 +65,88 @@ def load_model(path: str, input_shapes: dict[str, list[int]] | None = None) -> o
                          "(protobuf parse failed)") from None
     if model.ir_version <= 0 or not model.HasField("graph"):
         raise ModelError(f"{label}: not an ONNX model (no graph)")
+    _check_versions(model, label)
     if len(model.graph.node) == 0:
         raise ModelError(f"{label}: the graph has no nodes, nothing to import")
+    if len(model.graph.output) == 0:
+        raise ModelError(f"{label}: the graph has no outputs, nothing to compute")
     _load_external_data(model, path, label)
     _check_types(model, label)
+    _check_constant_data(model, label)
     _set_input_shapes(model, input_shapes or {}, label)
     def infer(m):
         try:
-            return onnx.shape_inference.infer_shapes(m, strict_mode=True, data_prop=True)
+            # check_type: every operand's type against its operator's schema
+            # (an int32 QuantizeLinear zero point), as onnxruntime checks it.
+            return onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True,
+                                                     data_prop=True)
         except Exception as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ModelError(f"{label}: shape inference failed: {first}") from None
+            raise ModelError(f"{label}: {_inference_error(first)}") from None
     return infer_with_contrib(infer(model), infer)
+
+
+def _check_versions(model: onnx.ModelProto, label: str) -> None:
+    """The IR version and the default-domain opset must be ones onnx's schemas
+    cover (onnxruntime refuses newer ones too)."""
+    if model.ir_version > MAX_IR_VERSION:
+        raise ModelError(f"{label}: IR version {model.ir_version} is newer than this tigris "
+                         f"reads (at most {MAX_IR_VERSION})")
+    for o in model.opset_import:
+        if o.domain in ("", "ai.onnx") and not 1 <= o.version <= MAX_OPSET:
+            raise ModelError(f"{label}: opset {o.version} of the default ONNX domain is not one "
+                             f"this tigris knows (1 to {MAX_OPSET})")
+
+
+def _constant_tensors(model: onnx.ModelProto):
+    """(what, tensor) of every initializer and every Constant node's value."""
+    for t in model.graph.initializer:
+        yield f"initializer '{t.name}'", t
+    for n in model.graph.node:
+        if n.op_type == "Constant" and n.domain in ("", "ai.onnx"):
+            for a in n.attribute:
+                if a.type == onnx.AttributeProto.TENSOR:
+                    yield f"the value of Constant node '{n.name or n.output[0]}'", a.t
+
+
+def _check_constant_data(model: onnx.ModelProto, label: str) -> None:
+    """Every constant holds exactly the elements its dims declare."""
+    for what, t in _constant_tensors(model):
+        dims = list(t.dims)
+        if any(d < 0 for d in dims):
+            raise ModelError(f"{label}: {what} has a negative dimension in {dims}")
+        if t.data_location == TensorProto.EXTERNAL or t.data_type not in SUPPORTED_CONST_TYPES:
+            continue   # checked when loaded / refused by _check_types
+        count = math.prod(dims)
+        if t.HasField("raw_data"):
+            need = count * helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+            if len(t.raw_data) != need:
+                raise ModelError(f"{label}: {what} has {len(t.raw_data)} bytes of data; its "
+                                 f"dims {dims} of {_type_name(t.data_type)} need {need}")
+            continue
+        have = len(getattr(t, helper.tensor_dtype_to_field(t.data_type)))
+        if have != count:
+            raise ModelError(f"{label}: {what} has {have} values; its dims {dims} need {count}")
+
+
+_NODE_ERROR = re.compile(r"\(op_type:(\w+), node name: ([^)]*)\): (?:\[\w+\] )?"
+                         r"(?:Node with schema\([^)]*\) )?(.*)$")
+_TYPE_ERROR = re.compile(r"^(\w+) typestr: (\w+), has unsupported type: tensor\((\w+)\)")
+
+
+def _inference_error(first: str) -> str:
+    """onnx's inference error as the reason of a one-line message: `node 'n'
+    (Op): what is wrong` when it names a node."""
+    m = _NODE_ERROR.search(first)
+    if not m:
+        return f"shape inference failed: {first}"
+    op, node, reason = m.groups()
+    t = _TYPE_ERROR.match(reason)
+    if t:
+        operand, constraint, elem = t.groups()
+        return (f"node '{node}' ({op}): {operand} has type {elem}, which the ONNX standard "
+                f"does not allow there (type constraint {constraint})")
+    return f"node '{node}' ({op}): shape inference failed: {reason}"
 
 
 def _load_external_data(model: onnx.ModelProto, path: str, label: str) -> None:
@@ -149,7 +226,13 @@ def _set_input_shapes(model: onnx.ModelProto, shapes: dict[str, list[int]], labe
             for v in want:
                 inp.type.tensor_type.shape.dim.add().dim_value = v
             continue
-        text = "x".join(d.dim_param or (str(d.dim_value) if d.dim_value else "?") for d in dims)
+        text = "x".join(d.dim_param or (str(d.dim_value) if d.HasField("dim_value") else "?")
+                        for d in dims)
+        bad = [i for i, d in enumerate(dims) if d.HasField("dim_value") and d.dim_value <= 0]
+        if bad:
+            size = dims[bad[0]].dim_value
+            raise ModelError(f"{label}: input '{inp.name}' has size {size} in dimension "
+                             f"{bad[0]} of [{text}]; every size must be positive")
         if not inp.type.tensor_type.HasField("shape"):
             raise ModelError(f"{label}: input '{inp.name}' has no shape; give "
                              f"--input-shape {inp.name}:D1xD2x...")

@@ -76,6 +76,8 @@ def _to_2d(em: EmitterBase, x, w: Const, attrs: dict):
     with a (k, 1) kernel, so its output stays "nlc" for the next 1-D layer."""
     v = em.get(x)
     if len(x.shape) == 4:
+        if w.value.ndim != 4:
+            em.fail(f"2-D convolution weights must be rank 4, got {list(w.value.shape)}")
         return em.as_nhwc(v), w.value.shape[2:], attrs, False
     if len(x.shape) != 3:
         em.fail(f"only 1-D and 2-D convolutions are supported (input rank {len(x.shape)})")
@@ -102,8 +104,11 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
     pad = conv_padding(em, attrs, (h, wd), (kh, kw), strides, dil)
     oh = _out_size(h, kh, strides[0], dil[0], pad[0], pad[1])
     ow = _out_size(wd, kw, strides[1], dil[1], pad[2], pad[3])
-    if cin % group or cout % group:
+    if group < 1 or cin % group or cout % group:
         em.fail(f"group={group} does not divide {cin} input / {cout} output channels")
+    if w.value.ndim != len(x.shape) or w.value.shape[1] * group != cin:
+        em.fail(f"weight '{w.name}' of shape {list(w.value.shape)} does not match the input's "
+                f"{cin} channels (group={group} needs {cin // group} per output channel)")
     depthwise = group == cin and group > 1
     out_shape = [n, oh, ow, cout]
     if em.quantized:
