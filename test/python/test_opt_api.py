@@ -90,3 +90,91 @@ def test_tigris_opt_console_script(tmp_path):
                          capture_output=True, text=True)
     assert bad.returncode == 1
     assert bad.stderr.strip() == "tigris-opt: unknown pass 'nope' (see --list-passes)"
+
+
+def test_pipeline_anchors_are_checked():
+    ctx = make_context()
+    with pytest.raises(PipelineError, match="can't run 'func.func' pass manager"):
+        build("func.func(tigris-verify)", ctx)
+    with pytest.raises(PipelineError, match="wrapped with the anchor operation"):
+        build("tigris-verify,cse", ctx)
+    with pytest.raises(PipelineError, match="'tigris-lower-to-plan' .* intended to run on 'func.func'"):
+        build("builtin.module(func.func(tigris-lower-to-plan))", ctx)
+    build("builtin.module(builtin.module(func.func(tigris-verify)),any(cse))", ctx)
+
+
+def test_nested_module_pass_runs_only_there():
+    ctx = make_context()
+    src = ('func.func @a(%x: tensor<4xf32>) -> tensor<4xf32> {\n'
+           '  %0 = "tigris.lut"(%x) {table = array<i8: 0>} : (tensor<4xf32>) -> tensor<4xf32>\n'
+           '  return %0 : tensor<4xf32>\n}\n'
+           'module @m {\n  func.func @b(%x: tensor<4xi8>) -> tensor<4xi8> {\n'
+           '    return %x : tensor<4xi8>\n  }\n}\n')
+    with ctx:
+        m = ir.Module.parse(src)
+        build("builtin.module(builtin.module(func.func(tigris-verify)))", ctx).run(m.operation)
+        with pytest.raises(ir.MLIRError):
+            build("builtin.module(func.func(tigris-verify))", ctx).run(m.operation)
+
+
+def test_expectation_lines():
+    from tigris.verify_diagnostics import parse_expectations
+    text = "\n".join([
+        "%a = x // expected-error {{same}}",          # 1
+        "// expected-error@+2 {{plus}}",              # 2 -> 4
+        "// expected-warning@below {{below1}}",       # 3 -> 5 (skips designator line 4)
+        "// expected-note@below {{below2}}",          # 4 -> 5
+        "%b = y",                                     # 5
+        "// expected-remark@above {{above}}",         # 6 -> 5
+        "// expected-error@-6 {{minus}}",             # 7 -> 1
+        "// expected-error@unknown {{nowhere}}",      # 8 -> None
+        "// expected-error-re {{a {{[0-9]+}} b.}}",   # 9
+    ])
+    es = parse_expectations(text, "f.mlir")
+    assert [(e.severity, e.line) for e in es] == [
+        ("error", 1), ("error", 4), ("warning", 5), ("note", 5), ("remark", 5),
+        ("error", 1), ("error", None), ("error", 9)]
+    assert es[1].where == "f.mlir:2:4"
+    assert es[-1].matches("x a 42 b.") and not es[-1].matches("a x b.")
+    assert not es[-1].matches("a 42 bX")  # the "." outside {{}} is literal
+
+
+def test_verifier_reports_both_directions():
+    from tigris.verify_diagnostics import Diag, Verifier
+    v = Verifier("%x = y // expected-error@unknown {{lost}}\n%z = w // expected-warning {{w}}\n", "f")
+    v.process(Diag("error", "<unknown>:0", None, "it got lost here"))
+    v.process(Diag("error", "f:2:1", 2, "w happened"))          # right text, wrong severity
+    v.process(Diag("error", "f:1:1", 1, "nobody expects this"))
+    assert not v.finish()
+    assert v.errors == [
+        "f:2:11: error: 'error' diagnostic emitted when expecting a 'warning'",
+        "f:1:1: error: unexpected error: nobody expects this",
+        'f:2:11: error: expected warning "w" was not produced']
+
+
+def test_split_chunks_keep_line_numbers():
+    from tigris.opt import _chunks
+    chunks = _chunks("a\n// -----\nb\nc\n  // -----  \nd", "// -----")
+    assert [c.split("\n").index(c.strip().split("\n")[0]) + 1 for c in chunks] == [1, 3, 6]
+    assert _chunks("a\nb", None) == ["a\nb"]
+
+
+def test_a_pass_that_raises_is_one_line(tmp_path, capsys, monkeypatch):
+    from tigris import opt
+    from tigris.passes.registry import Pass
+
+    def boom(func_op, options):
+        raise KeyError("n7")
+    monkeypatch.setitem(registry(), "tigris-boom", Pass("tigris-boom", "raises", boom))
+    f = tmp_path / "m.mlir"
+    f.write_text("func.func @f(%x: tensor<4xi8>) -> tensor<4xi8> {\n  return %x : tensor<4xi8>\n}\n")
+    assert opt.main([str(f), "--tigris-boom"]) == 1
+    err = capsys.readouterr().err
+    assert err == "tigris-opt: internal error: KeyError: 'n7'\n"
+
+
+def test_dce_and_cse_passes_registered():
+    passes = registry()
+    assert passes["tigris-dce"].anchor == "func.func"
+    assert passes["tigris-cse"].anchor == "func.func"
+    assert passes["tigris-lower-to-plan"].anchor == "builtin.module"
