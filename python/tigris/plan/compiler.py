@@ -22,7 +22,7 @@ from tigris.passes.registry import functions
 from tigris.plan.format import PlanError
 from tigris.plan.reader import read_plan
 from tigris.targets import ROUNDING
-from tigris.plan.writer import plan_modules, weight_bytes_of, write_plan
+from tigris.plan.writer import check_tensor_limits, plan_modules, weight_bytes_of, write_plan
 from tigris.resources import WeightTable
 
 
@@ -56,6 +56,7 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
         raise ModelError(f"{label}: a float model; tigris compile needs an int8 model "
                          "(QDQ or QOperator)")
     with ctx:
+        check_tensor_limits(functions(result.module.operation)[0], label)   # before planning
         pipeline = plan_pipeline(True, target, alignment, budget.fast if tile else None,
                                  slow=budget.slow)
         run_pipeline(ctx, result.module, pipeline, label)
@@ -74,7 +75,7 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
         if len(modules) != 1:
             raise ModelError(f"{label}: expected one function, found {len(modules)}")
         plan_op = modules[0]
-        data = write_plan(plan_op, WeightTable(result.weights))
+        data = write_plan(plan_op, WeightTable(result.weights), label)
         weights = weight_bytes_of(plan_op)
         params = weight_bytes_of(plan_op, params_only=True)
         name = ir.StringAttr(plan_op.attributes["sym_name"]).value

@@ -201,3 +201,15 @@ class PlanError(TigrisError):
     """A plan cannot be written or read (exit code 2)."""
 
     exit_code = 2
+
+
+class PlanLimitError(PlanError):
+    """The model is too large for the plan format's fields (exit code 3: it does
+    not fit, as a budget it exceeds)."""
+
+    exit_code = 3
+
+
+# The format's limits: offsets and sizes are u32, dims and element counts int32.
+MAX_BYTES = 0xFFFFFFFF
+MAX_ELEMENTS = 0x7FFFFFFF

@@ -15,10 +15,41 @@ from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CRC_OFFSET, DTYPE_BY
                                 HEADER, IO, IO_UINT8, KERNELS, LAYOUTS, MAGIC, MAX_PARAMS,
                                 MAX_RANK, MAX_SLOTS, MAX_TENSORS, NAME_SIZE, NO_TENSOR, OUT,
                                 POOLS, RESIZE_MODES, ROUNDINGS, SCRATCH, TARGETS, TENSOR,
-                                VERSION, WEIGHT_ALIGN, PlanError, layout_offsets)
+                                VERSION, WEIGHT_ALIGN, MAX_BYTES, MAX_ELEMENTS, PlanError,
+                                PlanLimitError, layout_offsets)
 from tigris.resources import WeightTable, resource_name
 
 INT32 = (-(1 << 31), (1 << 31) - 1)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 1024 ** 3:.2f} GiB ({n} bytes)"
+
+
+def check_bytes(n: int, what: str) -> None:
+    """A size or offset the format stores as u32."""
+    if n > MAX_BYTES:
+        raise PlanLimitError(f"{what} is {_gib(n)}; the plan format holds at most 4 GiB "
+                             "(u32 sizes and offsets, docs/plan-format.md)")
+
+
+def check_tensor_limits(func_op, label: str) -> None:
+    """Before planning: every tensor of the function (`label`: the model's file
+    name) fits a plan's tensor record (at most 2**31 - 1 elements)."""
+    from tigris.irgraph import block_of
+    block = block_of(func_op)
+    values = list(block.arguments) + [r for op in block.operations for r in op.results]
+    for v in values:
+        if not isinstance(v.type, ir.RankedTensorType):
+            continue
+        shape = list(ir.RankedTensorType(v.type).shape)
+        count = int(np.prod(shape, dtype=object))
+        if count > MAX_ELEMENTS:
+            what = (f"the result of {v.owner.name}" if isinstance(v, ir.OpResult)
+                    else f"model input {v.arg_number}")
+            raise PlanLimitError(f"{label}: {what} has {count} elements "
+                                 f"({'x'.join(map(str, shape))}); a plan's tensors hold at most "
+                                 f"{MAX_ELEMENTS} (docs/plan-format.md)")
 
 
 def plan_modules(module) -> list:
@@ -106,8 +137,18 @@ def _call_flags(kernel, rounding, where: str) -> int:
     return CALL_SINGLE_ROUNDING
 
 
-def write_plan(plan_module, weights: WeightTable) -> bytes:
-    """Serialize one nested plan module to the binary format."""
+def write_plan(plan_module, weights: WeightTable, label: str | None = None) -> bytes:
+    """Serialize one nested plan module to the binary format; `label` (the model's
+    file name) starts the message of an error."""
+    try:
+        return _write_plan(plan_module, weights)
+    except PlanError as e:
+        if label is None:
+            raise
+        raise type(e)(f"{label}: {e}") from None
+
+
+def _write_plan(plan_module, weights: WeightTable) -> bytes:
     mod = getattr(plan_module, "operation", plan_module)
     ma = op_attrs(mod)
     name = ma.get("sym_name", "model")
@@ -154,6 +195,10 @@ def write_plan(plan_module, weights: WeightTable) -> bytes:
             raise PlanError(f"buffer '{bname}' has rank {len(shape)} (at most {MAX_RANK})")
         if b["size"] != int(np.prod(shape, dtype=np.int64)) * DTYPE_BYTES[dtype]:
             raise PlanError(f"buffer '{bname}': size {b['size']} does not match {shape}")
+        if int(np.prod(shape, dtype=object)) > MAX_ELEMENTS:
+            raise PlanLimitError(f"buffer '{bname}' of shape {shape} has more than "
+                                 f"{MAX_ELEMENTS} elements, the most a plan's tensor holds")
+        check_bytes(b["offset"] + b["size"], f"the end of buffer '{bname}'")
         pool = POOLS[space_of.get(b["pool"], b["pool"])]
         records.append(TENSOR.pack(pool, dtype, len(shape), 0, b["offset"], b["size"],
                                    *(shape + [0] * (MAX_RANK - len(shape)))))
@@ -207,6 +252,7 @@ def write_plan(plan_module, weights: WeightTable) -> bytes:
     flash_pool = next((p for p, s in space_of.items() if s == "flash"), None)
     wsize = pools[flash_pool]["size"] if flash_pool else 0
     wsize = (wsize + WEIGHT_ALIGN - 1) // WEIGHT_ALIGN * WEIGHT_ALIGN
+    check_bytes(wsize, "the weight section")
     weight_bytes = bytearray(wsize)
     for bname, b in buffers.items():
         if b["data"] is None:
@@ -221,6 +267,9 @@ def write_plan(plan_module, weights: WeightTable) -> bytes:
     n_in, n_out = len(ma["tigris.plan_inputs"]), len(ma["tigris.plan_outputs"])
     t_off, c_off, io_off, w_off = layout_offsets(len(records), len(call_records), len(ios))
     size = w_off + wsize
+    check_bytes(fast["size"], "the fast arena")
+    check_bytes(slow["size"], "the slow arena")
+    check_bytes(size, "the plan")
     header = HEADER.pack(MAGIC, VERSION, HEADER.size, size, 0,
                          TARGETS.get(ma.get("tigris.target", "reference"), 0), fast["size"],
                          slow["size"], fast["alignment"], len(records), t_off, len(call_records),
