@@ -21,12 +21,6 @@ from tigris.targets import ROUNDING, op_scratch_bytes
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
 REPORT_VERSION = 1
-# Bytes the binary plan spends per kernel call, tensor and I/O entry, and its
-# header (docs/plan-format.md); per-channel tables count as weights here.
-PLAN_BYTES_PER_CALL = 80
-PLAN_BYTES_PER_TENSOR = 36
-PLAN_BYTES_PER_IO = 80
-PLAN_HEADER_BYTES = 128
 
 
 def plan_pipeline(quantized: bool, target: str, alignment: int, budget: int | None = None,
@@ -55,6 +49,22 @@ def _loc_name(op) -> str:
 
 def analyze(path: str, budget: Budget, flash: int | None, target: str = "reference",
             alignment: int = 16, input_shapes=None) -> dict:
+    """The report (the `--json` document, docs/analyze-report.schema.json). Its
+    flash figure is the size of the plan `tigris compile` writes for the same
+    model, budget, target and alignment: the same pipeline, lowered and written
+    by the same code (tigris.plan.compiler.lower)."""
+    from tigris.plan.compiler import flash_fits
+    report = plan_report(path, budget, target, alignment, input_shapes)
+    f = report["flash"]
+    f["budget"] = flash
+    f["fits"] = None if f["plan"] is None else flash_fits(f["plan"], flash)
+    return report
+
+
+def plan_report(path: str, budget: Budget, target: str = "reference", alignment: int = 16,
+                input_shapes=None) -> dict:
+    """Every figure of the report but the flash budget's verdict."""
+    from tigris.plan.compiler import lower
     t0 = time.perf_counter()
     label = os.path.basename(path)
     ctx = make_context()
@@ -105,8 +115,10 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
         activations = len(given.graph.buffers)
         largest = max(model_ops, key=lambda r: r[2], default=None)
         ins, outs = io_specs(func)
-    plan_bytes = weights + PLAN_HEADER_BYTES + PLAN_BYTES_PER_CALL * len(rows) \
-        + PLAN_BYTES_PER_TENSOR * (activations + consts) + PLAN_BYTES_PER_IO * (len(ins) + len(outs))
+    plan_bytes = None   # a float model has no plan (tigris compile needs int8)
+    if quantized:       # the plan tigris compile writes (this rewrites the module: last)
+        compiled = lower(ctx, result, label, arena["size"])
+        plan_bytes, weights = len(compiled.data), compiled.weights
     fits = arena["size"] <= budget.fast and \
         fa.get("tigris.slow_arena", {}).get("size", 0) <= budget.slow
     peak_row = rows[peak_step] if rows else None
@@ -142,8 +154,7 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
             "also_fits": also},
         "slow": {"peak": fa.get("tigris.slow_arena", {}).get("size", 0),
                  "traffic": tiling["slow_traffic"] if tiling else 0},
-        "flash": {"budget": flash, "weights": weights, "plan": plan_bytes,
-                  "fits": None if flash is None else plan_bytes <= flash},
+        "flash": {"budget": None, "weights": weights, "plan": plan_bytes, "fits": None},
         "inputs": ins, "outputs": outs,
         "operators_table": rows,
         "buffers": {k: {"size": v[0], "birth": v[1], "death": v[2],

@@ -42,13 +42,13 @@ def _run(cmd, **kw) -> subprocess.CompletedProcess:
                           timeout=300, **kw)
 
 
-def source_files() -> dict[str, Path]:
-    """Installed path -> source file, for every file of the packaged folders."""
+def source_files(root: Path) -> dict[str, Path]:
+    """Installed path -> source file, for every file of the packaged folders under `root`."""
     out = {}
     for src, pkg in ROOTS.items():
-        for f in (ROOT / src).rglob("*"):
+        for f in (root / src).rglob("*"):
             if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-                out[f"{pkg}/{f.relative_to(ROOT / src).as_posix()}"] = f
+                out[f"{pkg}/{f.relative_to(root / src).as_posix()}"] = f
     return out
 
 
@@ -69,6 +69,11 @@ def wheel(tmp_path_factory) -> Path:
     return whl
 
 
+def _copy_of_the_tree(wheel: Path) -> Path:
+    """The copy the wheel was built from (the work tree may change meanwhile)."""
+    return wheel.parents[1] / "src"
+
+
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> Path:
     env = tmp_path_factory.mktemp("venv") / "venv"
@@ -86,7 +91,7 @@ def venv(wheel, tmp_path_factory) -> Path:
 
 def test_wheel_holds_every_module_of_the_source_tree(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    want = source_files()
+    want = source_files(_copy_of_the_tree(wheel))
     assert "tigris/tiling/search.py" in want and "tigris/dialects/tigris.irdl.mlir" in want
     missing = sorted(set(want) - names)
     assert not missing, f"the wheel lacks {missing}"
@@ -96,7 +101,7 @@ def test_wheel_holds_every_module_of_the_source_tree(wheel):
     assert shipped == set(want), f"the wheel has files the tree does not: {shipped - set(want)}"
 
 
-def test_installed_wheel_compiles_a_zoo_model(venv, tmp_path):
+def test_installed_wheel_compiles_a_zoo_model(wheel, venv, tmp_path):
     where = _run([venv / "bin" / "python", "-c",
                   "import tigris, tigris.tiling, tigris.passes, tigris.dialects; "
                   "print(tigris.__file__); print(tigris.passes.__file__)"], cwd=tmp_path)
@@ -105,6 +110,11 @@ def test_installed_wheel_compiles_a_zoo_model(venv, tmp_path):
         assert Path(line).is_relative_to(venv), f"imported from outside the venv: {line}"
     deps = _run([sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "check"])
     assert deps.returncode == 0 and "No broken requirements" in deps.stdout, deps.stdout
+
+    from tigris import __version__
+    out = _run([venv / "bin" / "tigris", "--version"], cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout == f"tigris {__version__}\n", out.stdout + out.stderr
+    assert f"tigris_mlir-{__version__}-" in wheel.name
 
     model = zoo.build(MODEL)
     plan = tmp_path / "model.tgrs"

@@ -89,9 +89,14 @@ def format_report(r: dict, verbose: bool) -> str:
             lines.append(f"{'Smallest budget':<21}about {kib(smallest_budget(r))} "
                          "(stage search estimate)")
     f = r["flash"]
-    fv = "" if f["fits"] is None else ("   PASS" if f["fits"] else "   FAIL - plan exceeds flash")
-    budget = "" if f["budget"] is None else f" of {human(f['budget'])}"
-    lines.append(f"{'Flash':<21}weights {human(f['weights'])}, plan {human(f['plan'])}{budget}{fv}")
+    if f["plan"] is None:
+        lines.append(f"{'Flash':<21}weights {human(f['weights'])} (float32; no plan: "
+                     "tigris compile needs an int8 model)")
+    else:
+        fv = "" if f["fits"] is None else ("   PASS" if f["fits"] else "   FAIL - plan exceeds flash")
+        budget = "" if f["budget"] is None else f" of {human(f['budget'])}"
+        lines.append(f"{'Flash':<21}plan {human(f['plan'])} ({f['plan']} bytes, as tigris compile "
+                     f"writes it; weights {human(f['weights'])}){budget}{fv}")
     if verbose:
         lines.append("")
         lines.append(f"plan: {r['plan_steps']} steps")
@@ -155,4 +160,7 @@ def run(args) -> int:
         raise BudgetError(f"{report['model']} does not fit {kib(budget.fast)}: the best plan needs "
                           f"{kib(report['peak']['plan'])}; the smallest budget that works is about "
                           f"{kib(smallest)}")
+    if report["flash"]["fits"] is False:
+        from tigris.plan.compiler import check_flash
+        check_flash(report["model"], report["flash"]["plan"], flash)
     return 0

@@ -48,7 +48,16 @@ def _func_attr(func, name: str):
 
 def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment: int = 16,
                  input_shapes=None, flash: int | None = None, tile: bool = True) -> Compiled:
-    """Compile an int8 ONNX model into a plan that fits `budget.fast` bytes of fast RAM."""
+    """Compile an int8 ONNX model into a plan that fits `budget.fast` bytes of fast RAM
+    (and `flash` bytes of flash when given)."""
+    c = plan_onnx(path, budget, target, alignment, input_shapes, tile)
+    check_flash(os.path.basename(path), len(c.data), flash)
+    return c
+
+
+def plan_onnx(path: str, budget: Budget, target: str = "reference", alignment: int = 16,
+              input_shapes=None, tile: bool = True) -> Compiled:
+    """compile_onnx without the flash check."""
     label = os.path.basename(path)
     ctx = make_context()
     result = import_onnx(path, ctx, input_shapes, rounding=ROUNDING[target])
@@ -70,6 +79,15 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
         if slow > budget.slow:
             raise BudgetError(f"{label} does not fit {human(budget.slow)} of slow RAM: the plan "
                               f"needs {human(slow)} ({slow} bytes)")
+    return lower(ctx, result, label, arena)
+
+
+def lower(ctx: ir.Context, result, label: str, arena: int) -> Compiled:
+    """The planned module of `result` (an ImportResult after the planning pipeline)
+    -> tigris-lower-to-plan -> the binary plan, checked as the runtime's loader
+    checks it. `tigris compile` writes these bytes; `tigris analyze` reports their
+    count as the plan's flash figure."""
+    with ctx:
         run_pipeline(ctx, result.module, "builtin.module(tigris-lower-to-plan)", label)
         modules = plan_modules(result.module)
         if len(modules) != 1:
@@ -85,10 +103,18 @@ def compile_onnx(path: str, budget: Budget, target: str = "reference", alignment
     except PlanError as e:
         raise PlanError(f"{label}: the plan fails the runtime's load checks (a planning bug): {e}") \
             from None
-    if flash is not None and len(data) > flash:
-        raise BudgetError(f"{label}: the plan is {human(len(data))}, more than the "
-                          f"{human(flash)} flash budget")
     return Compiled(data, name, arena, weights, params, len(plan.calls), text)
 
 
-__all__ = ["compile_onnx", "Compiled"]
+def flash_fits(size: int, flash: int | None) -> bool | None:
+    """Whether a plan of `size` bytes fits `flash` bytes (None: no flash budget given)."""
+    return None if flash is None else size <= flash
+
+
+def check_flash(label: str, size: int, flash: int | None) -> None:
+    if flash_fits(size, flash) is False:
+        raise BudgetError(f"{label}: the plan is {human(size)} ({size} bytes), more than the "
+                          f"{human(flash)} flash budget")
+
+
+__all__ = ["compile_onnx", "plan_onnx", "lower", "check_flash", "flash_fits", "Compiled"]
