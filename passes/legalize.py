@@ -16,6 +16,7 @@ import numpy as np
 from mlir import ir
 
 from tigris.dialects import kernel_op
+from tigris.effects import erase_dead
 from tigris.passes.registry import Pass, PassError
 from tigris.reference.fixedpoint import requant
 
@@ -138,7 +139,9 @@ class Legalizer:
                     handler(op)
         for op in reversed(self.dead):
             op.erase()
-        # Constants that only fed the rewritten ops (zero points, multipliers).
+        # Kernel ops nothing uses (from TOSA ops nothing used), as a greedy
+        # rewrite driver would; then the constants that only fed rewritten ops.
+        erase_dead(self.func)
         for op in reversed([o.operation for o in self.func.regions[0].blocks[0].operations]):
             if op.name in ("tosa.const", "tosa.const_shape") and not list(op.results[0].uses):
                 op.erase()

@@ -9,6 +9,8 @@ and calls; they are never removed or merged.
 """
 from __future__ import annotations
 
+from mlir import ir
+
 from tigris.dialects import KERNEL_OPS
 
 PURE = frozenset(f"tigris.{name}" for name in KERNEL_OPS)
@@ -33,3 +35,21 @@ def merge_key(op):
     attrs = op.attributes
     return (op.name, tuple(op.operands), tuple(str(r.type) for r in op.results),
             tuple(sorted((attrs[i].name, str(attrs[i].attr)) for i in range(len(attrs)))))
+
+
+def erase_dead(root) -> int:
+    """Erase the dead pure tigris ops under root, last to first so that a dead
+    chain goes in one sweep; returns how many."""
+    ops = []
+
+    def collect(op):
+        ops.append(op)
+        return ir.WalkResult.ADVANCE
+
+    root.walk(collect)  # post-order: within a block, users after what they use
+    erased = 0
+    for op in reversed(ops):
+        if is_dead(op):
+            op.erase()
+            erased += 1
+    return erased
