@@ -1,5 +1,5 @@
-# Compile settings shared by every TiGrIS C target (kernels now, the runtime
-# core later): C99 without extensions, strict warnings, optional sanitizers.
+# Compile settings shared by every TiGrIS C target (kernels, runtime core,
+# tests, the examples): C99 without extensions, strict warnings, optional sanitizers.
 #
 #   tigris_c_defaults(<target>)
 #

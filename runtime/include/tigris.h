@@ -147,6 +147,27 @@ int8_t *tigris_io_data(const tigris_io_t *io, void *fast, void *slow);
 tigris_status_t tigris_run(const tigris_plan_t *plan, void *fast, size_t fast_size, void *slow,
                            size_t slow_size);
 
+/* Per-call profiling (optional): tigris_run_profiled calls `begin` right
+ * before and `end` right after each kernel call, so a firmware can time every
+ * call (as TFLM's MicroProfiler and ESP-DL's profile() do). A call is named by
+ * its index in the plan (0 .. n_calls - 1), its kernel kind (a plan kernel id;
+ * tigris_kernel_name gives its name) and its tiling stage (0 when untiled).
+ * Either function may be NULL; the runtime keeps no state for it (no heap). */
+typedef struct {
+    void (*begin)(void *user, uint32_t index, uint32_t kernel, uint32_t stage);
+    void (*end)(void *user, uint32_t index, uint32_t kernel, uint32_t stage,
+                tigris_status_t status);
+    void *user;       /* passed back to both */
+} tigris_profiler_t;
+
+/* tigris_run, reporting each call to `profiler` (NULL: exactly tigris_run). */
+tigris_status_t tigris_run_profiled(const tigris_plan_t *plan, void *fast, size_t fast_size,
+                                    void *slow, size_t slow_size,
+                                    const tigris_profiler_t *profiler);
+
+/* A kernel kind's name ("conv2d", "depthwise_conv2d", ...), or "unknown". */
+const char *tigris_kernel_name(uint32_t kernel);
+
 /* Bytes of a tigris_plan_t, for bindings that allocate it themselves. */
 uint32_t tigris_plan_struct_size(void);
 

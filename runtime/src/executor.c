@@ -36,8 +36,31 @@ static tigris_status_t run_call(const tigris_plan_t *plan, uint32_t index, uint8
     return tg_kernel(ops, 1);
 }
 
+/* Reports call `index` to the profiler, before (end = 0) or after its run.
+ * Kind and stage come straight from the call record (checked at load); they
+ * are read again for the end so that nothing stays live across the kernel. */
+static void report(const tigris_plan_t *plan, uint32_t index, const tigris_profiler_t *profiler,
+                   int end, tigris_status_t st)
+{
+    const uint8_t *rec = plan->data + plan->calls_offset + index * TG_CALL_SIZE;
+    const uint32_t kernel = tg_rd16(rec + TG_C_KERNEL);
+    const uint32_t stage = tg_rd16(rec + TG_C_STAGE);
+    if (!end && profiler->begin != NULL) {
+        profiler->begin(profiler->user, index, kernel, stage);
+    } else if (end && profiler->end != NULL) {
+        profiler->end(profiler->user, index, kernel, stage, st);
+    }
+}
+
 tigris_status_t tigris_run(const tigris_plan_t *plan, void *fast, size_t fast_size, void *slow,
                            size_t slow_size)
+{
+    return tigris_run_profiled(plan, fast, fast_size, slow, slow_size, NULL);
+}
+
+tigris_status_t tigris_run_profiled(const tigris_plan_t *plan, void *fast, size_t fast_size,
+                                    void *slow, size_t slow_size,
+                                    const tigris_profiler_t *profiler)
 {
     tg_operands_t ops; /* the largest local (~430 bytes) */
     tigris_status_t st;
@@ -57,7 +80,13 @@ tigris_status_t tigris_run(const tigris_plan_t *plan, void *fast, size_t fast_si
      * call's descriptors, marked absent either way. */
     memset(&ops, 0, sizeof ops);
     for (i = 0; st == TIGRIS_STATUS_OK && i < plan->n_calls; i++) {
+        if (profiler != NULL) {
+            report(plan, i, profiler, 0, TIGRIS_STATUS_OK);
+        }
         st = run_call(plan, i, (uint8_t *)fast, (uint8_t *)slow, &ops);
+        if (profiler != NULL) {
+            report(plan, i, profiler, 1, st);
+        }
     }
     return st;
 }

@@ -139,6 +139,12 @@ int tg_resolve(const tigris_plan_t *plan, uint32_t index, uint8_t *fast, uint8_t
     return 1;
 }
 
+const char *tigris_kernel_name(uint32_t kernel)
+{
+    const tg_kernel_info_t *k = tg_kernel_info(kernel);
+    return (k != NULL) ? k->name : "unknown";
+}
+
 uint32_t tigris_plan_struct_size(void)
 {
     return (uint32_t)sizeof(tigris_plan_t);

@@ -7,7 +7,7 @@ built: tigris_runtime (the plan loader and executor, without kernels) and
 tigris_kernels (the reference kernels and dispatchers). Checked:
 
 - every compile line carries -std=c99 -Os -Werror and the strict warning set of
-  cmake/TigrisCompileOptions.cmake, and the build prints no "warning:";
+  runtime/cmake/TigrisCompileOptions.cmake, and the build prints no "warning:";
 - no object references malloc / calloc / realloc / free (nm -u);
 - the code size (`<prefix>-size -t`) of each library is printed:
   bench/runtime_size.txt records a run (`pytest -s test/python/test_cross_compile.py`).
