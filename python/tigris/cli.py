@@ -65,16 +65,26 @@ def _show_notes() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Ctrl-C from the first line on (the imports of onnx and MLIR take about a
-    # second) is one line, never a traceback.
+    # Ctrl-C from the first line on is one line and exit code 130, never a
+    # traceback. During the imports of onnx, numpy and MLIR (about a second)
+    # SIGINT is blocked: a KeyboardInterrupt raised inside a C extension's
+    # initialization is not survivable (numpy turns it into an ImportError, the
+    # MLIR libraries crash). It stays pending and arrives right after them.
+    startup = threading.current_thread() is threading.main_thread() and \
+        hasattr(signal, "pthread_sigmask")
     try:
-        return _main(argv)
+        if startup:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        return _main(argv, startup)
     except KeyboardInterrupt:
         print("tigris: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if startup:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, startup: bool) -> int:
     if hasattr(signal, "SIGXFSZ") and threading.current_thread() is threading.main_thread():
         # A file size limit (ulimit -f) makes a write fail with EFBIG, which the
         # output writer reports, instead of killing the process mid-file.
@@ -85,7 +95,12 @@ def _main(argv: list[str] | None) -> int:
     p.add_argument("--version", action="version", version=f"tigris {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     from tigris.commands import register_all
-    register_all(sub)
+    register_all(sub)      # imports onnx, numpy and MLIR
+    if startup:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            # Python's handler again, should a native library have replaced it.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})   # a pending one: here
     args = p.parse_args(argv)
     _show_notes()
     try:
