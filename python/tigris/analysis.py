@@ -11,6 +11,7 @@ import numpy as np
 from mlir import ir
 
 from tigris.budget import Budget
+from tigris.errors import TigrisError
 from tigris.commands.common import run_pipeline
 from tigris.dialects import attr_value, make_context
 from tigris.importers.onnx import import_onnx
@@ -115,12 +116,18 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         activations = len(given.graph.buffers)
         largest = max(model_ops, key=lambda r: r[2], default=None)
         ins, outs = io_specs(func)
-    plan_bytes = None   # a float model has no plan (tigris compile needs int8)
-    if quantized:       # the plan tigris compile writes (this rewrites the module: last)
-        compiled = lower(ctx, result, label, arena["size"])
-        plan_bytes, weights = len(compiled.data), compiled.weights
     fits = arena["size"] <= budget.fast and \
         fa.get("tigris.slow_arena", {}).get("size", 0) <= budget.slow
+    plan_bytes = None   # a float model has no plan (tigris compile needs int8)
+    if quantized:       # the plan tigris compile writes (this rewrites the module: last)
+        try:
+            compiled = lower(ctx, result, label, arena["size"])
+            plan_bytes, weights = len(compiled.data), compiled.weights
+        except TigrisError:
+            if fits:    # compile would fail the same way: so does analyze
+                raise
+            # Over the RAM budget compile writes no plan, and this one cannot be
+            # written either: no flash figure (the RAM verdict exits 3 anyway).
     peak_row = rows[peak_step] if rows else None
     report = {
         "version": REPORT_VERSION,

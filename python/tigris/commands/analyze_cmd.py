@@ -90,8 +90,9 @@ def format_report(r: dict, verbose: bool) -> str:
                          "(stage search estimate)")
     f = r["flash"]
     if f["plan"] is None:
-        lines.append(f"{'Flash':<21}weights {human(f['weights'])} (float32; no plan: "
-                     "tigris compile needs an int8 model)")
+        why = ("float32; no plan: tigris compile needs an int8 model" if r["format"] == "float32"
+               else "no plan: over the RAM budget, tigris compile writes none")
+        lines.append(f"{'Flash':<21}weights {human(f['weights'])} ({why})")
     else:
         fv = "" if f["fits"] is None else ("   PASS" if f["fits"] else "   FAIL - plan exceeds flash")
         budget = "" if f["budget"] is None else f" of {human(f['budget'])}"
