@@ -1,6 +1,7 @@
 """A regular install works: the wheel built from this tree holds every module of
-the source tree and, installed into a fresh venv, runs `tigris compile` and
-`tigris-opt --list-passes` on a zoo model.
+the source tree and, installed into a fresh venv, runs `tigris --version`,
+`tigris compile`, `tigris run` (which needs TIGRIS_RUNTIME_DIR: the wheel has no
+C sources) and `tigris-opt --list-passes` on a zoo model.
 
 The wheel is built from a copy of the packaged folders (pyproject.toml,
 setup.py, README.md, python/, passes/, dialects/), so the build writes nothing
@@ -21,9 +22,11 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tigris.budget import Budget
+from tigris.cli import main as tigris_cli
 from tigris.passes.registry import registry
 from tigris.plan.compiler import compile_onnx
 
@@ -36,8 +39,10 @@ ROOTS = {"python/tigris": "tigris", "passes": "tigris/passes", "dialects": "tigr
 MODEL = "mobilenet_v1_0.25_96"
 
 
-def _run(cmd, **kw) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+def _run(cmd, env_extra=None, **kw) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "TIGRIS_RUNTIME_DIR")}
+    env.update(env_extra or {})
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env,
                           timeout=300, **kw)
 
@@ -124,6 +129,19 @@ def test_installed_wheel_compiles_a_zoo_model(wheel, venv, tmp_path):
     assert out.stderr.startswith(f"tigris: wrote {plan} (")
     expected = compile_onnx(str(model), Budget.parse("64K"))
     assert plan.read_bytes() == expected.data   # the same plan as from the source tree
+
+    # tigris run needs the C runtime's sources, which the wheel does not ship.
+    x = np.random.default_rng(0).standard_normal((1, 3, 96, 96)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    run = [venv / "bin" / "tigris", "run", plan, "--input", "x.npy", "--output", "y.npy"]
+    out = _run(run, cwd=tmp_path)
+    assert out.returncode == 1 and out.stderr.count("\n") == 1, out.stderr
+    assert "TIGRIS_RUNTIME_DIR" in out.stderr and not (tmp_path / "y.npy").exists()
+    out = _run(run, cwd=tmp_path, env_extra={"TIGRIS_RUNTIME_DIR": str(ROOT / "runtime")})
+    assert out.returncode == 0, out.stderr
+    assert tigris_cli(["run", str(plan), "--input", str(tmp_path / "x.npy"),
+                       "--output", str(tmp_path / "y_tree.npy")]) == 0
+    assert np.array_equal(np.load(tmp_path / "y.npy"), np.load(tmp_path / "y_tree.npy"))
 
     out = _run([venv / "bin" / "tigris-opt", "--list-passes"], cwd=tmp_path)
     assert out.returncode == 0, out.stderr
