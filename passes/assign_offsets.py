@@ -6,6 +6,8 @@ an exact CP-SAT search (time-limited) only when the heuristic is above the
 bound. Records `tigris.offset` on every producer (the offset of its buffer),
 `tigris.scratch_offset` on kernels with scratch, and on the function
 `tigris.offsets` and `tigris.arena = {size, bound, gap, method, optimal}`.
+A pool larger than the module's budget (tigris-configure), or than the budget
+tigris-tile said the function fits, fails the pass.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from mlir import ir
 
 from tigris.dialects import attr, attr_value
 from tigris.irgraph import compute_ops, node_name
-from tigris.passes.registry import Option, Pass, PassError
+from tigris.passes.registry import Option, Pass, PassError, module_config
 from tigris.planning import pack, verify_packing
 
 
@@ -53,10 +55,32 @@ def run(func_op, options) -> None:
         scratch = f"scratch:{node_name(op)}"
         if scratch in offsets:
             op.attributes["tigris.scratch_offset"] = attr(offsets[scratch])
+    _check_budget(func_op, p.arena, pools["slow"].arena if "slow" in pools else 0)
     func_op.attributes["tigris.offsets"] = attr(dict(sorted(offsets.items())))
     func_op.attributes["tigris.arena"] = attr({
         "size": p.arena, "bound": p.bound, "gap": p.arena - p.bound, "method": p.method,
         "optimal": int(bool(p.optimal)), "alignment": align})
+
+
+def _check_budget(func_op, fast: int, slow: int) -> None:
+    """The plan against the module's budget (tigris-configure), or else against the
+    budget tigris-tile said it fits (tigris.tiling fits = 1)."""
+    config = module_config(func_op)
+    budget = config.get("tigris.budget")
+    if budget is not None and fast > budget:
+        raise PassError(f"the fast pool needs {fast} bytes, over the budget of {budget} bytes "
+                        "(tigris.budget)", func_op.location)
+    tiling = attr_value(func_op.attributes["tigris.tiling"]) \
+        if "tigris.tiling" in func_op.attributes else {}
+    if budget is None and tiling.get("fits") == 1 and fast > tiling["budget"]:
+        raise PassError(f"the fast pool needs {fast} bytes, over the budget of "
+                        f"{tiling['budget']} bytes tigris-tile planned for (did a later pass use "
+                        "another target or alignment? tigris-configure sets them once)",
+                        func_op.location)
+    limit = config.get("tigris.slow")
+    if limit is not None and slow > limit:
+        raise PassError(f"the slow pool needs {slow} bytes, over the {limit} bytes of "
+                        "tigris.slow", func_op.location)
 
 
 PASS = Pass(

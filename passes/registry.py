@@ -2,6 +2,12 @@
 
 A pass is one module in this package that defines `PASS = Pass(...)`; the
 registry finds it by scanning the package, so adding a pass is adding a file.
+Options that describe the device (target, budget, slow, alignment) may also
+be set once on the module as `tigris.target`, `tigris.budget`, `tigris.slow`,
+`tigris.alignment` (tigris-configure): every pass with such an option then
+reads the module's value, and an option given explicitly that contradicts it
+is an error.
+
 A pass is anchored on `func.func` (it runs once per function) or, with
 `on_module=True`, on `builtin.module`. Python passes cannot be nested in a
 PassManager (the bindings have no `nest()`, and `op_name` aborts on a module
@@ -16,6 +22,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from mlir import ir
+
+
+# Pass option -> the module attribute that holds it for the whole pipeline.
+MODULE_OPTIONS = {"target": "tigris.target", "budget": "tigris.budget", "slow": "tigris.slow",
+                  "alignment": "tigris.alignment"}
 
 
 class PassError(Exception):
@@ -62,28 +73,68 @@ class Pass:
                 raise ValueError(f"option '{key}' of pass '{self.argument}': {e}") from None
         return values
 
-    def as_callable(self, options: dict, path: tuple[str, ...] = ()):
+    @staticmethod
+    def given_options(text: str) -> frozenset:
+        """The option names written in `key=value ...` (the others take defaults)."""
+        return frozenset(item.partition("=")[0] for item in text.split())
+
+    def resolve(self, op, options: dict, given: frozenset = frozenset()) -> dict:
+        """options with the module's tigris.* values; an explicit contradiction is an error."""
+        config = module_config(op)
+        out = dict(options)
+        for name, attr_name in MODULE_OPTIONS.items():
+            if name not in out or attr_name not in config:
+                continue
+            value = config[attr_name]
+            if name in given and options[name] is not None and options[name] != value:
+                raise PassError(f"option {name}={options[name]} of '{self.argument}' contradicts "
+                                f"the module's {attr_name} = {value!r}", op.location)
+            out[name] = value
+        return out
+
+    def as_callable(self, options: dict, path: tuple[str, ...] = (),
+                    given: frozenset = frozenset()):
         """The `run(op, pass_)` callable that PassManager.add takes.
 
         `path` is where the pass sits under the root module, e.g.
         ("func.func",) for `builtin.module(func.func(pass))`. A function pass
         at a module position runs on that module's functions (implicit nesting).
+        `given` names the options written in the pipeline (see `resolve`).
         """
+        def run_one(op):
+            self.run(op, self.resolve(op, options, given))
+
         def run(module_op, pass_):
             try:
                 for op in anchored_ops(module_op, path):
                     if self.on_module:
                         if op.name == "builtin.module":
-                            self.run(op, options)
+                            run_one(op)
                     elif op.name == "func.func":
-                        self.run(op, options)
+                        run_one(op)
                     elif op.name == "builtin.module":
                         for func_op in functions(op):
-                            self.run(func_op, options)
+                            run_one(func_op)
             except PassError as e:
                 (e.location or module_op.location).emit_error(str(e))
                 pass_.signal_pass_failure()
         return run
+
+
+def module_config(op) -> dict:
+    """The tigris.* device attributes (MODULE_OPTIONS) of op's module, or of op if
+    it is a module; the innermost module that has any wins."""
+    from tigris.dialects import attr_value
+    op = getattr(op, "operation", op)
+    while op is not None:
+        if op.name == "builtin.module":
+            found = {a: attr_value(op.attributes[a]) for a in MODULE_OPTIONS.values()
+                     if a in op.attributes}
+            if found:
+                return found
+        parent = op.parent
+        op = parent.operation if parent is not None else None
+    return {}
 
 
 def anchored_ops(root, path: tuple[str, ...]) -> list:

@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     a("--mlir-disable-threading", action="store_true", help="run passes on one thread")
     a("--emit-bytecode", action="store_true", help="write MLIR bytecode instead of text")
     a("--emit-bytecode-version", type=int, default=None, help="bytecode version to write")
+    a("--tigris-target", default=None, metavar="TARGET",
+      help="record the target on the module for every pass (tigris-configure)")
+    a("--tigris-budget", default=None, metavar="FAST[+SLOW]",
+      help="record the memory budget on the module; a plan over it fails (tigris-configure)")
     a("--verify-each", default="true", choices=["true", "false"],
       help="run the verifier after every pass (default true)")
     return p
@@ -233,7 +237,29 @@ def _parse_args(argv: list[str]):
     if args.split_input_file == "":
         raise UsageError("--split-input-file= needs a marker")
     args.pipeline = args.pass_pipeline or f"builtin.module({','.join(pass_flags)})"
+    configure = _configure_element(args)
+    if configure:
+        root, paren, inner = args.pipeline.strip().partition("(")
+        if paren and inner.endswith(")"):
+            inner = inner[:-1].strip()
+            args.pipeline = f"{root}({configure}{',' if inner else ''}{inner})"
     return args
+
+
+def _configure_element(args) -> str:
+    """--tigris-target / --tigris-budget as a tigris-configure pass run first."""
+    from tigris.budget import Budget
+    from tigris.errors import TigrisError
+    opts = []
+    if args.tigris_target is not None:
+        opts.append(f"target={args.tigris_target}")
+    if args.tigris_budget is not None:
+        try:
+            b = Budget.parse(args.tigris_budget)
+        except TigrisError as e:
+            raise UsageError(f"--tigris-budget: {e}") from None
+        opts += [f"budget={b.fast}", f"slow={b.slow}"]
+    return f"tigris-configure{{{' '.join(opts)}}}" if opts else ""
 
 
 def main(argv: list[str] | None = None) -> int:

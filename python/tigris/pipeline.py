@@ -142,7 +142,8 @@ def build(text: str, ctx: ir.Context) -> PassManager:
         p = registry()[name]
         _check_anchor(name, p.anchor, path)
         options = p.parse_options(opts)
-        pm.add(p.as_callable(options, path), name=name, argument=name, description=p.summary)
+        pm.add(p.as_callable(options, path, p.given_options(opts)), name=name, argument=name,
+               description=p.summary)
     flush()
     return pm
 
