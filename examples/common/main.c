@@ -109,6 +109,11 @@ int example_main(void)
     printf("plan %s: %lu bytes, %lu calls, fast arena %lu, slow arena %lu\n", info.name,
            (unsigned long)info.plan_size, (unsigned long)info.n_calls,
            (unsigned long)info.fast_size, (unsigned long)info.slow_size);
+    /* The arenas come from plan_data.h: refuse a plan that needs more (the
+     * inputs below are written before tigris_run checks the arenas). */
+    if (info.fast_size > sizeof fast_arena || info.slow_size > MODEL_SLOW_ARENA_SIZE) {
+        return fail("arenas", TIGRIS_STATUS_ARENA_TOO_SMALL);
+    }
     for (k = 0; k < info.n_inputs; k++) {
         int8_t *x;
         st = tigris_input(&plan, k, &io);
