@@ -50,6 +50,18 @@ def fit_tosa_padding(size_hw, k_hw, strides, dil, pad) -> list[int] | None:
     return pad
 
 
+def int_bias(em: EmitterBase, real, scale) -> np.ndarray:
+    """A real bias as int32 accumulator units of `scale` (input scale x weight
+    scale), clamped to int32; a scale that underflows to 0 is an error, not a
+    NaN cast to an integer."""
+    with np.errstate(all="ignore"):
+        q = np.round(np.asarray(real, np.float64).reshape(-1) / scale)
+    if not np.all(np.isfinite(q)):
+        em.fail("the bias has no int32 value at the input scale x weight scale "
+                f"(smallest {float(np.min(scale)):.3g}): a scale too small or a bias not finite")
+    return np.clip(q, -2**31, 2**31 - 1).astype(np.int64)
+
+
 def _out_size(size, k, s, d, before, after):
     return (size + before + after - d * (k - 1) - 1) // s + 1
 
@@ -120,9 +132,9 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
             expect = x.scale * reals_w
             got = np.broadcast_to(np.asarray(b.scale, np.float64).reshape(-1), (cout,))
             if not np.allclose(got, expect, rtol=1e-4):
-                bias = np.round(b.real().reshape(-1) / expect).astype(np.int64)
+                bias = int_bias(em, b.real(), expect)
         elif b is not None:
-            bias = np.round(b.real().reshape(-1) / (x.scale * reals_w)).astype(np.int64)
+            bias = int_bias(em, b.real(), x.scale * reals_w)
         bias = np.clip(bias, -2**31, 2**31 - 1)
         reals = x.scale * reals_w / out.scale
         wzp_elem, acc_elem = em.i8, em.i32
@@ -231,7 +243,7 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
                 em.fail("alpha < 0 with weight -128 cannot be represented")
         bias = np.zeros(cout, np.int64)
         if breal is not None:
-            bias = np.round(breal / (x.scale * sw)).astype(np.int64)
+            bias = int_bias(em, breal, x.scale * sw)
         reals = x.scale * sw / out.scale
         wv = em.const(np.asarray(wq).reshape(cout, 1, 1, k), em.i8, f"{node.name}.weights")
         bv = em.const(np.clip(bias, -2**31, 2**31 - 1), em.i32, f"{node.name}.bias")
