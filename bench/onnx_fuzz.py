@@ -46,8 +46,9 @@ def _spawn(seed: int, start: int, stop: int) -> subprocess.Popen:
                             text=True, bufsize=1)
 
 
-def campaign(seed: int, mutants: int, workers: int, timeout: float) -> list[dict]:
-    """Every mutant's record; a crash or hang becomes a failure record."""
+def campaign(seed: int, mutants: int, workers: int, timeout: float, log=None) -> list[dict]:
+    """Every mutant's record (also written to `log` as they come, one JSON line
+    each); a crash or hang becomes a failure record."""
     import select
     chunk = (mutants + workers - 1) // workers
     todo = [(w * chunk, min(mutants, (w + 1) * chunk)) for w in range(workers)]
@@ -70,6 +71,9 @@ def campaign(seed: int, mutants: int, workers: int, timeout: float) -> list[dict
                     else:
                         records.append(json.loads(line))
                         state[2] = None
+                        if log:
+                            log.write(line)
+                            log.flush()
                     continue
                 p.wait()
                 if current is None or p.returncode == 0:
@@ -102,7 +106,8 @@ def report(records: list[dict], args, wall: float) -> str:
     times = sorted(r["s"] for r in records if r["s"] is not None)
     lines = [
         f"mutants {len(records)}, seed {args.seed}, workers {args.workers}, "
-        f"wall {wall:.0f} s ({len(records) / max(wall, 1e-9):.1f} mutants/s)",
+        + (f"wall {wall:.0f} s ({len(records) / wall:.1f} mutants/s)" if wall > 0
+           else "wall not recorded (a report from --log)"),
         f"per mutant: median {times[len(times) // 2]:.3f} s, max {times[-1]:.2f} s"
         if times else "per mutant: -",
         "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(out.items())),
@@ -132,9 +137,17 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=300.0,
                     help="seconds a mutant may take before it counts as a hang")
+    ap.add_argument("--log", metavar="FILE.jsonl", help="also write every record as it comes")
+    ap.add_argument("--report-from", metavar="FILE.jsonl",
+                    help="only report the records of an earlier --log (a partial run)")
     args = ap.parse_args()
+    if args.report_from:
+        records = [json.loads(ln) for ln in open(args.report_from) if ln.strip()]
+        print(report(sorted(records, key=lambda r: r["i"]), args, 0.0))
+        return 1 if any(r["kind"] == "failure" for r in records) else 0
     t0 = time.perf_counter()
-    records = campaign(args.seed, args.mutants, args.workers, args.timeout)
+    with open(args.log, "w") if args.log else open("/dev/null", "w") as log:
+        records = campaign(args.seed, args.mutants, args.workers, args.timeout, log)
     print(report(records, args, time.perf_counter() - t0))
     return 1 if any(r["kind"] == "failure" for r in records) else 0
 
