@@ -6,12 +6,22 @@ IRDL ops have no generated Python classes, so ops are built with
 from __future__ import annotations
 
 import os
+import sys
+import types
 
 import numpy as np
 from mlir import ir
 from mlir.dialects import irdl
 
 IRDL_PATH = os.path.join(os.path.dirname(__file__), "tigris.irdl.mlir")
+
+# The bindings look for a Python module of each dialect they wrap an op of
+# (`mlir.dialects.<namespace>`) and do not remember a failed look-up: without
+# this, every wrap of a tigris op searches sys.path again (half the time of a
+# planning pipeline). IRDL ops have no generated classes, so the module is empty.
+sys.modules.setdefault("mlir.dialects.tigris", types.ModuleType(
+    "mlir.dialects.tigris", "The tigris dialect's (empty) Python op module: IRDL ops are "
+    "built with ir.Operation.create."))
 
 KERNEL_OPS = (
     "conv2d", "depthwise_conv2d", "fully_connected", "add", "mul", "avg_pool",
