@@ -141,8 +141,17 @@ def test_host_example_matches_tigris_run(plan, tmp_path, capsys):
     assert re.search(r"^total \d+ us over \d+ timed calls$", r.stdout, re.M)
 
 
+@pytest.fixture(scope="module")
+def small_plan(plan, tmp_path_factory) -> Path:
+    """A small plan: the cross compiles check the code, not the array's size."""
+    out = tmp_path_factory.mktemp("small") / "model.tgrs"
+    assert tigris(["compile", str(zoo.build("tiny_residual_add")), "-m", "64K",
+                   "-o", str(out)]) == 0
+    return out
+
+
 @pytest.mark.parametrize("prefix", [*sorted(CROSS), "clang-22-esp32"])
-def test_example_compiles_strict_for_microcontrollers(plan, prefix, tmp_path):
+def test_example_compiles_strict_for_microcontrollers(small_plan, prefix, tmp_path):
     if prefix == "clang-22-esp32":
         # The ESP32's Xtensa ISA, with the flags `tigris simulate` uses; to
         # assembly only (the simulator assembles with llvm-mc after fixing the
@@ -155,7 +164,8 @@ def test_example_compiles_strict_for_microcontrollers(plan, prefix, tmp_path):
     if shutil.which(gcc) is None:
         _missing(f"{gcc} not found (tools/iss/install-deps.sh installs it)")
     src = tmp_path / "plan_data.c"
-    assert tigris(["codegen", str(plan), "--c-array", "--name", "model", "-o", str(src)]) == 0
+    assert tigris(["codegen", str(small_plan), "--c-array", "--name", "model",
+                   "-o", str(src)]) == 0
     sources = [EXAMPLES / "common" / "main.c", src, *sorted((RUNTIME / "src").glob("*.c")),
                *sorted((RUNTIME / "kernels" / "src").glob("*.c"))]
     incs = [f"-I{p}" for p in (EXAMPLES / "common", tmp_path, RUNTIME / "include",

@@ -29,6 +29,7 @@ from tigris.budget import Budget
 from tigris.cli import main as tigris_cli
 from tigris.passes.registry import registry
 from tigris.plan.compiler import compile_onnx
+from tigris.plan.reader import read_plan_file
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "test" / "models"))
@@ -36,7 +37,7 @@ import zoo  # noqa: E402
 
 # Source folder -> the package path it is installed as.
 ROOTS = {"python/tigris": "tigris", "passes": "tigris/passes", "dialects": "tigris/dialects"}
-MODEL = "mobilenet_v1_0.25_96"
+MODEL = "resnet8"
 
 
 def _run(cmd, env_extra=None, **kw) -> subprocess.CompletedProcess:
@@ -131,7 +132,8 @@ def test_installed_wheel_compiles_a_zoo_model(wheel, venv, tmp_path):
     assert plan.read_bytes() == expected.data   # the same plan as from the source tree
 
     # tigris run needs the C runtime's sources, which the wheel does not ship.
-    x = np.random.default_rng(0).standard_normal((1, 3, 96, 96)).astype(np.float32)
+    shape = read_plan_file(str(plan)).inputs[0].shape
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     run = [venv / "bin" / "tigris", "run", plan, "--input", "x.npy", "--output", "y.npy"]
     out = _run(run, cwd=tmp_path)
