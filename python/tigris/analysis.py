@@ -21,7 +21,9 @@ from tigris.passes.registry import functions
 from tigris.targets import ROUNDING, op_scratch_bytes
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
-REPORT_VERSION = 1
+# 2: flash.plan is the written plan's size (null for a float model), flash.weights
+# the plan's constant bytes; 1 had an estimate there.
+REPORT_VERSION = 2
 
 
 def plan_pipeline(quantized: bool, target: str, alignment: int, budget: int | None = None,
