@@ -1,0 +1,167 @@
+"""Tiled plans that once differed from the flat plan, or did not compile, and
+`tigris compile --verify-tiling`.
+
+- A squeeze-and-excitation scale ([1, 1, 1, C], read whole by the Mul of
+  every strip) was a candidate for the stage output to be written over: with
+  the feature map in the slow pool it was the only one, and the first strip's
+  output overwrote it before the second strip read it.
+- A conv or pool whose pads reach past its kernel has output rows that read
+  only padding: a strip of those rows gave its kernel a zero-row operand
+  ("invalid tensor dimension size", KeyError, malformed descriptors).
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tiling_fuzz
+from tiling_fuzz import random_cnn
+
+from tigris.budget import Budget
+from tigris.cli import main as tigris
+from tigris.dialects import make_context
+from tigris.commands.common import run_pipeline
+from tigris.importers.onnx import import_onnx
+from tigris.passes.registry import functions
+from tigris.plan.compiler import compile_onnx
+from tigris.plan.host import HostPlan
+from tigris.tiling.search import HEIGHTS, WINDOWED, Problem
+from tigris.tiling.rows import needs
+
+
+def _conv(k, s, cout, pads=None, act="hardswish", groups=1, kind="conv"):
+    return {"kind": kind, "k": k, "s": s, "pads": pads or [k // 2] * 4, "dilation": 1,
+            "act": act, "cout": cout, "groups": groups}
+
+
+SE = {"kind": "se", "squeeze": 4, "gate": "hardsigmoid"}
+# A PP-LCNet-style text-line classifier in small: HardSwish, 3x3 and 5x5
+# depthwise convs with stride 2, squeeze-and-excitation, a pooled head.
+LCNET = random_cnn.Spec(5, (1, 3, 48, 192), [
+    _conv(3, 2, 16), _conv(3, 1, 0, kind="depthwise"), _conv(1, 1, 32),
+    _conv(3, 2, 0, kind="depthwise"), _conv(1, 1, 64), _conv(3, 1, 0, kind="depthwise"),
+    _conv(1, 1, 64), _conv(3, 2, 0, kind="depthwise"), _conv(1, 1, 128),
+    _conv(5, 1, 0, kind="depthwise"), SE, _conv(1, 1, 128),
+    _conv(5, 2, 0, kind="depthwise"), SE, _conv(1, 1, 256)], True)
+# 1x1 convs whose padding is wider than the kernel (the bottom rows read
+# nothing but padding), as the ONNX standard allows.
+PADDED_1X1 = random_cnn.Spec(7, (1, 8, 4, 24), [
+    _conv(1, 1, 0, pads=[0, 2, 2, 0], act="sigmoid", kind="depthwise")])
+PADDED_AFTER_3X3 = random_cnn.Spec(9, (1, 3, 12, 12), [
+    _conv(3, 1, 8, act="relu"), _conv(1, 1, 16, pads=[1, 1, 1, 1], act="none")])
+
+
+def _model(spec, tmp_path) -> str:
+    return str(tiling_fuzz._quantized(spec, tmp_path))
+
+
+def _outputs(data: bytes, seed: int = 3, count: int = 3):
+    plan = HostPlan(data)
+    rng = np.random.default_rng(seed)
+    shape = plan.plan.tensors[plan.plan.inputs[0].tensor].shape
+    return [plan.run([rng.integers(-128, 128, shape, dtype=np.int8)])[0] for _ in range(count)]
+
+
+def _problem(path: str, budget_slow: bool):
+    ctx = make_context()
+    res = import_onnx(path, ctx)
+    run_pipeline(ctx, res.module, "builtin.module(tigris-legalize,tigris-schedule)", "m")
+    return ctx, res
+
+
+def test_no_stage_output_is_written_over_a_broadcast_operand(tmp_path):
+    """Every overlay the search can choose for the classifier, with and
+    without its long-lived tensors in the slow pool, is of an input that the
+    stage reads row by row, never of the squeeze-and-excitation scale."""
+    ctx, res = _problem(_model(LCNET, tmp_path), True)
+    with ctx:
+        problem = Problem(functions(res.module.operation)[0])
+        scales = {v for k, info in enumerate(problem.info) if info.kind == "mul"
+                  for v, rows in zip(problem.ops[k].operands, needs(info, 0, 1)) if rows is None}
+        assert scales
+        checked = 0
+        for slow in (None, problem.long_lived(0)):
+            problem.set_slow(slow)
+            for j in range(len(problem.ops)):
+                for i in range(max(0, j - 4), j + 1):
+                    if not problem.segment_ok(i, j):
+                        continue
+                    for h in HEIGHTS[:4]:
+                        strips = problem.strips(i, j, h)
+                        if strips is None:
+                            continue
+                        overlay = problem._overlay(i, j, strips)
+                        checked += 1
+                        assert overlay is None or overlay[0] not in scales
+        assert checked > 50
+
+
+def test_squeeze_excite_classifier_tiled_with_a_slow_pool_equals_flat(tmp_path):
+    """At 16K+8M (and 12K+8M) a stage of two strips (Mul by the scale, then a
+    1x1 conv) overlaid its output on the scale: the logits differed."""
+    path = _model(LCNET, tmp_path)
+    flat = _outputs(compile_onnx(path, Budget(64 << 20), tile=False).data)
+    tiled = compile_onnx(path, Budget(16 << 10, 8 << 20))
+    assert tiled.arena <= 16 << 10
+    for got, want in zip(_outputs(tiled.data), flat):
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("spec,budgets,target", [
+    (PADDED_1X1, [Budget(1900), Budget(1536, 8 << 20)], "reference"),
+    (PADDED_AFTER_3X3, [Budget(8 << 20), Budget(5 << 10), Budget(4500)], "esp32s3"),
+])
+def test_strips_of_padding_only_are_not_offered(tmp_path, spec, budgets, target):
+    path = _model(spec, tmp_path)
+    flat = _outputs(compile_onnx(path, Budget(64 << 20), target, tile=False).data)
+    tiled = 0
+    for budget in budgets:
+        c = compile_onnx(path, budget, target)
+        tiled += c.calls > 2
+        for got, want in zip(_outputs(c.data), flat):
+            assert np.array_equal(got, want)
+    assert tiled
+    ctx, res = _problem(path, False)
+    with ctx:
+        problem = Problem(functions(res.module.operation)[0])
+        for j in range(len(problem.ops)):
+            for h in HEIGHTS:
+                strips = problem.strips(j, j, h) if problem.segment_ok(j, j) else None
+                for strip in strips or []:
+                    for band in strip:
+                        info = problem.info[band.op]
+                        if info.kind in WINDOWED:
+                            lo, hi = needs(info, *band.compute)[0]
+                            assert hi > lo
+
+
+def test_verify_tiling_passes_a_correct_plan(tmp_path, capsys):
+    path = _model(PADDED_1X1, tmp_path)
+    out = tmp_path / "m.tgrs"
+    assert tigris(["compile", path, "-m", "1900", "-o", str(out), "--verify-tiling"]) == 0
+    assert out.exists()
+    assert "the tiled plan equals the flat plan on 3 seeded inputs" in capsys.readouterr().err
+
+
+def test_verify_tiling_refuses_a_differing_plan(tmp_path, capsys, monkeypatch):
+    """A tiled plan whose bytes differ (here: its executor's result perturbed)
+    is refused in one line, exit 1, and nothing is written."""
+    import tigris.plan.verify_tiling as vt
+    path = _model(PADDED_1X1, tmp_path)
+    real = vt.run_plan
+    calls = []
+
+    def perturbed(plan, xs):
+        calls.append(plan)
+        outs = real(plan, xs)
+        if len(calls) % 2 == 0:           # every second run is the tiled plan's
+            outs[0] = outs[0].copy()
+            outs[0].flat[0] ^= 1
+        return outs
+    monkeypatch.setattr(vt, "run_plan", perturbed)
+    out = tmp_path / "m.tgrs"
+    assert tigris(["compile", path, "-m", "1900", "-o", str(out), "--verify-tiling"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "differs from the flat plan" in err[0] and "nothing written" in err[0]
+    assert not out.exists()
