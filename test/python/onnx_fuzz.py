@@ -417,7 +417,8 @@ def run_mutant(mu: Mutant, folder: Path) -> Outcome:
 
 
 def _judge(mu: Mutant, code: int, err: str, out: Path) -> Outcome:
-    lines = err.splitlines()
+    # Notes (`tigris: note: ...`, a model changed to fit the kernels) may come first.
+    lines = [ln for ln in err.splitlines() if not ln.startswith("tigris: note: ")]
     if code in (2, 3):
         if len(lines) != 1 or not lines[0].startswith("tigris: ") or "internal error" in err:
             return Outcome("failure", code, " | ".join(lines)[:300] or "(no message)")

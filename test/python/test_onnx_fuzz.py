@@ -58,6 +58,23 @@ def test_a_failure_is_detected(tmp_path):
     assert judge(mu, 1, "tigris: internal error: ValueError: x\n", out).kind == "failure"
     assert judge(mu, 2, "tigris: m.onnx: bad\nTraceback\n", out).kind == "failure"
     assert judge(mu, 2, "tigris: m.onnx: bad\n", out).kind == "refused"
+    assert judge(mu, 3, "tigris: note: m.onnx: requantized\ntigris: m.onnx does not fit\n",
+                 out).kind == "refused"
     assert judge(mu, 0, "RuntimeWarning: invalid value\n", out).kind == "failure"
     out.write_bytes(b"partial")
     assert judge(mu, 3, "tigris: m.onnx does not fit\n", out).kind == "failure"
+
+
+# The failures of the first long run (seed 2, bench/onnx_fuzz.txt): a node
+# defining a name twice, a Conv bias from an activation, attributes of the
+# wrong type or unknown, one weight zero point with per-channel scales, a rank-5
+# Conv weight, a note line before a clean refusal. Each is now a plan or one line.
+LONG_RUN_FAILURES = [2785, 3083, 3340, 3595, 3829, 4749, 5467, 13452, 14054, 14405, 15552]
+
+
+def test_failures_of_the_long_run_stay_fixed(tmp_path):
+    seeds = fz.load_seeds()
+    for i in LONG_RUN_FAILURES:
+        mu = fz.make_mutant(seeds, 2, i)
+        o = fz.run_mutant(mu, tmp_path)
+        assert o.kind != "failure", f"mutant {i} ({'; '.join(mu.changes)}): {o.line}"

@@ -290,10 +290,11 @@ def symmetric_weights(em: EmitterBase, c: Const, out_axis: int) -> Const:
         return c
     v = np.asarray(c.value, np.int64)
     z, s = np.asarray(c.zp, np.int64), np.asarray(c.scale, np.float64)
-    if c.axis is not None and z.size > 1:
+    if c.axis is not None:
         shape = [1] * v.ndim
         shape[c.axis] = -1
-        z, s = z.reshape(shape), s.reshape(shape)
+        z = z.reshape(shape) if z.size > 1 else z      # one zero point, per-axis scales
+        s = s.reshape(shape) if s.size > 1 else s
     d = v - z
     s = np.broadcast_to(s, d.shape)
     if d.min() >= -128 and d.max() <= 127:

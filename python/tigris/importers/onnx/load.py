@@ -70,6 +70,8 @@ def load_model(path: str, input_shapes: dict[str, list[int]] | None = None) -> o
         raise ModelError(f"{label}: the graph has no nodes, nothing to import")
     if len(model.graph.output) == 0:
         raise ModelError(f"{label}: the graph has no outputs, nothing to compute")
+    _check_single_definitions(model, label)
+    _check_attributes(model, label)
     _load_external_data(model, path, label)
     _check_types(model, label)
     _check_constant_data(model, label)
@@ -96,6 +98,51 @@ def _check_versions(model: onnx.ModelProto, label: str) -> None:
         if o.domain in ("", "ai.onnx") and not 1 <= o.version <= MAX_OPSET:
             raise ModelError(f"{label}: opset {o.version} of the default ONNX domain is not one "
                              f"this tigris knows (1 to {MAX_OPSET})")
+
+
+def _check_single_definitions(model: onnx.ModelProto, label: str) -> None:
+    """Every node output is a new name: not a graph input, an initializer or
+    another node's output (ONNX graphs are single-assignment)."""
+    defined = {i.name for i in model.graph.input} | {t.name for t in model.graph.initializer}
+    for n in model.graph.node:
+        for o in n.output:
+            if not o:
+                continue
+            if o in defined:
+                raise ModelError(f"{label}: node '{n.name or n.op_type}' ({n.op_type}) defines "
+                                 f"'{o}', which is already defined (a graph input, an "
+                                 "initializer or another node's output)")
+            defined.add(o)
+
+
+def _attribute_type(t: int) -> str:
+    return onnx.AttributeProto.AttributeType.Name(t).lower()
+
+
+def _check_attributes(model: onnx.ModelProto, label: str) -> None:
+    """The attributes of standard operators: names and types their schema has
+    (onnxruntime refuses the others too)."""
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is None:
+        return
+    for n in model.graph.node:
+        if n.domain not in ("", "ai.onnx"):
+            continue
+        try:
+            schema = onnx.defs.get_schema(n.op_type, opset, "")
+        except onnx.defs.SchemaError:
+            continue        # not an operator at this opset: the importer says so
+        name = n.name or (n.output[0] if n.output else n.op_type)
+        where = f"{label}: node '{name}' ({n.op_type})"
+        for a in n.attribute:
+            spec = schema.attributes.get(a.name)
+            if spec is None:
+                raise ModelError(f"{where}: unknown attribute '{a.name}' (not in {n.op_type} "
+                                 f"at opset {opset})")
+            if a.type != int(spec.type.value):
+                raise ModelError(f"{where}: attribute '{a.name}' is of type "
+                                 f"{_attribute_type(a.type)}, {n.op_type} takes "
+                                 f"{_attribute_type(int(spec.type.value))}")
 
 
 def _constant_tensors(model: onnx.ModelProto):

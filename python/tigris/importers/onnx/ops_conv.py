@@ -106,6 +106,8 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
         em.fail("weights must be constant")
     if not isinstance(x, Act):
         em.fail("input must be an activation")
+    if b is not None and not isinstance(b, Const):
+        em.fail("the bias must be constant")
     xv, k_hw, attrs, one_d = _to_2d(em, x, w, node.attrs)
     n, h, wd, cin = ir.RankedTensorType(xv.type).shape
     group = int(attrs.get("group", 1))
@@ -121,6 +123,8 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
     if w.value.ndim != len(x.shape) or w.value.shape[1] * group != cin:
         em.fail(f"weight '{w.name}' of shape {list(w.value.shape)} does not match the input's "
                 f"{cin} channels (group={group} needs {cin // group} per output channel)")
+    if b is not None and np.asarray(b.value).size != cout:
+        em.fail(f"bias '{b.name}' has {np.asarray(b.value).size} values for {cout} output channels")
     depthwise = group == cin and group > 1
     out_shape = [n, oh, ow, cout]
     if em.quantized:
@@ -271,6 +275,8 @@ def convert_matmul(em: EmitterBase, node: QNode) -> None:
 def _gemm_bias(em: EmitterBase, b: Const, rows: int, cout: int) -> np.ndarray:
     """Gemm's C (unidirectionally broadcast to [M, N]) as one bias per output
     column: a scalar, [N], [1, N], or an [M, N] / [M, 1] whose rows agree."""
+    if not isinstance(b, Const):
+        em.fail("the bias C must be constant")
     real = b.real()
     try:
         full = np.broadcast_to(real.reshape((1,) * (2 - real.ndim) + real.shape), (rows, cout))
