@@ -36,9 +36,12 @@ class Diag:
     notes: list["Diag"] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        """One line per diagnostic and note; the notes that dump the whole op
+        (added to every op error by the bindings) are left out."""
         out = [f"{self.where}: {self.severity}: {self.message}"]
         for n in self.notes:
-            out += n.lines()
+            if not n.message.startswith(_OP_DUMP_NOTE):
+                out += n.lines()
         return out
 
 
