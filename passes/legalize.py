@@ -18,6 +18,7 @@ from mlir import ir
 from tigris.dialects import kernel_op
 from tigris.effects import erase_dead
 from tigris.passes.registry import Pass, PassError
+from tigris.quant_types import strip_quant_types
 from tigris.reference.fixedpoint import requant
 
 
@@ -119,6 +120,7 @@ class Legalizer:
         self.dead.extend(chain)
 
     def run(self) -> None:
+        strip_quant_types(self.func)   # !quant.uniform (TFLite -> TOSA) -> its i8 storage
         for arg in self.func.regions[0].blocks[0].arguments:
             et = ir.RankedTensorType(arg.type).element_type
             if not isinstance(et, ir.IntegerType):
