@@ -178,3 +178,39 @@ def test_dce_and_cse_passes_registered():
     assert passes["tigris-dce"].anchor == "func.func"
     assert passes["tigris-cse"].anchor == "func.func"
     assert passes["tigris-lower-to-plan"].anchor == "builtin.module"
+
+
+def test_quant_uniform_tosa_legalizes_like_its_storage_types():
+    import re
+    from pathlib import Path
+    src = Path(__file__).parents[1].joinpath("opt", "quant-uniform.mlir").read_text()
+    plain = re.sub(r"!quant\.uniform<i8(<-127:127>)?:f32(:0)?, [^>]*>", "i8", src)
+    code = [line for line in plain.splitlines() if not line.startswith("//")]
+    assert code and not any("quant" in line for line in code)
+    out = []
+    for text in (src, plain):
+        ctx = make_context()
+        with ctx:
+            m = ir.Module.parse(text)
+            build("builtin.module(tigris-legalize,tigris-verify)", ctx).run(m.operation)
+            out.append(str(m))
+    assert out[0] == out[1]
+
+
+def test_module_options_win_and_contradictions_fail():
+    p = registry()["tigris-bufferize"]
+    ctx = make_context()
+    with ctx:
+        m = ir.Module.parse('module attributes {tigris.target = "esp32s3"} {\n'
+                            '  func.func @f() { return }\n}')
+        f = m.body.operations[0]
+        assert p.resolve(f, p.parse_options(""), p.given_options(""))["target"] == "esp32s3"
+        opts = "target=esp32s3"
+        assert p.resolve(f, p.parse_options(opts), p.given_options(opts))["target"] == "esp32s3"
+        from tigris.passes.registry import PassError
+        opts = "target=reference"
+        with pytest.raises(PassError, match="contradicts the module's tigris.target"):
+            p.resolve(f, p.parse_options(opts), p.given_options(opts))
+        bare = ir.Module.parse('func.func @g() { return }')
+        g = bare.body.operations[0]
+        assert p.resolve(g, p.parse_options(opts), p.given_options(opts))["target"] == "reference"
