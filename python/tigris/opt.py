@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
+import io
 import re
 import sys
 from importlib import metadata
@@ -22,7 +22,7 @@ from mlir.passmanager import PassDisplayMode
 from tigris.dialects import make_context
 from tigris.passes.registry import registry
 from tigris.pipeline import PipelineError, build
-from tigris.verify_diagnostics import Capture, ExpectationError, Verifier
+from tigris.verify_diagnostics import Capture, Diag, ExpectationError, Verifier
 
 USAGE = "tigris-opt [input.mlir|-] [--pass-pipeline=TEXT | --<pass>[=options] ...] [-o out.mlir]"
 SPLIT_MARKER = "// -----"
@@ -169,7 +169,6 @@ def _configure(pm, args) -> None:
 
 def _render(module, args):
     if args.emit_bytecode:
-        import io
         buf = io.BytesIO()
         module.operation.write_bytecode(buf, desired_version=args.emit_bytecode_version)
         return buf.getvalue()
@@ -211,8 +210,7 @@ def _process(ctx, source, name: str, args, pipeline: str):
     return out, capture.diags, tool_error
 
 
-def _plain(message: str):
-    from tigris.verify_diagnostics import Diag
+def _plain(message: str) -> Diag:
     return Diag("error", "<unknown>:0", None, message)
 
 
