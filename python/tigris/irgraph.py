@@ -8,9 +8,9 @@ passes agree on names after the schedule has moved ops.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-import numpy as np
 from mlir import ir
 
 from tigris.planning import Graph, Node
@@ -28,7 +28,7 @@ def value_bytes(value: ir.Value) -> int:
     t = ir.RankedTensorType(value.type)
     et = t.element_type
     width = et.width if isinstance(et, ir.IntegerType) else 32 if isinstance(et, ir.F32Type) else 16
-    return int(np.prod(t.shape, dtype=np.int64)) * max(width // 8, 1)
+    return math.prod(t.shape) * max(width // 8, 1)
 
 
 def block_of(func_op):

@@ -153,6 +153,7 @@ class Problem:
         self.flat_cost = [call_cost(inf, mc, value_bytes(inf.op.results[0]))
                           for inf, mc in zip(self.info, self.flat_macs)]
         self._memo: dict = {}
+        self._strips_memo: dict = {}    # (i, j, h, stream) -> strips; placement-independent
 
     def long_lived(self, min_size: int = 4096) -> set:
         """Storages that stay live across several ops (skip connections). Not
@@ -213,6 +214,12 @@ class Problem:
         rows included. Streaming: an op computes only rows no earlier strip
         computed; the rest of its band (the rows the previous strip's band
         ends with) are copied from that band, which stays alive until then."""
+        key = (i, j, h, stream)
+        if key not in self._strips_memo:
+            self._strips_memo[key] = self._strips(i, j, h, stream)
+        return self._strips_memo[key]
+
+    def _strips(self, i: int, j: int, h: int, stream: bool):
         oh = self.info[j].out_shape[1]
         out = []
         last: dict = {}        # op -> its band in the latest strip that had it
@@ -267,9 +274,11 @@ class Problem:
         total_macs, cost, work, prev_read, slow_read = 0, 0.0, 0, 0, 0
         sources = {id(b.src) for strip in strips for b in strip if b.src is not None}
         pending: dict = {}     # op -> bytes of an earlier band a later carry copies from
+        # The last op of the segment (or j) reading each op's result: its band
+        # is held in a strip until then (until the end if a later strip copies from it).
+        live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in range(i, j + 1)}
         for strip in strips:
-            here = {b.op: b for b in strip}
-            live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in here}
+            held = []          # (last op holding it, bytes) of this strip's earlier bands
             for b in strip:
                 k = b.op
                 (lo, _), (c0, c1) = b.rows, b.compute
@@ -290,13 +299,13 @@ class Problem:
                             if v in self.slow and v != prev and (p is None or p < i):
                                 slow_read += self.vbytes(v) if rows is None else \
                                     (rows[1] - rows[0]) * (self.vbytes(v) // _shape(v)[1])
-                resident = sum(self._rows_bytes(q, here[q].rows) for q in here
-                               if q < k and q != j and (live_until[q] >= k or id(here[q]) in sources))
-                resident += sum(pending.values())
+                resident = sum(n for until, n in held if until >= k) + sum(pending.values())
                 own = 0 if k == j else self._rows_bytes(k, b.rows)   # j writes into the output
                 work = max(work, resident + own + self._strip_scratch(k, c0, c1))
                 if b.src is not None:
                     pending.pop(k, None)
+                if k != j:
+                    held.append((j if id(b) in sources else live_until[k], own))
             for b in strip:
                 if id(b) in sources:
                     pending[b.op] = self._rows_bytes(b.op, b.rows)
