@@ -1,6 +1,7 @@
 """The tiling fuzzer's long run: random small CNNs (test/models/random_cnn.py),
 each compiled flat and at 4 budgets (70% and 45% of the flat arena SRAM-only,
-50% and 20% with an 8 MiB slow pool), every plan on the C runtime on 2
+50% and 20% with an 8 MiB slow pool; a budget too tight is replaced by the
+smallest the planner finds), every plan on the C runtime on 2
 seeded inputs, byte for byte against the flat plan; targets alternate
 (reference for even seeds, esp32s3 for odd). A failing model is shrunk to a
 minimal one and printed. The default pytest run does a bounded ~40 s of this
