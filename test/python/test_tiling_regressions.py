@@ -9,8 +9,6 @@
   only padding: a strip of those rows gave its kernel a zero-row operand
   ("invalid tensor dimension size", KeyError, malformed descriptors).
 """
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +24,7 @@ from tigris.importers.onnx import import_onnx
 from tigris.passes.registry import functions
 from tigris.plan.compiler import compile_onnx
 from tigris.plan.host import HostPlan
+from tigris.plan.verify_tiling import seeded_inputs
 from tigris.tiling.search import HEIGHTS, WINDOWED, Problem
 from tigris.tiling.rows import needs
 
@@ -58,12 +57,10 @@ def _model(spec, tmp_path) -> str:
 
 def _outputs(data: bytes, seed: int = 3, count: int = 3):
     plan = HostPlan(data)
-    rng = np.random.default_rng(seed)
-    shape = plan.plan.tensors[plan.plan.inputs[0].tensor].shape
-    return [plan.run([rng.integers(-128, 128, shape, dtype=np.int8)])[0] for _ in range(count)]
+    return [plan.run(xs)[0] for xs in seeded_inputs(plan.plan, count, seed)]
 
 
-def _problem(path: str, budget_slow: bool):
+def _problem(path: str):
     ctx = make_context()
     res = import_onnx(path, ctx)
     run_pipeline(ctx, res.module, "builtin.module(tigris-legalize,tigris-schedule)", "m")
@@ -74,7 +71,7 @@ def test_no_stage_output_is_written_over_a_broadcast_operand(tmp_path):
     """Every overlay the search can choose for the classifier, with and
     without its long-lived tensors in the slow pool, is of an input that the
     stage reads row by row, never of the squeeze-and-excitation scale."""
-    ctx, res = _problem(_model(LCNET, tmp_path), True)
+    ctx, res = _problem(_model(LCNET, tmp_path))
     with ctx:
         problem = Problem(functions(res.module.operation)[0])
         scales = {v for k, info in enumerate(problem.info) if info.kind == "mul"
@@ -122,7 +119,7 @@ def test_strips_of_padding_only_are_not_offered(tmp_path, spec, budgets, target)
         for got, want in zip(_outputs(c.data), flat):
             assert np.array_equal(got, want)
     assert tiled
-    ctx, res = _problem(path, False)
+    ctx, res = _problem(path)
     with ctx:
         problem = Problem(functions(res.module.operation)[0])
         for j in range(len(problem.ops)):

@@ -28,19 +28,13 @@ from tigris.budget import Budget  # noqa: E402
 from tigris.errors import BudgetError, ModelError  # noqa: E402
 from tigris.plan.compiler import compile_onnx  # noqa: E402
 from tigris.plan.host import HostPlan  # noqa: E402
+from tigris.plan.verify_tiling import seeded_inputs  # noqa: E402
 
 # Budgets as fractions of the flat plan's fast arena: (fraction, slow pool).
 FRACTIONS = [(0.7, 0), (0.45, 0), (0.5, 8 << 20), (0.2, 8 << 20)]
 INPUTS = 2
 REJECTED: list | None = None   # set to a list to collect the import refusals
 COMPILED = [0]                 # tiled plans compared with their flat plan so far
-
-
-def _inputs(plan: HostPlan, seed: int):
-    rng = np.random.default_rng(seed)
-    shapes = [plan.plan.tensors[d.tensor].shape for d in plan.plan.inputs]
-    return [[rng.integers(-128, 128, shape, dtype=np.int8) for shape in shapes]
-            for _ in range(INPUTS)]
 
 
 def _quantized(spec, folder: Path) -> Path:
@@ -62,7 +56,7 @@ def check(spec, target: str = "reference", fractions=FRACTIONS) -> str | None:
                 REJECTED.append(str(e))
             return None
         ref_plan = HostPlan(flat.data)
-        inputs = _inputs(ref_plan, spec.seed)
+        inputs = seeded_inputs(ref_plan.plan, INPUTS, spec.seed)
         want = [ref_plan.run(x) for x in inputs]
         for frac, slow in fractions:
             fast = max(1024, int(flat.arena * frac))
