@@ -17,7 +17,7 @@ from tigris.irgraph import (CONSTANT_OPS, VIEW_OPS, block_of, build_graph, is_ro
                             row_insert_targets, slow_values, value_bytes, view_offsets)
 from tigris.passes.registry import Option, Pass, PassError
 from tigris.planning import lifetimes, storage_of
-from tigris.targets import op_scratch_bytes
+from tigris.targets import TARGETS, op_scratch_bytes
 
 
 
@@ -38,8 +38,8 @@ def _already_in_place(op, g, owner, offsets) -> bool:
 
 def run(func_op, options) -> None:
     target = options["target"]
-    if target not in ("reference", "esp32s3"):
-        raise PassError(f"unknown target '{target}' (reference, esp32s3)", func_op.location)
+    if target not in TARGETS:
+        raise PassError(f"unknown target '{target}' ({', '.join(TARGETS)})", func_op.location)
     g = build_graph(func_op)
     for name, op in g.ops.items():
         scratch = op_scratch_bytes(op, target)
@@ -85,4 +85,4 @@ PASS = Pass(
     "share buffers; constants in flash) and reserve kernel scratch for the target",
     run,
     (Option("target", str, "reference", "kernel library whose scratch rules apply: "
-            "reference | esp32s3"),))
+            + " | ".join(TARGETS)),))

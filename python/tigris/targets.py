@@ -8,6 +8,15 @@ and a kernel kind in ``KINDS``.
 ``reference``: the C99 reference kernels in ``runtime/kernels`` need no
 scratch, so every kind is 0.
 
+``esp32``: ESP-NN's generic optimized kernels (``CONFIG_NN_OPTIMIZED`` on a
+chip without the S3 vector unit: ESP32, ESP32-C3, ...; ``esp_nn_*_opt.c``
+and the ANSI kernels ``include/esp_nn_generic_opt.h`` maps the rest to).
+Their scratch getters (``esp_nn_get_conv_scratch_size_opt``,
+``esp_nn_get_depthwise_conv_scratch_size_opt``) return 0 and softmax runs
+the runtime's own kernel, so every kind is 0 here too. Which calls go to
+ESP-NN is decided in the runtime (runtime/kernels/src/kernel_args.c, the
+[opt] rules), not here.
+
 ``esp32s3``: the ESP-NN optimized kernels (``CONFIG_NN_OPTIMIZED`` with
 ``CONFIG_IDF_TARGET_ESP32S3``). The figures repeat what ESP-NN's own size
 functions return, read in espressif/esp-nn at master commit
@@ -55,13 +64,17 @@ from mlir import ir
 
 from tigris.dialects import op_attrs
 
-TARGETS = ("reference", "esp32s3")
+TARGETS = ("reference", "esp32s3", "esp32")
 
 # How each target's kernels round a requantization (docs/kernels.md): the
 # portable kernels round once (TFLite single rounding, the closest to
 # onnxruntime's float requantization); ESP-NN rounds twice (gemmlowp), so an
-# esp32s3 plan does too and its convolutions can run on ESP-NN bit-exactly.
-ROUNDING = {"reference": "single", "esp32s3": "double"}
+# esp32s3 or esp32 plan does too and its calls can run on ESP-NN bit-exactly.
+ROUNDING = {"reference": "single", "esp32s3": "double", "esp32": "double"}
+
+# The targets whose scratch follows ESP-NN's ESP32-S3 size functions; the
+# others need none.
+_S3_SCRATCH = ("esp32s3",)
 
 # Every kernel kind of the tigris dialect (docs/kernels.md).
 KINDS = (
@@ -96,7 +109,7 @@ def scratch_bytes(target: str, kind: str, **shape) -> int:
     if unknown:
         raise ValueError(f"unknown shape keyword(s) {', '.join(unknown)} for {kind!r}; "
                          f"expected some of {', '.join(_SHAPE_KEYS)}")
-    if target == "reference":
+    if target not in _S3_SCRATCH:
         return 0
     if kind == "conv2d":
         return _s3_conv(shape)
@@ -306,7 +319,7 @@ def op_scratch_bytes(op, target: str, out_channels: int | None = None,
     with `out_channels`, for the same conv computing that many of its output
     channels; with `rows` = (input rows, output rows), for a strip of it (the
     op's own padding kept: an upper bound)."""
-    if target == "reference" or op.name not in ("tigris.conv2d", "tigris.depthwise_conv2d"):
+    if target not in _S3_SCRATCH or op.name not in ("tigris.conv2d", "tigris.depthwise_conv2d"):
         return 0
     a = op_attrs(op)
     shape_in = list(ir.RankedTensorType(op.operands[0].type).shape)

@@ -71,6 +71,7 @@ const char *tigris_status_str(tigris_status_t status);
 
 #define TIGRIS_TARGET_REFERENCE 0u
 #define TIGRIS_TARGET_ESP32S3 1u
+#define TIGRIS_TARGET_ESP32 2u  /* ESP-NN generic optimized kernels (ESP32, ESP32-C3, ...) */
 
 #define TIGRIS_LAYOUT_PLAIN 0u  /* dims are the model's own shape */
 #define TIGRIS_LAYOUT_NHWC 1u   /* dims are NHWC, the model's shape is NCHW */

@@ -78,7 +78,7 @@ static tigris_status_t check_header(tigris_plan_t *plan, const uint8_t *p, size_
     plan->io_offset = tg_rd32(p + TG_H_IO);
     plan->weights_offset = tg_rd32(p + TG_H_WEIGHTS);
     plan->weights_size = tg_rd32(p + TG_H_WEIGHTS_SIZE);
-    if (plan->target > TIGRIS_TARGET_ESP32S3 || tg_rd32(p + TG_H_FLAGS) != 0u ||
+    if (plan->target > TIGRIS_TARGET_ESP32 || tg_rd32(p + TG_H_FLAGS) != 0u ||
         plan->alignment == 0u || plan->alignment > TG_MAX_ALIGNMENT ||
         (plan->alignment & (plan->alignment - 1u)) != 0u || !name_ok(p + TG_H_NAME)) {
         return TIGRIS_STATUS_BAD_HEADER;

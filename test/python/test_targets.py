@@ -5,7 +5,8 @@ esp_nn_get_conv_scratch_size_esp32s3 / esp_nn_get_depthwise_conv_scratch_size_es
 (the arithmetic is in each case's comment)."""
 import pytest
 
-from tigris.targets import KINDS, TARGETS, scratch_bytes
+from tigris.plan.format import TARGETS as PLAN_TARGETS
+from tigris.targets import KINDS, ROUNDING, TARGETS, scratch_bytes
 
 
 def conv(i, o, k, **kw):
@@ -89,15 +90,20 @@ def test_esp32s3_fallbacks_and_other_kinds():
         assert scratch_bytes("esp32s3", kind, input=(1, 8, 8, 16)) == 0
 
 
-def test_reference_is_all_zero():
-    assert TARGETS == ("reference", "esp32s3")
+def test_reference_and_esp32_are_all_zero():
+    """The reference kernels and ESP-NN's generic optimized ones (esp32) take no scratch."""
+    assert TARGETS == ("reference", "esp32s3", "esp32")
+    assert set(TARGETS) == set(PLAN_TARGETS) == set(ROUNDING)
+    assert ROUNDING == {"reference": "single", "esp32s3": "double", "esp32": "double"}
     shape = dict(input=(1, 10, 10, 16), output=(1, 10, 10, 16), kernel=(3, 3), pad=SAME1)
-    for kind in KINDS:
-        assert scratch_bytes("reference", kind, **shape) == 0
+    for target in ("reference", "esp32"):
+        for kind in KINDS:
+            assert scratch_bytes(target, kind, **shape) == 0
+    assert scratch_bytes("esp32s3", "conv2d", **shape) > 0
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: scratch_bytes("esp32", "conv2d"), "unknown target 'esp32'"),
+    (lambda: scratch_bytes("esp8266", "conv2d"), "unknown target 'esp8266'"),
     (lambda: scratch_bytes("esp32s3", "conv3d"), "unknown kernel kind 'conv3d'"),
     (lambda: scratch_bytes("reference", "add", shape=(1, 2)), "unknown shape keyword"),
     (lambda: scratch_bytes("esp32s3", "conv2d", input=(1, 8, 8, 8)), "'output' is required"),

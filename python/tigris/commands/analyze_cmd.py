@@ -8,6 +8,7 @@ from tigris.budget import Budget, check_alignment, human, kib, parse_size
 from tigris.errors import BudgetError, UsageError
 from tigris.importers.onnx import parse_input_shapes
 from tigris.outputs import write_output
+from tigris.targets import TARGETS
 
 
 def register(sub) -> None:
@@ -16,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("-m", "--memory", default="256K", metavar="FAST[+SLOW]",
                    help="RAM budget: fast pool, optionally + slow pool (PSRAM), e.g. 256K or 64K+8M")
     p.add_argument("-f", "--flash", default=None, metavar="SIZE", help="flash budget, e.g. 16M")
-    p.add_argument("--target", default="reference", choices=["reference", "esp32s3"],
+    p.add_argument("--target", default="reference", choices=TARGETS,
                    help="kernel library whose scratch needs are reserved (default reference)")
     p.add_argument("--alignment", type=int, default=16, help="buffer alignment in bytes")
     p.add_argument("--input-shape", action="append", metavar="NAME:1x3x96x96")

@@ -5,6 +5,7 @@ import sys
 
 from tigris.budget import Budget, check_alignment, parse_size
 from tigris.importers.onnx import parse_input_shapes
+from tigris.targets import TARGETS
 from tigris.outputs import write_outputs
 
 
@@ -16,7 +17,7 @@ def register(sub) -> None:
                    help="RAM budget: fast pool, optionally + slow pool, e.g. 64K or 64K+8M")
     p.add_argument("-f", "--flash", default=None, metavar="SIZE",
                    help="flash budget for the whole plan, e.g. 16M")
-    p.add_argument("--target", default="reference", choices=["reference", "esp32s3"],
+    p.add_argument("--target", default="reference", choices=TARGETS,
                    help="kernel library whose scratch needs are reserved (default reference)")
     p.add_argument("--alignment", type=int, default=16, help="buffer alignment in bytes")
     p.add_argument("--input-shape", action="append", metavar="NAME:1x3x96x96")

@@ -47,7 +47,7 @@ IO = struct.Struct("<HBBid I6i32sI")
 assert HEADER.size == HEADER_SIZE and TENSOR.size == TENSOR_SIZE
 assert CALL.size == CALL_SIZE and IO.size == IO_SIZE
 
-TARGETS = {"reference": 0, "esp32s3": 1}
+TARGETS = {"reference": 0, "esp32s3": 1, "esp32": 2}
 POOLS = {"fast": 0, "slow": 1, "flash": 2}
 RAM_POOLS = (0, 1)
 DTYPES = {"i8": 1, "i32": 2}

@@ -42,9 +42,10 @@
  *   rounding (conv, depthwise, fc,      must be TIGRIS_ROUND_DOUBLE: ESP-NN rounds
  *     add, mul, global_avg_pool)        twice; single rounding runs the tigris_ kernel
  *
- * When ESP-NN cannot express an op instance bit-exactly (and safely on the
- * ESP32-S3, whose optimized kernels add constraints, see
- * tigris_kernel_args.c), the tigris_esp_nn_*_args functions return
+ * When ESP-NN cannot express an op instance bit-exactly (and safely with
+ * the kernels of the build's flavour, whose fast paths add constraints:
+ * TIGRIS_ESP_NN_FLAVOUR below, rules in kernel_args.c and dispatch.c),
+ * the tigris_esp_nn_*_args functions return
  * TIGRIS_ERR_UNSUPPORTED and the tigris_run_* dispatchers call the
  * tigris_* kernel instead. A plan emitter may equally decide at compile
  * time and call one or the other directly.
@@ -55,6 +56,9 @@
 #include <stdint.h>
 
 #ifdef TIGRIS_USE_ESP_NN
+#ifdef ESP_PLATFORM
+#include "sdkconfig.h" /* CONFIG_NN_OPTIMIZED, CONFIG_IDF_TARGET_*: esp_nn.h's choice */
+#endif
 #include "esp_nn.h"
 #else
 #include "esp_nn_ref.h"
@@ -83,6 +87,29 @@ extern "C" {
 #else
 #define TIGRIS_ESP_NN_HAS_MEAN 1
 #endif
+#endif
+
+/* Which ESP-NN kernels the esp_nn_* names reach (TIGRIS_ESP_NN_FLAVOUR),
+ * decided as esp_nn.h decides: without CONFIG_NN_OPTIMIZED the ANSI C
+ * kernels (*_ansi.c); with it the ESP32-S3 ones (CONFIG_IDF_TARGET_ESP32S3),
+ * else the generic optimized C kernels (*_opt.c: ESP32, ESP32-C3, ...).
+ * Each flavour has its own rules in kernel_args.c. The reference stand-ins
+ * of esp_nn_ref.h, and the ESP32-P4 kernels (not read), get every rule. */
+#define TIGRIS_ESP_NN_ALL 0
+#define TIGRIS_ESP_NN_ANSI 1
+#define TIGRIS_ESP_NN_OPT 2
+#define TIGRIS_ESP_NN_S3 3
+
+#if !defined(TIGRIS_USE_ESP_NN)
+#define TIGRIS_ESP_NN_FLAVOUR TIGRIS_ESP_NN_ALL
+#elif !defined(CONFIG_NN_OPTIMIZED)
+#define TIGRIS_ESP_NN_FLAVOUR TIGRIS_ESP_NN_ANSI
+#elif defined(ARCH_ESP32_S3)
+#define TIGRIS_ESP_NN_FLAVOUR TIGRIS_ESP_NN_S3
+#elif defined(ARCH_ESP32_P4)
+#define TIGRIS_ESP_NN_FLAVOUR TIGRIS_ESP_NN_ALL
+#else
+#define TIGRIS_ESP_NN_FLAVOUR TIGRIS_ESP_NN_OPT
 #endif
 
 /* Which kernel a tigris_run_* call used. */

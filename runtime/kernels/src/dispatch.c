@@ -10,6 +10,42 @@
 
 #include "tigris_kernel_args.h"
 
+#if TIGRIS_ESP_NN_FLAVOUR == TIGRIS_ESP_NN_S3 || TIGRIS_ESP_NN_FLAVOUR == TIGRIS_ESP_NN_ALL
+/* [s3] the S3 kernels' vector loads and stores ignore the low address
+ * bits (ee.vld.128, ee.vld.l.64): buffers must be 16-byte aligned, and each
+ * row fully_connected reads 8-byte aligned. */
+static int s3_aligned(const void *p, uintptr_t mask)
+{
+    return ((uintptr_t)p & mask) == 0u;
+}
+
+static int s3_fc_rows_ok(const void *input, int32_t rows, int32_t depth)
+{
+    return s3_aligned(input, 7u) && (rows == 1 || depth % 8 == 0);
+}
+#else
+static int s3_aligned(const void *p, uintptr_t mask)
+{
+    (void)p;
+    (void)mask;
+    return 1;
+}
+
+static int s3_fc_rows_ok(const void *input, int32_t rows, int32_t depth)
+{
+    (void)input;
+    (void)rows;
+    (void)depth;
+    return 1;
+}
+#endif
+
+static int s3_buffers_ok(const void *a, const void *b, const void *c, const void *d)
+{
+    return s3_aligned(a, 15u) && s3_aligned(b, 15u) && s3_aligned(c, 15u) &&
+           s3_aligned(d, 15u);
+}
+
 static void set_path(int32_t *path, int32_t value)
 {
     if (path != NULL) {
@@ -40,6 +76,9 @@ int32_t tigris_run_conv2d_s8(const tigris_dims4_t *input_dims, const int8_t *inp
     int32_t n;
     int32_t status =
         tigris_esp_nn_conv_args(input_dims, filter_dims, output_dims, params, bias, &a);
+    if (status == TIGRIS_OK && !s3_buffers_ok(input, filter, output, scratch)) {
+        status = TIGRIS_ERR_UNSUPPORTED;
+    }
     if (status == TIGRIS_ERR_UNSUPPORTED) {
         set_path(path, TIGRIS_PATH_TIGRIS);
         return tigris_conv2d_s8(input_dims, input, filter_dims, filter, bias, output_dims,
@@ -92,6 +131,9 @@ int32_t tigris_run_depthwise_conv2d_s8(const tigris_dims4_t *input_dims, const i
     int32_t n;
     int32_t status =
         tigris_esp_nn_depthwise_args(input_dims, filter_dims, output_dims, params, bias, &a);
+    if (status == TIGRIS_OK && !s3_buffers_ok(input, filter, output, scratch)) {
+        status = TIGRIS_ERR_UNSUPPORTED;
+    }
     if (status == TIGRIS_ERR_UNSUPPORTED) {
         set_path(path, TIGRIS_PATH_TIGRIS);
         return tigris_depthwise_conv2d_s8(input_dims, input, filter_dims, filter, bias,
@@ -141,7 +183,10 @@ int32_t tigris_run_fully_connected_s8(const int8_t *input, int32_t rows, int32_t
 {
     tigris_esp_fc_args_t a;
     int32_t r;
-    const int32_t status = tigris_esp_nn_fc_args(rows, depth, out_channels, params, bias, &a);
+    int32_t status = tigris_esp_nn_fc_args(rows, depth, out_channels, params, bias, &a);
+    if (status == TIGRIS_OK && !s3_fc_rows_ok(input, rows, depth)) {
+        status = TIGRIS_ERR_UNSUPPORTED;
+    }
     if (status == TIGRIS_ERR_UNSUPPORTED) {
         set_path(path, TIGRIS_PATH_TIGRIS);
         return tigris_fully_connected_s8(input, rows, depth, weights, bias, out_channels,
@@ -237,8 +282,10 @@ static int32_t run_pool(const tigris_dims4_t *input_dims, const int8_t *input,
 {
     tigris_esp_pool_args_t a;
     int32_t n;
-    const int32_t status =
-        tigris_esp_nn_pool_args(input_dims, output_dims, params, is_max, &a);
+    int32_t status = tigris_esp_nn_pool_args(input_dims, output_dims, params, is_max, &a);
+    if (status == TIGRIS_OK && !s3_buffers_ok(input, output, NULL, NULL)) {
+        status = TIGRIS_ERR_UNSUPPORTED;
+    }
     if (status == TIGRIS_ERR_UNSUPPORTED) {
         set_path(path, TIGRIS_PATH_TIGRIS);
         return is_max ? tigris_max_pool_s8(input_dims, input, output_dims, output, params)

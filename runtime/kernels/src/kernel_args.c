@@ -1,6 +1,6 @@
 /*
  * When an op instance can run on ESP-NN, and with which arguments (the
- * table is in tigris_kernel_args.h). A condition is here for one of three
+ * table is in tigris_kernel_args.h). A condition is here for one of these
  * reasons, named at each check:
  *   [iface]  the ESP-NN interface cannot say it (dilation, broadcasting,
  *            count_include_pad, one multiplier for all channels, uint16
@@ -8,13 +8,26 @@
  *   [exact]  ESP-NN computes something else (add with a positive shift:
  *            it divides by 2^-shift, undefined; offsets outside an int8
  *            zero point: the S3 kernels pad with (int8)-in_offset);
- *   [s3]     read in the ESP32-S3 sources (esp-nn master d45b843) and kept
- *            conservative: a non-zero top/left pad makes conv/depthwise
- *            copy the input with that pad on *both* sides, so a window may
- *            not reach further below/right than the top/left pad; the S3
- *            depthwise sizes its end padding as OH*sh + KH - 1 - H, which
- *            underflows (uint16) when OH is smaller than the doc's size;
- *            the optimized kernels may dereference bias without a NULL test.
+ *   [opt]    the generic optimized kernels (esp_nn_*_opt.c, v1.2.3):
+ *            esp_nn_conv_s8_opt sends every 1x1 filter to a route that
+ *            ignores padding and groups and reads input pixel
+ *            (oy*sh, ox*sw) unchecked;
+ *   [s3]     read in the ESP32-S3 sources (esp-nn v1.2.3, master d45b843)
+ *            and kept conservative: a non-zero top/left pad makes
+ *            conv/depthwise copy the input with that pad on *both* sides,
+ *            so a window may not reach further below/right than the
+ *            top/left pad; the S3 depthwise sizes its end padding as
+ *            OH*sh + KH - 1 - H, which underflows (uint16) when OH is
+ *            smaller than the doc's size; the optimized kernels may
+ *            dereference bias without a NULL test; the mult-1 depthwise
+ *            that widens rows to int16 strip by strip (above 48 KiB) fills
+ *            rows of padding with input_offset instead of 0; the avg pool
+ *            for channels not a multiple of 4 sums in int16, the one for
+ *            multiples of 4 loads 8 channels at a time, max pool wants
+ *            multiples of 4; and (dispatch.c) the vector loads ignore the
+ *            low address bits, so buffers must be 16-byte aligned.
+ * Each rule applies to its flavour (TIGRIS_ESP_NN_FLAVOUR); the reference
+ * stand-ins get all of them, so host tests exercise every rule.
  * [exact] also covers requantization: ESP-NN rounds twice (srdhm, then
  * rdbpot), so only TIGRIS_ROUND_DOUBLE calls map to it; a single-rounding
  * call always runs the tigris_ kernel. ESP-NN computes acc * (1 << shift)
@@ -22,14 +35,19 @@
  * wrap-around (signed overflow). The op goes to ESP-NN only when the
  * largest |acc| the op can produce (from its geometry and bias) neither
  * wraps nor overflows the left shift, and no right shift exceeds 31.
- * Checked against ESP-NN's own ANSI C kernels (host build of d45b843,
- * the src/.../esp_nn_*_ansi.c files): every mapped case matched the doc
- * bit for bit.
+ * Checked against ESP-NN's own C kernels, ANSI and generic optimized
+ * (test/python/test_esp_nn_conformance.py with ESP_NN_DIR): every mapped
+ * case gives the reference kernels' bytes.
  */
 #include <stddef.h>
 
 #include "tigris_kernel_args.h"
 #include "tigris_internal.h"
+
+#define RULES_S3 (TIGRIS_ESP_NN_FLAVOUR == TIGRIS_ESP_NN_S3 || \
+                  TIGRIS_ESP_NN_FLAVOUR == TIGRIS_ESP_NN_ALL)
+#define RULES_OPT (TIGRIS_ESP_NN_FLAVOUR == TIGRIS_ESP_NN_OPT || \
+                   TIGRIS_ESP_NN_FLAVOUR == TIGRIS_ESP_NN_ALL)
 
 /* Largest size passed through ESP-NN's uint16_t / int16_t locals. */
 #define ESP_U16_MAX 65535
@@ -135,7 +153,7 @@ static int32_t conv_common(const tigris_dims4_t *in, const tigris_dims4_t *f,
     sizes[10] = p->pad[0];
     sizes[11] = p->pad[2];
     sizes[12] = f->c;
-    if (bias == NULL ||                                   /* [s3] */
+    if ((RULES_S3 && bias == NULL) ||                     /* [s3] */
         p->dilation[0] != 1 || p->dilation[1] != 1 ||     /* [iface] */
         (p->quant_count != out->c) ||                     /* [iface] Cout entries */
         !all_le(sizes, 13, ESP_I16_MAX) ||                /* [iface] int16 locals */
@@ -145,6 +163,9 @@ static int32_t conv_common(const tigris_dims4_t *in, const tigris_dims4_t *f,
         !act_cut(p->act_min, p->act_max, &lo, &hi) ||
         !requant_ok((int64_t)taps * TAP_BOUND + max_abs(bias, out->c), p->shift, out->c)) {
         return TIGRIS_ERR_UNSUPPORTED;
+    }
+    if (!RULES_S3) {
+        return TIGRIS_OK;
     }
     /* [s3] the doc's output size exactly, no partial (strip) outputs */
     if (out->h != tigris_window_count(in->h, p->pad[0], p->pad[1], f->h, p->stride[0], 1) ||
@@ -198,6 +219,13 @@ int32_t tigris_esp_nn_conv_args(const tigris_dims4_t *input_dims,
     if (p->groups != 1 && !TIGRIS_ESP_NN_HAS_GROUPED_CONV) {
         return TIGRIS_ERR_UNSUPPORTED; /* [iface] */
     }
+    /* [opt] a 1x1 filter: unpadded, ungrouped, every window inside the input */
+    if (RULES_OPT && filter_dims->h == 1 && filter_dims->w == 1 &&
+        (p->pad[0] != 0 || p->pad[2] != 0 || p->groups != 1 ||
+         (int64_t)(output_dims->h - 1) * p->stride[0] >= input_dims->h ||
+         (int64_t)(output_dims->w - 1) * p->stride[1] >= input_dims->w)) {
+        return TIGRIS_ERR_UNSUPPORTED;
+    }
     (void)act_cut(p->act_min, p->act_max, &lo, &hi);
     fill_dims(&args->input_dims, input_dims->w, input_dims->h, input_dims->c);
     fill_dims(&args->filter_dims, filter_dims->w, filter_dims->h, filter_dims->c);
@@ -245,6 +273,16 @@ int32_t tigris_esp_nn_depthwise_args(const tigris_dims4_t *input_dims,
                          filter_dims->h * filter_dims->w, 1);
     if (status != TIGRIS_OK) {
         return status;
+    }
+    /* [s3] mult 1, C % 8 == 0, not 3x3, int16 filter + input over 48 KiB:
+     * processed strip by strip, whose rows of padding are input_offset */
+    if (RULES_S3 && p->channel_multiplier == 1 && input_dims->c % 8 == 0 &&
+        !(filter_dims->h == 3 && filter_dims->w == 3) &&
+        2 * ((int64_t)filter_dims->h * filter_dims->w + (int64_t)input_dims->h * input_dims->w) *
+                input_dims->c > 48 * 1024 &&
+        (p->pad[0] != 0 ||
+         (int64_t)(output_dims->h - 1) * p->stride[0] + filter_dims->h > input_dims->h)) {
+        return TIGRIS_ERR_UNSUPPORTED;
     }
     (void)act_cut(p->act_min, p->act_max, &lo, &hi);
     fill_dims(&args->input_dims, input_dims->w, input_dims->h, input_dims->c);
@@ -441,9 +479,17 @@ int32_t tigris_esp_nn_pool_args(const tigris_dims4_t *input_dims,
     if (!all_le(sizes, 11, ESP_U16_MAX) ||                      /* [iface] uint16 */
         (is_max && (p->dilation[0] != 1 || p->dilation[1] != 1)) || /* [iface] */
         !act_cut(p->act_min, p->act_max, &lo, &hi) ||
-        !s3_pads_ok(input_dims->h, input_dims->w, output_dims->h, output_dims->w,
-                    p->kernel[0], p->kernel[1], p->stride[0], p->stride[1], p->pad[0],
-                    p->pad[2], 0)) {                              /* [s3] */
+        (RULES_S3 &&                                              /* [s3] */
+         !s3_pads_ok(input_dims->h, input_dims->w, output_dims->h, output_dims->w,
+                     p->kernel[0], p->kernel[1], p->stride[0], p->stride[1], p->pad[0],
+                     p->pad[2], 0))) {
+        return TIGRIS_ERR_UNSUPPORTED;
+    }
+    /* [s3] max pool: channels a multiple of 4; avg pool: a multiple of 8
+     * (8-byte loads), or not of 4 with an int16 sum that cannot overflow */
+    if (RULES_S3 && (is_max ? input_dims->c % 4 != 0
+                            : (input_dims->c % 4 == 0 ? input_dims->c % 8 != 0
+                                                      : (int64_t)p->kernel[0] * p->kernel[1] > 255))) {
         return TIGRIS_ERR_UNSUPPORTED;
     }
     /* [iface] ESP-NN always divides by the in-bounds count: equal to
