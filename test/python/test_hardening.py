@@ -263,12 +263,15 @@ def case_10_codegen_header_fails(d):
             ["net.h", "No such file or directory"], [src])
 
 
-def case_10_run_output_under_a_file(d):
+def case_10_run_file_size_limit(d):
+    """The output array (384 bytes) over a 200-byte file size limit: no truncated
+    y.npy. The host runtime is built first, so the run only writes y.npy."""
+    from tigris.plan.host import build_library
+    build_library()
     x, y = d / "x.npy", d / "y.npy"
     np.save(x, np.zeros((1, 3, 8, 8), np.float32))
-    (d / "afile").write_text("")
-    return (["run", _plan(d), "-i", x, "-o", d / "afile" / "y.npy"], 2,
-            ["afile/y.npy", "Not a directory"], [y])
+    return (["run", _plan(d), "-i", x, "-o", y], 2, ["y.npy", "File too large"], [y],
+            _file_limit(200))
 
 
 def _bad_shape_plan(d) -> Path:

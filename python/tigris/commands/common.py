@@ -69,10 +69,15 @@ def load_npy(path: str):
         raise UsageError(f"cannot read '{path}': {reason}") from None
 
 
-def save_npy(array):
-    """The writer of one array as .npy, for write_outputs."""
+def save_npy(array) -> bytes:
+    """One array as the bytes of a .npy file, for write_outputs. (numpy.save
+    straight into a file does not notice a short write: a file size limit
+    would leave a truncated array without an error.)"""
+    import io
     import numpy as np
-    return lambda f: np.save(f, array, allow_pickle=False)
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
 
 
 def npy_path(path: str) -> str:
