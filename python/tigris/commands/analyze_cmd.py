@@ -1,6 +1,7 @@
 """`tigris analyze model.onnx -m 256K -f 16M`: the memory plan and whether it fits."""
 from __future__ import annotations
 
+import io
 import json
 import sys
 
@@ -137,8 +138,9 @@ def plot(r: dict, path: str) -> None:
     ax.legend(loc="upper right")
     fig.tight_layout()
     try:
-        fmt = path.lower().rsplit(".", 1)[1]
-        write_output(path, lambda f: fig.savefig(f, format=fmt))   # whole or not at all
+        buf = io.BytesIO()      # rendered first, then written whole or not at all
+        fig.savefig(buf, format=path.lower().rsplit(".", 1)[1])
+        write_output(path, buf.getvalue())
     finally:
         plt.close(fig)
 
