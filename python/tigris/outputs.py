@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from typing import Callable, Union
+from typing import Union
 
 from tigris.errors import UsageError
 
-# What to write: text, bytes, or a function that writes to a binary file object.
-Content = Union[str, bytes, Callable]
+# What to write: text (UTF-8) or bytes, in memory, so that every short write
+# raises (numpy.save straight into a file does not notice one).
+Content = Union[str, bytes]
 
 
 def _umask() -> int:
@@ -31,10 +32,7 @@ def _umask() -> int:
 
 
 def _write(f, content: Content) -> None:
-    if callable(content):
-        content(f)
-    else:
-        f.write(content.encode("utf-8") if isinstance(content, str) else content)
+    f.write(content.encode("utf-8") if isinstance(content, str) else content)
 
 
 def _special(path: str) -> bool:
