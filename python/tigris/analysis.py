@@ -14,7 +14,7 @@ from tigris.budget import Budget
 from tigris.errors import TigrisError
 from tigris.commands.common import run_pipeline
 from tigris.dialects import attr_value, make_context
-from tigris.importers.onnx import import_onnx
+from tigris.importers.model import import_model
 from tigris.irgraph import build_graph, compute_ops, value_bytes
 from tigris.modelio import io_specs
 from tigris.passes.registry import functions
@@ -71,7 +71,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
     t0 = time.perf_counter()
     label = os.path.basename(path)
     ctx = make_context()
-    result = import_onnx(path, ctx, input_shapes, rounding=ROUNDING[target])
+    result = import_model(path, ctx, input_shapes, rounding=ROUNDING[target])
     quantized = result.graph.quantized
     with ctx:
         func = functions(result.module.operation)[0]

@@ -8,7 +8,8 @@ from mlir import ir
 
 from tigris.dialects import make_context
 from tigris.errors import ModelError, UsageError
-from tigris.importers.onnx import ImportResult, import_onnx, parse_input_shapes
+from tigris.importers.model import import_model
+from tigris.importers.onnx import ImportResult, parse_input_shapes
 from tigris.outputs import write_output
 from tigris.pipeline import build
 
@@ -16,7 +17,7 @@ from tigris.pipeline import build
 def load_onnx(path: str, input_shapes: list[str] | None, legalize: bool,
               rounding: str = "single") -> tuple[ir.Context, ImportResult]:
     ctx = make_context()
-    result = import_onnx(path, ctx, parse_input_shapes(input_shapes), rounding)
+    result = import_model(path, ctx, parse_input_shapes(input_shapes), rounding)
     if legalize:
         run_pipeline(ctx, result.module, "builtin.module(tigris-legalize,tigris-verify)",
                      os.path.basename(path))

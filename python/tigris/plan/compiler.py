@@ -17,7 +17,7 @@ from tigris.budget import Budget, human, kib
 from tigris.commands.common import run_pipeline
 from tigris.dialects import attr_value, make_context
 from tigris.errors import BudgetError, ModelError
-from tigris.importers.onnx import import_onnx
+from tigris.importers.model import import_model
 from tigris.passes.registry import functions
 from tigris.plan.format import PlanError
 from tigris.plan.reader import read_plan
@@ -60,7 +60,7 @@ def plan_onnx(path: str, budget: Budget, target: str = "reference", alignment: i
     """compile_onnx without the flash check."""
     label = os.path.basename(path)
     ctx = make_context()
-    result = import_onnx(path, ctx, input_shapes, rounding=ROUNDING[target])
+    result = import_model(path, ctx, input_shapes, rounding=ROUNDING[target])
     if not result.graph.quantized:
         raise ModelError(f"{label}: a float model; tigris compile needs an int8 model "
                          "(QDQ or QOperator)")

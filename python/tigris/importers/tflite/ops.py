@@ -1,0 +1,259 @@
+"""One converter per TFLite builtin operator: TFLite tensors and options ->
+QNodes with ONNX semantics (python/tigris/importers/tflite/convert.py)."""
+from __future__ import annotations
+
+import numpy as np
+
+from tigris.importers.onnx.graph import Act, Const
+from tigris.importers.tflite.convert import INT8, NHWC_TO_NCHW_AXIS, Converter
+from tigris.importers.tflite.load import Operator
+
+SAME, VALID = 0, 1
+
+
+def _pads(cv: Converter, padding: int, size, k, stride, dil) -> list[int]:
+    """TFLite padding -> ONNX pads [top, left, bottom, right] (SAME puts the
+    odd pixel after, as tflite's ComputePaddingHeightWidth)."""
+    if padding == VALID:
+        return [0, 0, 0, 0]
+    if padding != SAME:
+        cv.fail(f"padding {padding} is not supported (SAME or VALID)")
+    before, after = [], []
+    for n, kk, s, d in zip(size, k, stride, dil):
+        eff = (kk - 1) * d + 1
+        out = (n + s - 1) // s
+        total = max((out - 1) * s + eff - n, 0)
+        before.append(total // 2)
+        after.append(total - total // 2)
+    return [before[0], before[1], after[0], after[1]]
+
+
+def _image(cv: Converter, idx: int) -> Act:
+    a = cv.act(idx)
+    if len(a.shape) != 4:
+        cv.fail(f"expected a 4-D NHWC input, got shape {cv.tensor(idx).shape}")
+    return a
+
+
+def _check_out(cv: Converter, a: Act, expect, what: str = "output") -> None:
+    if tuple(a.shape) != tuple(expect):
+        cv.fail(f"the {what} has shape {list(a.shape)}, the operator computes {list(expect)} "
+                "(ONNX order)")
+
+
+def _bias(cv: Converter, op: Operator, cout: int) -> Const | None:
+    if len(op.inputs) < 3 or op.inputs[2] < 0:
+        return None
+    b = cv.const(op.inputs[2], "bias")
+    if cv.tensor(op.inputs[2]).type != 2:
+        cv.fail(f"the bias is {cv.tensor(op.inputs[2]).type_name}; int32 is supported")
+    if b.value.size != cout:
+        cv.fail(f"the bias has {b.value.size} values for {cout} output channels")
+    return Const(b.name, b.value.reshape(-1), b.scale, b.zp, 0 if b.scale is not None
+                 and b.scale.size > 1 else None)
+
+
+def _weights(cv: Converter, idx: int, value: np.ndarray) -> Const:
+    t = cv.tensor(idx)
+    if t.type != INT8 or not t.quantized:
+        cv.fail(f"the weights (tensor {idx} '{t.name}') are {t.type_name}"
+                f"{'' if t.quantized else ' without quantization'}; int8 is supported")
+    if np.any(t.zp != 0):
+        cv.fail(f"the weights (tensor {idx} '{t.name}') have a non-zero zero point")
+    return Const(f"{t.name}#{idx}", value, t.scale, t.zp, 0 if t.scale.size > 1 else None)
+
+
+def conv_2d(cv: Converter, op: Operator) -> None:
+    o = op.options
+    x = _image(cv, op.inputs[0])
+    w = cv.const(op.inputs[1], "weights")
+    if w.value.ndim != 4:
+        cv.fail(f"the weights have shape {list(w.value.shape)}; [O, KH, KW, I] expected")
+    cout, kh, kw, cin_g = w.value.shape
+    cin = x.shape[1]
+    if cin % cin_g:
+        cv.fail(f"{cin} input channels are not a multiple of the weights' {cin_g}")
+    if cv.tensor(op.inputs[1]).quantized and cv.tensor(op.inputs[1]).scale.size > 1 \
+            and cv.tensor(op.inputs[1]).axis != 0:
+        cv.fail("per-channel weights quantized along an axis other than 0")
+    wc = _weights(cv, op.inputs[1], w.value.transpose(0, 3, 1, 2))
+    stride, dil = [o.StrideH(), o.StrideW()], [o.DilationHFactor(), o.DilationWFactor()]
+    pads = _pads(cv, o.Padding(), x.shape[2:], (kh, kw), stride, dil)
+    out = cv.act(op.outputs[0])
+    b = _bias(cv, op, cout)
+    cv.add("Conv", [x, wc] + ([b] if b else []), [out],
+           {"strides": stride, "dilations": dil, "pads": pads, "group": cin // cin_g},
+           cv.activation(o.FusedActivationFunction()))
+
+
+def depthwise_conv_2d(cv: Converter, op: Operator) -> None:
+    o = op.options
+    x = _image(cv, op.inputs[0])
+    w = cv.const(op.inputs[1], "weights")
+    if w.value.ndim != 4 or w.value.shape[0] != 1:
+        cv.fail(f"the weights have shape {list(w.value.shape)}; [1, KH, KW, C*M] expected")
+    _, kh, kw, cm = w.value.shape
+    cin = x.shape[1]
+    if cm % cin:
+        cv.fail(f"{cm} output channels are not a multiple of the {cin} input channels")
+    t = cv.tensor(op.inputs[1])
+    if t.quantized and t.scale.size > 1 and t.axis != 3:
+        cv.fail("per-channel depthwise weights quantized along an axis other than 3")
+    wc = _weights(cv, op.inputs[1], w.value[0].transpose(2, 0, 1)[:, None, :, :])
+    stride, dil = [o.StrideH(), o.StrideW()], [o.DilationHFactor(), o.DilationWFactor()]
+    pads = _pads(cv, o.Padding(), x.shape[2:], (kh, kw), stride, dil)
+    out = cv.act(op.outputs[0])
+    b = _bias(cv, op, cm)
+    cv.add("Conv", [x, wc] + ([b] if b else []), [out],
+           {"strides": stride, "dilations": dil, "pads": pads, "group": cin},
+           cv.activation(o.FusedActivationFunction()))
+
+
+def fully_connected(cv: Converter, op: Operator) -> None:
+    o = op.options
+    if o is not None and o.WeightsFormat() != 0:
+        cv.fail("shuffled weights are not supported")
+    x = cv.act(op.inputs[0])
+    w = cv.const(op.inputs[1], "weights")
+    if w.value.ndim != 2:
+        cv.fail(f"the weights have shape {list(w.value.shape)}; [O, K] expected")
+    cout, k = w.value.shape
+    t = cv.tensor(op.inputs[0])
+    total = int(np.prod(t.shape))
+    if total % k:
+        cv.fail(f"the input's {total} values are not rows of the weights' {k}")
+    rows = total // k
+    if tuple(t.shape) != (rows, k):
+        flat = cv.fresh(x, (rows, k), "rows")
+        cv.reshape_to(x, flat)
+        x = flat
+    out = cv.act(op.outputs[0])
+    act = cv.activation(o.FusedActivationFunction()) if o is not None else None
+    wc = _weights(cv, op.inputs[1], w.value)
+    b = _bias(cv, op, cout)
+    y = out if tuple(out.shape) == (rows, cout) else cv.fresh(out, (rows, cout), "fc")
+    cv.add("Gemm", [x, wc] + ([b] if b else []), [y], {"transB": 1}, act)
+    if y is not out:
+        if int(np.prod(out.shape)) != rows * cout:
+            cv.fail(f"the output has shape {list(cv.tensor(op.outputs[0]).shape)} for "
+                    f"{rows} x {cout} values")
+        cv.reshape_to(y, out)
+
+
+def _operand(cv: Converter, idx: int, rank: int):
+    """An elementwise operand: an activation of the output's rank, or a
+    constant (numpy broadcasting in TFLite's NHWC order, moved to ONNX order)."""
+    t = cv.tensor(idx)
+    if t.data is None:
+        a = cv.act(idx)
+        if len(t.shape) != rank:
+            cv.fail(f"operands of rank {len(t.shape)} and {rank}: broadcasting across ranks "
+                    "is not supported yet")
+        return a
+    if t.type != INT8 or not t.quantized or t.scale.size != 1:
+        cv.fail(f"the constant operand (tensor {idx}) must be int8 quantized per tensor")
+    v = t.data.reshape((1,) * (rank - t.data.ndim) + t.data.shape)
+    if rank == 4:
+        v = v.transpose(0, 3, 1, 2)
+    return Const(f"{t.name}#{idx}", v, t.scale, t.zp, None)
+
+
+def binary(cv: Converter, op: Operator) -> None:
+    rank = len(cv.tensor(op.outputs[0]).shape)
+    a, b = (_operand(cv, i, rank) for i in op.inputs[:2])
+    if not isinstance(a, Act) and not isinstance(b, Act):
+        cv.fail("both operands are constants")
+    out = cv.act(op.outputs[0])
+    act = cv.activation(op.options.FusedActivationFunction()) if op.options is not None else None
+    kind = {"ADD": "Add", "SUB": "Sub", "MUL": "Mul"}[op.name]
+    cv.add(kind, [a, b], [out], {}, act)
+
+
+def _clip(cv: Converter, y: Act, out: Act, act) -> None:
+    lo, hi = act
+    cv.add("Clip", [y], [out], {"min": lo, "max": hi})
+
+
+def pool(cv: Converter, op: Operator) -> None:
+    o = op.options
+    x = _image(cv, op.inputs[0])
+    k, stride = [o.FilterHeight(), o.FilterWidth()], [o.StrideH(), o.StrideW()]
+    pads = _pads(cv, o.Padding(), x.shape[2:], k, stride, [1, 1])
+    out = cv.act(op.outputs[0])
+    act = cv.activation(o.FusedActivationFunction())
+    y = out if act is None else cv.fresh(out, out.shape, "pool")
+    kind = "AveragePool" if op.name == "AVERAGE_POOL_2D" else "MaxPool"
+    cv.add(kind, [x], [y], {"kernel_shape": k, "strides": stride, "pads": pads,
+                            "count_include_pad": 0})
+    if act is not None:
+        _clip(cv, y, out, act)
+
+
+def reshape(cv: Converter, op: Operator) -> None:
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    if int(np.prod(x.shape)) != int(np.prod(out.shape)):
+        cv.fail(f"reshape of {int(np.prod(x.shape))} values to {list(out.shape)}")
+    cv.reshape_to(x, out)
+
+
+def concatenation(cv: Converter, op: Operator) -> None:
+    o = op.options
+    if cv.activation(o.FusedActivationFunction()) is not None:
+        cv.fail("a fused activation on CONCATENATION is not supported")
+    rank = len(cv.tensor(op.outputs[0]).shape)
+    axis = o.Axis() % rank
+    if rank == 4:
+        axis = NHWC_TO_NCHW_AXIS[axis]
+    ins = [_operand(cv, i, rank) for i in op.inputs]
+    cv.add("Concat", ins, [cv.act(op.outputs[0])], {"axis": axis})
+
+
+def quantize(cv: Converter, op: Operator) -> None:
+    """int8 -> int8 QUANTIZE (a requantization); the float edges are handled
+    by the converter."""
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    cv.add("Requantize", [x], [out])
+
+
+def dequantize(cv: Converter, op: Operator) -> None:
+    cv.fail("DEQUANTIZE inside the graph (to a tensor that is not a graph output)")
+
+
+def pad(cv: Converter, op: Operator) -> None:
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    p = cv.const(op.inputs[1], "paddings").value.astype(np.int64)
+    rank = len(x.shape)
+    if p.shape != (rank, 2):
+        cv.fail(f"paddings of shape {list(p.shape)} for a rank-{rank} input")
+    before, after = list(p[:, 0]), list(p[:, 1])
+    if rank == 4:
+        before = [before[i] for i in (0, 3, 1, 2)]
+        after = [after[i] for i in (0, 3, 1, 2)]
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        v = cv.tensor(op.inputs[2]).data
+        if v is None or int(v.reshape(-1)[0]) != out.zp:
+            cv.fail("a PADV2 value other than the zero point is not supported yet")
+    if not x.same_quant(out):
+        cv.fail("PAD with different input and output quantization")
+    pads = Const(f"{op.index}.pads", np.array(before + after, np.int64))
+    cv.add("Pad", [x, pads], [out], {"mode": "constant"})
+
+
+CONVERTERS = {
+    "CONV_2D": conv_2d,
+    "DEPTHWISE_CONV_2D": depthwise_conv_2d,
+    "FULLY_CONNECTED": fully_connected,
+    "ADD": binary,
+    "SUB": binary,
+    "MUL": binary,
+    "AVERAGE_POOL_2D": pool,
+    "MAX_POOL_2D": pool,
+    "RESHAPE": reshape,
+    "SQUEEZE": reshape,
+    "EXPAND_DIMS": reshape,
+    "CONCATENATION": concatenation,
+    "QUANTIZE": quantize,
+    "DEQUANTIZE": dequantize,
+    "PAD": pad,
+    "PADV2": pad,
+}

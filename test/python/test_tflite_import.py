@@ -1,0 +1,142 @@
+"""The TFLite importer: tiny int8 models built with the flatbuffers builder
+(tflite_models.py), compiled with --target esp32s3 (double rounding, TFLM's
+semantics) and run on the host C runtime, must give the same bytes as
+TensorFlow Lite Micro's interpreter on the same file."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tigris.budget import Budget
+from tigris.cli import main as tigris
+from tigris.plan.compiler import compile_onnx
+from tigris.plan.host import HostPlan
+
+sys.path.insert(0, str(Path(__file__).parent))
+import tflite_models as tm  # noqa: E402
+from tflite_models import TFLiteBuilder  # noqa: E402
+
+runtime = pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
+
+
+def tflm(data: bytes, inputs: list[np.ndarray], outputs: int = 1) -> list[np.ndarray]:
+    it = runtime.Interpreter.from_bytes(data)
+    for i, x in enumerate(inputs):
+        it.set_input(x, i)
+    it.invoke()
+    return [np.array(it.get_output(i)) for i in range(outputs)]
+
+
+def ours(tmp_path: Path, data: bytes, inputs: list[np.ndarray], budget: int = 64 << 10):
+    path = tmp_path / "model.bin"          # no .tflite extension: detected by content
+    path.write_bytes(data)
+    plan = compile_onnx(str(path), Budget(budget), target="esp32s3").data
+    return HostPlan(plan).run([np.ascontiguousarray(x) for x in inputs])
+
+
+def seeded(shape, seed=0, dtype=np.int8):
+    return np.random.default_rng(seed).integers(-128, 128, shape).astype(dtype)
+
+
+def check(tmp_path, data: bytes, shapes, seeds=(0, 1, 2)) -> None:
+    for seed in seeds:
+        xs = [seeded(s, seed + 10 * i) for i, s in enumerate(shapes)]
+        want = tflm(data, xs)
+        got = ours(tmp_path, data, xs)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g.dtype == np.int8 and w.dtype == np.int8
+            np.testing.assert_array_equal(g.reshape(w.shape), w)
+        assert any(np.unique(w).size > 4 for w in want)   # not a saturated, trivial output
+
+
+@pytest.mark.parametrize("kw", [
+    dict(),                                             # SAME, stride 1, per-channel, RELU
+    dict(per_channel=False, activation=0),              # per-tensor weights, no activation
+    dict(padding=1, stride=2, activation=3),            # VALID, stride 2, RELU6
+    dict(padding=0, stride=2, hw=10, activation=2),     # SAME with an odd total pad, RELU_N1_TO_1
+], ids=["same-relu", "per-tensor", "valid-s2-relu6", "same-s2-n1to1"])
+def test_conv_2d(tmp_path, kw):
+    data = tm.conv_model(**kw)
+    hw = kw.get("hw", 9)
+    check(tmp_path, data, [(1, hw, hw, 3)])
+
+
+@pytest.mark.parametrize("kw", [
+    dict(cin=4, cout=4), dict(cin=3, cout=6, stride=2, padding=1, activation=0),
+    dict(cin=4, cout=4, per_channel=False, activation=3)], ids=["m1", "m2-valid-s2", "per-tensor"])
+def test_depthwise_conv_2d(tmp_path, kw):
+    data = tm.conv_model(depthwise=True, **kw)
+    check(tmp_path, data, [(1, 9, 9, kw["cin"])])
+
+
+@pytest.mark.parametrize("image", [True, False], ids=["image", "rows"])
+def test_fully_connected(tmp_path, image):
+    data = tm.fc_model(image=image, activation=1 if image else 0)
+    check(tmp_path, data, [(1, 4, 4, 3) if image else (2, 48)])
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+def test_binary(tmp_path, op):
+    check(tmp_path, tm.binary_model(op, activation=1 if op == "ADD" else 0),
+          [(1, 5, 5, 4), (1, 5, 5, 4)])
+
+
+@pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+@pytest.mark.parametrize("padding", [0, 1], ids=["same", "valid"])
+def test_pool(tmp_path, op, padding):
+    check(tmp_path, tm.pool_model(op, padding=padding, activation=1 if padding else 0),
+          [(1, 9, 9, 5)])
+
+
+def test_small_cnn_with_float_edges(tmp_path):
+    """QUANTIZE at the input and DEQUANTIZE at the output become the plan's
+    int8 input and output with their scales; TFLM runs the float model, so
+    its input is the dequantized int8 data and its output is requantized."""
+    data = tm.small_cnn()
+    for seed in range(3):
+        q = seeded((1, 8, 8, 2), seed)
+        xf = ((q.astype(np.float32) - 1) * np.float32(0.02)).astype(np.float32)
+        want = tflm(data, [xf])[0]
+        got = ours(tmp_path, data, [q])[0]
+        np.testing.assert_array_equal(((got.astype(np.float32) - 2) * np.float32(0.1)), want)
+
+
+def test_cli_run_takes_nhwc_arrays(tmp_path):
+    data = tm.conv_model(activation=0)
+    model = tmp_path / "m.tflite"
+    model.write_bytes(data)
+    x = seeded((1, 9, 9, 3), 5)
+    np.save(tmp_path / "x.npy", x)
+    assert tigris(["compile", str(model), "-m", "64K", "--target", "esp32s3",
+                   "-o", str(tmp_path / "m.tgrs")]) == 0
+    assert tigris(["run", str(tmp_path / "m.tgrs"), "--input", str(tmp_path / "x.npy"),
+                   "--output", str(tmp_path / "y.npy")]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), tflm(data, [x])[0])
+
+
+def test_unsupported_operator_is_one_line(tmp_path, capsys):
+    b = TFLiteBuilder()
+    x = b.tensor([1, 4], scale=0.1, zp=0)
+    y = b.tensor([1, 4], scale=0.1, zp=0)
+    z = b.tensor([1, 4], scale=0.1, zp=0)
+    b.op("RELU", [x], [y])
+    b.op("FLOOR", [y], [z])
+    path = tmp_path / "u.tflite"
+    path.write_bytes(b.build([x], [z]))
+    assert tigris(["analyze", str(path), "-m", "16K"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "u.tflite: operator 0 (RELU), operator 1 (FLOOR) not supported" in err
+
+
+def test_damaged_file_is_one_line(tmp_path, capsys):
+    data = bytearray(tm.conv_model())
+    path = tmp_path / "bad.tflite"
+    path.write_bytes(bytes(data[:40]))
+    assert tigris(["analyze", str(path), "-m", "16K"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("tigris: bad.tflite: ")
