@@ -140,3 +140,23 @@ def test_damaged_file_is_one_line(tmp_path, capsys):
     assert tigris(["analyze", str(path), "-m", "16K"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith("tigris: bad.tflite: ")
+
+
+ALL_INT8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+
+
+@pytest.mark.parametrize("op,kw", [
+    ("LOGISTIC", dict()), ("LOGISTIC", dict(s_in=0.2, zp_in=30)), ("LOGISTIC", dict(s_in=0.01, zp_in=0)),
+    ("TANH", dict()), ("TANH", dict(s_in=0.015, zp_in=11)),
+    ("RELU", dict()), ("RELU", dict(s_out=0.03, zp_out=-128)),
+    ("RELU6", dict()), ("RELU6", dict(s_in=0.03, zp_in=-100)),
+    ("LEAKY_RELU", dict(s_out=0.05, zp_out=20, Alpha=0.2)),
+    ("LEAKY_RELU", dict(s_in=0.1, zp_in=-3, s_out=0.1, zp_out=-3, Alpha=0.01)),
+])
+def test_elementwise_every_int8_value(tmp_path, op, kw):
+    """Each table entry, for every int8 input, equals TFLM's integer kernel."""
+    data = tm.unary_model(op, **kw)
+    want = tflm(data, [ALL_INT8])[0]
+    got = ours(tmp_path, data, [ALL_INT8])[0]
+    np.testing.assert_array_equal(got.reshape(want.shape), want)
+    assert np.unique(want).size > 20

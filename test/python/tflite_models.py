@@ -256,3 +256,15 @@ def small_cnn(seed=1) -> bytes:
     out = b.tensor([1, 5], "float32", name="logits")
     b.op("DEQUANTIZE", [logits], [out])
     return b.build([xf], [out])
+
+
+def unary_model(op: str, s_in=0.06, zp_in=-7, s_out=None, zp_out=None, **options) -> bytes:
+    """One elementwise operator on a [1, 256] input (every int8 value once)."""
+    defaults = {"LOGISTIC": (1 / 256, -128), "TANH": (1 / 128, 0)}
+    s_out, zp_out = (s_out, zp_out) if s_out is not None else defaults.get(op, (s_in, zp_in))
+    b = TFLiteBuilder()
+    x = b.tensor([1, 256], scale=s_in, zp=zp_in, name="input")
+    y = b.tensor([1, 256], scale=s_out, zp=zp_out, name="output")
+    kind = {"LEAKY_RELU": "LeakyReluOptions"}.get(op)
+    b.op(op, [x], [y], kind, **options)
+    return b.build([x], [y])

@@ -16,8 +16,8 @@ from mlir import ir
 
 from tigris.errors import ModelError
 from tigris.importers.onnx import ImportResult
-from tigris.importers.onnx.emit import emit_module
 from tigris.importers.tflite.convert import Converter
+from tigris.importers.tflite.emit import emit_tflite
 from tigris.importers.tflite.load import is_tflite, load_tflite
 
 __all__ = ["import_tflite", "is_tflite"]
@@ -38,7 +38,7 @@ def import_tflite(path: str, ctx: ir.Context, input_shapes: dict | None = None,
         raise ModelError(f"{label}: {e}") from None
     with ctx, ir.Location.unknown():
         try:
-            module, weights = emit_module(graph, label, 13, rounding)
+            module, weights = emit_tflite(graph, label, rounding)
         except ModelError as e:
             raise ModelError(f"{label}: {e}") from None
         _nhwc_io(module)

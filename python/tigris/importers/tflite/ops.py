@@ -6,6 +6,7 @@ import numpy as np
 
 from tigris.importers.onnx.graph import Act, Const
 from tigris.importers.tflite.convert import INT8, NHWC_TO_NCHW_AXIS, Converter
+from tigris.importers.tflite import tflm_tables
 from tigris.importers.tflite.load import Operator
 
 SAME, VALID = 0, 1
@@ -239,7 +240,52 @@ def pad(cv: Converter, op: Operator) -> None:
     cv.add("Pad", [x, pads], [out], {"mode": "constant"})
 
 
+def _table(cv: Converter, op: Operator, table: list[int]) -> None:
+    cv.add("Table", [cv.act(op.inputs[0])], [cv.act(op.outputs[0])], {"table": table})
+
+
+def _fixed_output(cv: Converter, op: Operator, scale: float, zp: int) -> None:
+    out = cv.act(op.outputs[0])
+    if out.scale != scale or out.zp != zp:
+        cv.fail(f"the output has scale {out.scale:.6g} and zero point {out.zp}; TFLite's int8 "
+                f"kernel needs {scale:.6g} and {zp}")
+
+
+def logistic(cv: Converter, op: Operator) -> None:
+    _fixed_output(cv, op, 1 / 256, -128)
+    x = cv.act(op.inputs[0])
+    _table(cv, op, tflm_tables.logistic_table(x.scale, x.zp))
+
+
+def tanh(cv: Converter, op: Operator) -> None:
+    _fixed_output(cv, op, 1 / 128, 0)
+    x = cv.act(op.inputs[0])
+    _table(cv, op, tflm_tables.tanh_table(x.scale, x.zp))
+
+
+def relu(cv: Converter, op: Operator) -> None:
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    if op.name == "RELU":
+        table = tflm_tables.relu_table(x.scale, x.zp, out.scale, out.zp, 0.0, None)
+    else:   # RELU6 clamps the int8 values: TFLite keeps one quantization
+        if not x.same_quant(out):
+            cv.fail("RELU6 with different input and output quantization")
+        table = tflm_tables.relu_table(x.scale, x.zp, x.scale, x.zp, 0.0, 6.0)
+    _table(cv, op, table)
+
+
+def leaky_relu(cv: Converter, op: Operator) -> None:
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    _table(cv, op, tflm_tables.leaky_relu_table(x.scale, x.zp, out.scale, out.zp,
+                                                op.options.Alpha()))
+
+
 CONVERTERS = {
+    "LOGISTIC": logistic,
+    "TANH": tanh,
+    "RELU": relu,
+    "RELU6": relu,
+    "LEAKY_RELU": leaky_relu,
     "CONV_2D": conv_2d,
     "DEPTHWISE_CONV_2D": depthwise_conv_2d,
     "FULLY_CONNECTED": fully_connected,

@@ -1,0 +1,31 @@
+"""The ONNX emitter plus one QNode form of the TFLite importer's own:
+"Table", an int8 -> int8 lookup table computed at import time
+(tflm_tables.py), emitted as a `tosa.table` (tigris-legalize: a tigris.lut)."""
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import tosa
+
+from tigris.importers.onnx.emit import Emitter
+from tigris.importers.onnx.graph import QGraph, QNode
+
+
+class TFLiteEmitter(Emitter):
+    def convert(self, node: QNode) -> None:
+        if node.op != "Table":
+            super().convert(node)
+            return
+        self.node = node
+        x, out = node.inputs[0], node.outputs[0]
+        v = self.get(x)
+        with ir.Location.name(node.name):
+            t = ir.RankedTensorType(v.value.type)
+            y = tosa.table(t, v.value, self.const(np.array(node.attrs["table"]), self.i8))
+        self.put(out, y, v.layout)
+
+
+def emit_tflite(graph: QGraph, label: str, rounding: str) -> tuple[ir.Module, dict]:
+    em = TFLiteEmitter(graph, label, 13, rounding)
+    module = em.emit()
+    return module, em.weights
