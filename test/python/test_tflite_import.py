@@ -130,7 +130,7 @@ def test_unsupported_operator_is_one_line(tmp_path, capsys):
     assert tigris(["analyze", str(path), "-m", "16K"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
-    assert "u.tflite: operator 0 (FLOOR), operator 1 (CUMSUM) not supported" in err
+    assert "u.tflite: operator 0 (FLOOR), operator 1 (CUMSUM) not supported; " in err
 
 
 def test_damaged_file_is_one_line(tmp_path, capsys):
@@ -160,3 +160,16 @@ def test_elementwise_every_int8_value(tmp_path, op, kw):
     got = ours(tmp_path, data, [ALL_INT8])[0]
     np.testing.assert_array_equal(got.reshape(want.shape), want)
     assert np.unique(want).size > 20
+
+
+def test_shape_operators_and_uint8_output(tmp_path):
+    """uint8 tensors are int8 codes q - 128 inside: the plan's bytes + 128 are TFLM's."""
+    data = tm.shapes_model()
+    for seed in range(2):
+        xs = [seeded((1, 6, 1, 8), seed), seeded((1, 2, 1, 8), seed + 7)]
+        want = tflm(data, xs, outputs=2)
+        got = ours(tmp_path, data, xs)
+        assert want[0].dtype == np.uint8 and want[1].dtype == np.int8
+        np.testing.assert_array_equal((got[0].astype(np.int16) + 128).astype(np.uint8)
+                                      .reshape(want[0].shape), want[0])
+        np.testing.assert_array_equal(got[1].reshape(want[1].shape), want[1])

@@ -268,3 +268,35 @@ def unary_model(op: str, s_in=0.06, zp_in=-7, s_out=None, zp_out=None, **options
     kind = {"LEAKY_RELU": "LeakyReluOptions"}.get(op)
     b.op(op, [x], [y], kind, **options)
     return b.build([x], [y])
+
+
+def shapes_model() -> bytes:
+    """STRIDED_SLICE, CONCATENATION, RESHAPE (4-D to 4-D, a real reorder), PAD,
+    QUANTIZE int8 -> int8, SPLIT_V, SLICE, and a QUANTIZE to a uint8 output."""
+    b = TFLiteBuilder()
+    q = dict(scale=0.05, zp=3)
+    x = b.tensor([1, 6, 1, 8], name="frames", **q)
+    new = b.tensor([1, 2, 1, 8], name="new", **q)
+    c = lambda v: b.tensor([len(v)], "int32", data=v)  # noqa: E731
+    tail = b.tensor([1, 4, 1, 8], **q)
+    b.op("STRIDED_SLICE", [x, c([0, 2, 0, 0]), c([0, 0, 0, 0]), c([1, 1, 1, 1])], [tail],
+         "StridedSliceOptions", BeginMask=0b1101, EndMask=0b1111)
+    cat = b.tensor([1, 6, 1, 8], **q)
+    b.op("CONCATENATION", [tail, new], [cat], "ConcatenationOptions", Axis=1,
+         FusedActivationFunction=0)
+    r = b.tensor([1, 2, 3, 8], **q)
+    b.op("RESHAPE", [cat, c([1, 2, 3, 8])], [r], "ReshapeOptions", NewShape=[1, 2, 3, 8])
+    padded = b.tensor([1, 4, 5, 8], **q)
+    pads = b.tensor([4, 2], "int32", data=[[0, 0], [1, 1], [0, 2], [0, 0]])
+    b.op("PAD", [r, pads], [padded])
+    rq = b.tensor([1, 4, 5, 8], scale=0.08, zp=-9)
+    b.op("QUANTIZE", [padded], [rq])
+    p1 = b.tensor([1, 4, 5, 3], scale=0.08, zp=-9)
+    p2 = b.tensor([1, 4, 5, 5], scale=0.08, zp=-9)
+    b.op("SPLIT_V", [rq, c([3, 5]), b.tensor([1], "int32", data=[3])], [p1, p2],
+         "SplitVOptions", NumSplits=2)
+    s = b.tensor([1, 2, 5, 5], scale=0.08, zp=-9)
+    b.op("SLICE", [p2, c([0, 1, 0, 0]), c([1, 2, -1, -1])], [s])
+    u = b.tensor([1, 4, 5, 3], "uint8", scale=0.1, zp=128, name="as_uint8")
+    b.op("QUANTIZE", [p1], [u])
+    return b.build([x, new], [u, s])

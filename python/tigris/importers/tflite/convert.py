@@ -16,7 +16,7 @@ from tigris.errors import ModelError
 from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
 from tigris.importers.tflite.load import Operator, TFLiteModel
 
-INT8, FLOAT32, INT32 = 9, 0, 2
+INT8, UINT8, FLOAT32, INT32 = 9, 3, 0, 2
 NHWC_TO_NCHW_AXIS = (0, 2, 3, 1)      # TFLite axis a of a rank-4 tensor is ONNX axis [a]
 
 # tflite.ActivationFunctionType -> real clamp bounds.
@@ -39,6 +39,7 @@ class Converter:
         self.op: Operator | None = None
         self.count = 0
         self.per_op: dict[int, int] = {}    # QNodes made for each operator so far
+        self.uint8: dict[str, bool] = {}     # Acts that are uint8 in the model
 
     # ------------------------------------------------------------- helpers
     def fail(self, reason: str):
@@ -57,13 +58,19 @@ class Converter:
         t = self.tensor(idx)
         if t.data is not None:
             self.fail(f"tensor {idx} '{t.name}' is a constant where an activation is expected")
-        if t.type != INT8:
-            self.fail(f"tensor {idx} '{t.name}' is {t.type_name}; activations must be int8")
+        if t.type not in (INT8, UINT8):
+            self.fail(f"tensor {idx} '{t.name}' is {t.type_name}; activations must be int8 "
+                      "(or uint8)")
         if not t.quantized or t.scale.size != 1:
             self.fail(f"tensor {idx} '{t.name}' must be quantized per tensor")
         if not t.scale[0] > 0 or not np.isfinite(t.scale[0]):
             self.fail(f"tensor {idx} '{t.name}' has scale {t.scale[0]}, which is not positive")
-        a = Act(f"{t.name}#{idx}", onnx_shape(t.shape), float(t.scale[0]), int(t.zp[0]))
+        # uint8 values are kept as int8 codes q - 128 (zero point - 128), as the
+        # ONNX importer keeps them: every int8 kernel then computes the same bytes.
+        shift = 128 if t.type == UINT8 else 0
+        a = Act(f"{t.name}#{idx}", onnx_shape(t.shape), float(t.scale[0]), int(t.zp[0]) - shift)
+        if shift:
+            self.uint8[a.name] = True
         self.acts[idx] = a
         return a
 
@@ -115,27 +122,26 @@ class Converter:
     def run(self) -> QGraph:
         self._edges()
         from tigris.importers.tflite import ops
-        errors = []
+        missing = [op for op in self.m.operators if op.name not in ops.CONVERTERS]
+        if missing:   # every unsupported operator named before any is converted
+            names = [f"CUSTOM '{op.custom}'" if op.name == "CUSTOM" else op.name for op in missing]
+            errors = [f"operator {op.index} ({n})" for op, n in zip(missing, names)]
+            more = f" and {len(errors) - 6} more" if len(errors) > 6 else ""
+            kinds = sorted(set(names))
+            raise ModelError(", ".join(errors[:6]) + more + " not supported" +
+                             (f" ({len(kinds)} kinds: {', '.join(kinds)})" if more else "") +
+                             "; docs/tflite-import.md lists the supported operators")
         for op in self.m.operators:
             self.op = op
             if op.name in ("QUANTIZE", "DEQUANTIZE") and self._is_edge(op):
                 continue
-            fn = ops.CONVERTERS.get(op.name)
-            if fn is None:
-                what = f"CUSTOM '{op.custom}'" if op.name == "CUSTOM" else op.name
-                errors.append(f"operator {op.index} ({what})")
-                continue
-            fn(self, op)
+            ops.CONVERTERS[op.name](self, op)
         self.op = None
-        if errors:
-            more = f" and {len(errors) - 6} more" if len(errors) > 6 else ""
-            raise ModelError(", ".join(errors[:6]) + more + " not supported "
-                             "(docs/tflite-import.md lists the supported operators)")
         inputs = [self.act(i) for i in self.m.inputs]
         outputs = [self.act(i) for i in self.m.outputs]
         names = [self.tensor(i).name for i in self.m.inputs]
         onames = [self.tensor(i).name for i in self.m.outputs]
-        return QGraph("model", inputs, outputs, self.nodes, True, {}, names, onames)
+        return QGraph("model", inputs, outputs, self.nodes, True, self.uint8, names, onames)
 
     def _is_edge(self, op: Operator) -> bool:
         return op.index in self.m.extra.get("edges", ())

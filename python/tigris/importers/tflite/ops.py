@@ -280,7 +280,101 @@ def leaky_relu(cv: Converter, op: Operator) -> None:
                                                 op.options.Alpha()))
 
 
+def _int_const(cv: Converter, idx: int, what: str) -> list[int]:
+    return [int(v) for v in cv.const(idx, what).value.reshape(-1)]
+
+
+def _slice(cv: Converter, op: Operator, x: Act, begin, end, strides, out_idx: int) -> None:
+    """An ONNX Slice of `x` (TFLite axes, resolved non-negative bounds, positive
+    strides); a different output rank (shrunk axes) is a reshape after it."""
+    rank = len(x.shape)
+    tshape = cv.tensor(op.inputs[0]).shape
+    sizes = [max(0, (e - b + st - 1) // st) for b, e, st in zip(begin, end, strides)]
+    axes = list(range(rank))
+    if rank == 4:
+        axes = [NHWC_TO_NCHW_AXIS[a] for a in axes]
+    shape = [0] * rank
+    for a, n in zip(axes, sizes):
+        shape[a] = n
+    out = cv.act(out_idx)
+    if 0 in sizes:
+        cv.fail(f"an empty slice of {list(tshape)}")
+    y = out if tuple(out.shape) == tuple(shape) else cv.fresh(out, shape, "slice")
+    if y is not out and int(np.prod(shape)) != int(np.prod(out.shape)):
+        cv.fail(f"the output has shape {list(cv.tensor(out_idx).shape)}, the slice {sizes}")
+    arr = lambda v: Const(f"{op.index}.slice", np.array(v, np.int64))  # noqa: E731
+    cv.add("Slice", [x, arr(begin), arr(end), arr(axes), arr(strides)], [y])
+    if y is not out:
+        cv.reshape_to(y, out)
+
+
+def strided_slice(cv: Converter, op: Operator) -> None:
+    o = op.options
+    x = cv.act(op.inputs[0])
+    dims = list(cv.tensor(op.inputs[0]).shape)
+    rank = len(dims)
+    begin = _int_const(cv, op.inputs[1], "begin")
+    end = _int_const(cv, op.inputs[2], "end")
+    strides = _int_const(cv, op.inputs[3], "strides") if len(op.inputs) > 3 else [1] * rank
+    if not len(begin) == len(end) == len(strides) == rank:
+        cv.fail(f"begin, end and strides must have {rank} values")
+    if o is not None and (o.EllipsisMask() or o.NewAxisMask()):
+        cv.fail("ellipsis_mask and new_axis_mask are not supported")
+    if any(st <= 0 for st in strides):
+        cv.fail(f"strides {strides}: only positive strides are supported")
+    bm, em_, shrink = (o.BeginMask(), o.EndMask(), o.ShrinkAxisMask()) if o else (0, 0, 0)
+    offset = bool(o.Offset()) if o is not None and hasattr(o, "Offset") else False
+    rb, re_ = [], []
+    for i, d in enumerate(dims):
+        b = begin[i] + d if begin[i] < 0 else begin[i]
+        e = begin[i] + end[i] if offset else end[i]
+        e = e + d if e < 0 else e
+        if bm >> i & 1:
+            b = 0
+        if shrink >> i & 1:
+            e = b + 1
+        elif em_ >> i & 1:
+            e = d
+        rb.append(min(max(b, 0), d))
+        re_.append(min(max(e, 0), d))
+    _slice(cv, op, x, rb, re_, strides, op.outputs[0])
+
+
+def slice_op(cv: Converter, op: Operator) -> None:
+    x = cv.act(op.inputs[0])
+    dims = list(cv.tensor(op.inputs[0]).shape)
+    begin = _int_const(cv, op.inputs[1], "begin")
+    size = _int_const(cv, op.inputs[2], "size")
+    if not len(begin) == len(size) == len(dims):
+        cv.fail(f"begin and size must have {len(dims)} values")
+    end = [d if n == -1 else b + n for b, n, d in zip(begin, size, dims)]
+    if any(b < 0 or e > d or e <= b for b, e, d in zip(begin, end, dims)):
+        cv.fail(f"begin {begin} and size {size} do not lie inside {dims}")
+    _slice(cv, op, x, begin, end, [1] * len(dims), op.outputs[0])
+
+
+def split(cv: Converter, op: Operator) -> None:
+    """SPLIT (axis tensor first, equal parts) and SPLIT_V (sizes, axis last)."""
+    if op.name == "SPLIT":
+        axis_idx, x_idx = op.inputs[0], op.inputs[1]
+    else:
+        x_idx, axis_idx = op.inputs[0], op.inputs[2]
+    x = cv.act(x_idx)
+    dims = list(cv.tensor(x_idx).shape)
+    axis = _int_const(cv, axis_idx, "axis")[0] % len(dims)
+    outs = [cv.act(i) for i in op.outputs]
+    sizes = [cv.tensor(i).shape[axis] for i in op.outputs]
+    if sum(sizes) != dims[axis]:
+        cv.fail(f"parts of {sizes} do not add up to the axis' {dims[axis]}")
+    onnx_axis = NHWC_TO_NCHW_AXIS[axis] if len(dims) == 4 else axis
+    cv.add("Split", [x], outs, {"axis": onnx_axis})
+
+
 CONVERTERS = {
+    "STRIDED_SLICE": strided_slice,
+    "SLICE": slice_op,
+    "SPLIT": split,
+    "SPLIT_V": split,
     "LOGISTIC": logistic,
     "TANH": tanh,
     "RELU": relu,
