@@ -10,7 +10,9 @@ output buffer, the tigris/ESP-NN dispatch check and the random case builders.
 
 Environment: TIGRIS_KERNELS_LIB = a prebuilt library to load instead of building
 (also how the library can be checked with Espressif's own ESP-NN linked in);
-TIGRIS_KERNEL_CASES = random cases per test.
+TIGRIS_KERNEL_CASES = random cases per test; TIGRIS_KERNELS_ESP_NN_ABSENT = kernels the
+library has no ESP-NN path for (comma-separated, e.g. global_avg_pool for an ESP-NN build
+without TIGRIS_ESP_NN_HAS_MEAN): every call of theirs must run the tigris kernel.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtime"
 KERNEL_SRC = RUNTIME / "kernels" / "src"
 CASES = int(os.environ.get("TIGRIS_KERNEL_CASES", "150"))
+ESP_NN_ABSENT = set(filter(None, os.environ.get("TIGRIS_KERNELS_ESP_NN_ABSENT", "").split(",")))
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 c_i32 = ctypes.c_int32
@@ -180,6 +183,9 @@ class Paths:
         if self.rounding == "single":
             assert self.counts[1] == 0 and self.counts[0] > 0, \
                 f"{what}: single rounding went to ESP-NN {self.counts}"
+        elif what.split()[0] in ESP_NN_ABSENT:
+            assert self.counts[1] == 0 and self.counts[0] > 0, \
+                f"{what}: went to ESP-NN, which has no such kernel here {self.counts}"
         elif CASES >= 50:
             assert min(self.counts) > 0, f"{what}: paths tigris/esp-nn {self.counts}"
 

@@ -112,24 +112,30 @@ def build_library() -> Path:
 _LIB = None
 
 
+def load_library(path) -> ctypes.CDLL:
+    """A runtime library at `path` with the API's signatures set: the one
+    build_library makes, or one built otherwise (e.g. against ESP-NN)."""
+    lib = ctypes.CDLL(str(path))
+    lib.tigris_load.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    lib.tigris_load.restype = ctypes.c_int
+    lib.tigris_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                               ctypes.c_void_p, ctypes.c_size_t]
+    lib.tigris_run.restype = ctypes.c_int
+    lib.tigris_status_str.argtypes = [ctypes.c_int]
+    lib.tigris_status_str.restype = ctypes.c_char_p
+    lib.tigris_plan_struct_size.restype = ctypes.c_uint32
+    return lib
+
+
 def library():
     global _LIB
     if _LIB is None:
-        lib = ctypes.CDLL(str(build_library()))
-        lib.tigris_load.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
-        lib.tigris_load.restype = ctypes.c_int
-        lib.tigris_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
-                                   ctypes.c_void_p, ctypes.c_size_t]
-        lib.tigris_run.restype = ctypes.c_int
-        lib.tigris_status_str.argtypes = [ctypes.c_int]
-        lib.tigris_status_str.restype = ctypes.c_char_p
-        lib.tigris_plan_struct_size.restype = ctypes.c_uint32
-        _LIB = lib
+        _LIB = load_library(build_library())
     return _LIB
 
 
-def status_name(code: int) -> str:
-    return library().tigris_status_str(code).decode()
+def status_name(code: int, lib=None) -> str:
+    return (lib or library()).tigris_status_str(code).decode()
 
 
 def aligned(nbytes: int, alignment: int = 16) -> np.ndarray:
@@ -142,9 +148,11 @@ def aligned(nbytes: int, alignment: int = 16) -> np.ndarray:
 class HostPlan:
     """A plan loaded by the C runtime (tigris_load), runnable on numpy inputs."""
 
-    def __init__(self, data: bytes, plan: Plan | None = None, label: str | None = None):
-        """`label`, the plan's file name, starts the message of a rejection."""
-        self.lib = library()
+    def __init__(self, data: bytes, plan: Plan | None = None, label: str | None = None,
+                 lib=None):
+        """`label`, the plan's file name, starts the message of a rejection; `lib`, a
+        library from load_library (default: the host build)."""
+        self.lib = lib or library()
         self.plan = plan or read_plan(data)
         self.data = aligned(len(data))
         self.data[:] = np.frombuffer(data, dtype=np.uint8)
@@ -152,7 +160,7 @@ class HostPlan:
         st = self.lib.tigris_load(self.handle, self.data.ctypes.data, len(data))
         if st != 0:
             where = f"{label}: " if label else ""
-            raise PlanRejected(f"{where}the runtime rejected the plan: {status_name(st)}")
+            raise PlanRejected(f"{where}the runtime rejected the plan: {status_name(st, self.lib)}")
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """int8 inputs in the plan's layout -> int8 outputs in the plan's layout."""
@@ -172,7 +180,7 @@ class HostPlan:
         st = self.lib.tigris_run(self.handle, fast.ctypes.data, p.fast_size, slow.ctypes.data,
                                  p.slow_size)
         if st != 0:
-            raise HostRuntimeError(f"the run failed: {status_name(st)}")
+            raise HostRuntimeError(f"the run failed: {status_name(st, self.lib)}")
         outs = []
         for d in p.outputs:
             t = p.tensors[d.tensor]
@@ -181,5 +189,6 @@ class HostPlan:
         return outs
 
 
-__all__ = ["HostPlan", "HostRuntimeError", "PlanRejected", "build_library", "library", "status_name",
+__all__ = ["HostPlan", "HostRuntimeError", "PlanRejected", "build_library", "library",
+           "load_library", "status_name",
            "sources", "include_dirs", "runtime_dir", "compiler", "aligned"]

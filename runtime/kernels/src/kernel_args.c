@@ -161,7 +161,8 @@ static int32_t conv_common(const tigris_dims4_t *in, const tigris_dims4_t *f,
         (int64_t)(out->w - 1) * p->stride[1] > ESP_I16_MAX ||
         !in_offset_ok(p->input_offset) || !out_offset_ok(p->output_offset) ||
         !act_cut(p->act_min, p->act_max, &lo, &hi) ||
-        !requant_ok((int64_t)taps * TAP_BOUND + max_abs(bias, out->c), p->shift, out->c)) {
+        !requant_ok((int64_t)taps * TAP_BOUND + (bias ? max_abs(bias, out->c) : 0), p->shift,
+                    out->c)) {
         return TIGRIS_ERR_UNSUPPORTED;
     }
     if (!RULES_S3) {
@@ -483,6 +484,13 @@ int32_t tigris_esp_nn_pool_args(const tigris_dims4_t *input_dims,
          !s3_pads_ok(input_dims->h, input_dims->w, output_dims->h, output_dims->w,
                      p->kernel[0], p->kernel[1], p->stride[0], p->stride[1], p->pad[0],
                      p->pad[2], 0))) {
+        return TIGRIS_ERR_UNSUPPORTED;
+    }
+    /* [exact] every window holds an input element: ESP-NN divides by the
+     * in-bounds count (0: a division by zero) and starts max at -128 */
+    if (p->kernel[0] <= p->pad[0] || p->kernel[1] <= p->pad[2] ||
+        (int64_t)(output_dims->h - 1) * p->stride[0] - p->pad[0] >= input_dims->h ||
+        (int64_t)(output_dims->w - 1) * p->stride[1] - p->pad[2] >= input_dims->w) {
         return TIGRIS_ERR_UNSUPPORTED;
     }
     /* [s3] max pool: channels a multiple of 4; avg pool: a multiple of 8

@@ -1,0 +1,131 @@
+"""The runtime built against Espressif's ESP-NN C kernels gives the reference
+kernels' bytes: ANSI and generic optimized builds, each without and with
+TIGRIS_ESP_NN_HAS_GROUPED_CONV / HAS_MEAN (esp_nn_conformance.py builds them
+from the source tree ESP_NN_DIR names; skipped when it is unset).
+
+- the kernel test files (test_runtime_kernels_conv.py, _ops.py) at 2,000 random
+  cases per test (TIGRIS_ESP_NN_CASES) against each build;
+- every zoo model and the 1x1 cases ESP-NN's generic conv got wrong, compiled
+  for --target esp32s3 and --target esp32 at 8M (flat) and 32K+8M (tiled), run
+  on the reference build and on each ESP-NN build on two seeded inputs: every
+  output byte equal.
+
+bench/esp_nn_conformance.py runs the same and records the table.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tigris.budget import Budget
+from tigris.errors import BudgetError
+from tigris.plan.compiler import compile_onnx
+
+import esp_nn_conformance as conf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+import zoo  # noqa: E402
+
+ESP_NN = conf.esp_nn_dir()
+pytestmark = pytest.mark.skipif(
+    ESP_NN is None or shutil.which("gcc") is None and not os.environ.get("CC"),
+    reason="ESP_NN_DIR is not set (an ESP-NN source tree, github:espressif/esp-nn v1.2.3)")
+
+CASES = int(os.environ.get("TIGRIS_ESP_NN_CASES", "2000"))
+BUDGETS = {"8M": Budget(8 << 20), "32K+8M": Budget(32 << 10, 8 << 20)}
+TARGETS = ("esp32s3", "esp32")
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    return conf.load_builds(ESP_NN, tmp_path_factory.mktemp("esp-nn-builds"))
+
+
+@pytest.fixture(scope="module")
+def lib_paths(builds):
+    return {name: Path(lib._name) for name, lib in builds.items()}
+
+
+@pytest.mark.parametrize("flavour,has", conf.BUILDS,
+                         ids=[conf.build_name(f, h) for f, h in conf.BUILDS])
+def test_kernel_tests_pass(flavour, has, lib_paths):
+    name = conf.build_name(flavour, has)
+    ok, summary, _ = conf.run_kernel_tests(lib_paths[name], CASES, has)
+    assert ok, f"{name}: {summary}"
+    assert " passed" in summary and "skipped" not in summary, summary
+
+
+@pytest.fixture(scope="module")
+def case_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("esp-nn-cases")
+    return {name: conf.case_model(name, folder) for name in conf.CASES}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("model", list(conf.CASES) + zoo.names())
+def test_plans_equal_reference(model, target, builds, case_models):
+    path = case_models[model] if model in conf.CASES else zoo.build(model)
+    compiled = 0
+    for budget_name, budget in BUDGETS.items():
+        try:
+            c = compile_onnx(str(path), budget, target)
+        except BudgetError:
+            # A model whose scratch makes it too big for 32K on esp32s3 is refused
+            # cleanly; it must still fit the flat budget.
+            assert budget_name != "8M", f"{model} does not fit {budget_name} for {target}"
+            continue
+        compiled += 1
+        diff = conf.compare_plan(c.data, builds)
+        assert not any(diff.values()), f"{model} {target} {budget_name}: bytes differ {diff}"
+    assert compiled
+
+
+def test_opt_1x1_route_ignores_padding(builds):
+    """The [opt] guard matters: a padded 1x1 conv computed by esp_nn_conv_s8_opt
+    directly (as the runtime called it before the rule) differs from ESP-NN's
+    own ANSI kernel almost everywhere."""
+    import ctypes
+
+    import numpy as np
+    from runtime_kernels_common import I8P, I32P
+    lib = builds["opt+has"]
+    # One padded 1x1 conv, 8 -> 16 channels on 12x12, pads 1: opt ignores the padding.
+    rng = np.random.default_rng(5)
+    x = rng.integers(-128, 128, (12, 12, 8), dtype=np.int8)
+    w = rng.integers(-128, 128, (16, 1, 1, 8), dtype=np.int8)
+    bias = (ctypes.c_int32 * 16)(*rng.integers(-1000, 1000, 16).tolist())
+    mult = (ctypes.c_int32 * 16)(*[1 << 30] * 16)
+    shift = (ctypes.c_int32 * 16)(*[-8] * 16)
+
+    class DataDims(ctypes.Structure):
+        _fields_ = [("width", ctypes.c_int32), ("height", ctypes.c_int32),
+                    ("channels", ctypes.c_int32), ("extra", ctypes.c_int32)]
+
+    class ConvParams(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_int32) for n in (
+            "in_offset", "out_offset", "stride_w", "stride_h", "pad_w", "pad_h",
+            "dil_w", "dil_h", "act_min", "act_max")]
+
+    class Quant(ctypes.Structure):
+        _fields_ = [("shift", I32P), ("mult", I32P)]
+
+    q = Quant(ctypes.cast(shift, I32P), ctypes.cast(mult, I32P))
+    cp = ConvParams(5, -3, 1, 1, 1, 1, 1, 1, -128, 127)
+    outs = {}
+    for fn in ("esp_nn_conv_s8_opt", "esp_nn_conv_s8_ansi"):
+        # The output has 14x14 pixels; opt's 1x1 route reads 14 rows of a 12-row input,
+        # so the input is given room to read into (zeros) to keep the run in bounds.
+        room = np.zeros((16, 12, 8), dtype=np.int8)
+        room[:12] = x
+        out = np.zeros((14, 14, 16), dtype=np.int8)
+        getattr(lib, fn)(ctypes.byref(DataDims(12, 12, 8, 1)), room.ctypes.data_as(I8P),
+                         ctypes.byref(DataDims(1, 1, 8, 1)), w.ctypes.data_as(I8P),
+                         ctypes.cast(bias, I32P), ctypes.byref(DataDims(14, 14, 16, 1)),
+                         out.ctypes.data_as(I8P), ctypes.byref(cp), ctypes.byref(q))
+        outs[fn] = out
+    wrong = int(np.count_nonzero(outs["esp_nn_conv_s8_opt"] != outs["esp_nn_conv_s8_ansi"]))
+    assert wrong > 1000, wrong
