@@ -14,7 +14,7 @@ from tigris.targets import TARGETS
 
 def register(sub) -> None:
     p = sub.add_parser("analyze", help="plan a model's memory and check it against a budget")
-    p.add_argument("model", help="the .onnx file")
+    p.add_argument("model", help="the .onnx or .tflite file (told apart by content)")
     p.add_argument("-m", "--memory", default="256K", metavar="FAST[+SLOW]",
                    help="RAM budget: fast pool, optionally + slow pool (PSRAM), e.g. 256K or 64K+8M")
     p.add_argument("-f", "--flash", default=None, metavar="SIZE", help="flash budget, e.g. 16M")

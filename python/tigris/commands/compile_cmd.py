@@ -11,7 +11,7 @@ from tigris.outputs import write_outputs
 
 def register(sub) -> None:
     p = sub.add_parser("compile", help="compile an int8 model into a static plan (.tgrs)")
-    p.add_argument("model", help="the .onnx file (int8: QDQ or QOperator)")
+    p.add_argument("model", help="the .onnx file (int8: QDQ or QOperator) or int8 .tflite file")
     p.add_argument("-o", "--output", required=True, help="the plan file to write (.tgrs)")
     p.add_argument("-m", "--memory", default="256K", metavar="FAST[+SLOW]",
                    help="RAM budget: fast pool, optionally + slow pool, e.g. 64K or 64K+8M")

@@ -1,14 +1,15 @@
-"""`tigris import model.onnx -o model.mlir`: ONNX -> TOSA (or tigris ops with --legalize)."""
+"""`tigris import model.onnx|model.tflite -o model.mlir`: ONNX or TFLite -> TOSA (or tigris ops with --legalize)."""
 from __future__ import annotations
 
 import sys
 
 from tigris.commands.common import load_onnx, write_text
+from tigris.importers.tflite.load import is_tflite
 
 
 def register(sub) -> None:
-    p = sub.add_parser("import", help="import an ONNX model into MLIR (TOSA on tensors)")
-    p.add_argument("model", help="the .onnx file")
+    p = sub.add_parser("import", help="import an ONNX or TFLite model into MLIR (TOSA on tensors)")
+    p.add_argument("model", help="the .onnx or .tflite file (told apart by content)")
     p.add_argument("-o", "--output", default="-", help="output .mlir (default: stdout)")
     p.add_argument("--input-shape", action="append", metavar="NAME:1x3x96x96",
                    help="fix a dynamic input shape (repeatable)")
@@ -27,6 +28,7 @@ def run(args) -> int:
         text = result.module.operation.get_asm()
     write_text(args.output, text)
     if args.output != "-":
-        print(f"tigris: wrote {args.output} ({result.onnx_nodes} ONNX nodes, "
+        kind = "TFLite operators" if is_tflite(args.model) else "ONNX nodes"
+        print(f"tigris: wrote {args.output} ({result.onnx_nodes} {kind}, "
               f"{len(result.weights)} weight blobs)", file=sys.stderr)
     return 0
