@@ -137,8 +137,8 @@ def _check_attributes(model: onnx.ModelProto, label: str) -> None:
         for a in n.attribute:
             spec = schema.attributes.get(a.name)
             if spec is None:
-                raise ModelError(f"{where}: unknown attribute '{a.name}' (not in {n.op_type} "
-                                 f"at opset {opset})")
+                raise ModelError(f"{where}: the {a.name} attribute is not part of "
+                                 f"{n.op_type} at opset {opset}")
             if a.type != int(spec.type.value):
                 raise ModelError(f"{where}: attribute '{a.name}' is of type "
                                  f"{_attribute_type(a.type)}, {n.op_type} takes "
