@@ -193,3 +193,18 @@ def test_wakeword_models_refused_in_one_line(model, capsys):
     assert err.count("\n") == 0
     kinds = err.split(" kinds: ")[1].split(")")[0].split(", ")
     assert kinds == ["ASSIGN_VARIABLE", "CALL_ONCE", "READ_VARIABLE", "VAR_HANDLE"]
+
+
+@pytest.mark.parametrize("kw", [dict(s_out=0.05, zp_out=-100), dict(s_in=0.1, zp_in=20, s_out=0.08, zp_out=-90),
+                                dict(s_in=0.01, zp_in=-5, s_out=0.004, zp_out=-80)])
+def test_hard_swish_every_int8_value(tmp_path, kw):
+    data = tm.unary_model("HARD_SWISH", **kw)
+    want = tflm(data, [ALL_INT8])[0]
+    got = ours(tmp_path, data, [ALL_INT8])[0]
+    np.testing.assert_array_equal(got.reshape(want.shape), want)
+    assert np.unique(want).size > 20
+
+
+@pytest.mark.parametrize("perm", [(0, 2, 1, 3), (0, 3, 1, 2), (0, 1, 3, 2)])
+def test_transpose(tmp_path, perm):
+    check(tmp_path, tm.transpose_model(perm), [(1, 3, 4, 5)])

@@ -300,3 +300,11 @@ def shapes_model() -> bytes:
     u = b.tensor([1, 4, 5, 3], "uint8", scale=0.1, zp=128, name="as_uint8")
     b.op("QUANTIZE", [p1], [u])
     return b.build([x, new], [u, s])
+
+
+def transpose_model(perm=(0, 2, 1, 3)) -> bytes:
+    b = TFLiteBuilder()
+    x = b.tensor([1, 3, 4, 5], scale=0.05, zp=3, name="input")
+    y = b.tensor([[1, 3, 4, 5][p] for p in perm], scale=0.05, zp=3, name="output")
+    b.op("TRANSPOSE", [x, b.tensor([4], "int32", data=list(perm))], [y], "TransposeOptions")
+    return b.build([x], [y])

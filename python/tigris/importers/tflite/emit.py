@@ -8,7 +8,8 @@ from mlir import ir
 from mlir.dialects import tosa
 
 from tigris.importers.onnx.emit import Emitter
-from tigris.importers.onnx.graph import QGraph, QNode
+from tigris.importers.onnx.emit_core import V
+from tigris.importers.onnx.graph import Act, QGraph, QNode
 
 
 class TFLiteEmitter(Emitter):
@@ -23,6 +24,17 @@ class TFLiteEmitter(Emitter):
             t = ir.RankedTensorType(v.value.type)
             y = tosa.table(t, v.value, self.const(np.array(node.attrs["table"]), self.i8))
         self.put(out, y, v.layout)
+
+    def _read_as_nhwc(self, a: Act) -> bool:
+        return False    # a 4-D graph input is an image stored NHWC, as TFLite stores it
+
+    def _output(self, a: Act) -> V:
+        """A 4-D graph output is stored NHWC (TFLite's order), also when the
+        last operator left it in the ONNX order."""
+        v = super()._output(a)
+        if len(a.shape) == 4 and v.layout != "nhwc":
+            return V(self.as_nhwc(v), "nhwc", v.act)
+        return v
 
 
 def emit_tflite(graph: QGraph, label: str, rounding: str) -> tuple[ir.Module, dict]:

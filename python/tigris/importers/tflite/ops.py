@@ -370,7 +370,35 @@ def split(cv: Converter, op: Operator) -> None:
     cv.add("Split", [x], outs, {"axis": onnx_axis})
 
 
+def hard_swish(cv: Converter, op: Operator) -> None:
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    table = tflm_tables.hard_swish_table(x.scale, x.zp, out.scale, out.zp)
+    if table is None:
+        cv.fail("the output scale is smaller than the input's / 128 (TFLite refuses it)")
+    _table(cv, op, table)
+
+
+def transpose(cv: Converter, op: Operator) -> None:
+    """TRANSPOSE in TFLite's axis order: the input as its NHWC element order,
+    the permutation, then back to the ONNX order for a 4-D result."""
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    perm = _int_const(cv, op.inputs[1], "permutation")
+    tshape = list(cv.tensor(op.inputs[0]).shape)
+    if sorted(perm) != list(range(len(tshape))):
+        cv.fail(f"permutation {perm} for a rank-{len(tshape)} input")
+    src = cv.as_nhwc_order(x)
+    moved = [tshape[p] for p in perm]
+    if len(moved) == 4:
+        mid = cv.fresh(out, moved, "perm")
+        cv.add("Transpose", [src], [mid], {"perm": perm})
+        cv.add("Transpose", [mid], [out], {"perm": [0, 3, 1, 2]})
+    else:
+        cv.add("Transpose", [src], [out], {"perm": perm})
+
+
 CONVERTERS = {
+    "HARD_SWISH": hard_swish,
+    "TRANSPOSE": transpose,
     "STRIDED_SLICE": strided_slice,
     "SLICE": slice_op,
     "SPLIT": split,

@@ -215,3 +215,62 @@ def leaky_relu_table(s_in: float, zp_in: int, s_out: float, zp_out: int, alpha: 
         y = zp_out + (requant(x, m_id, s_id) if x >= 0 else requant(x, m_a, s_a))
         out.append(max(-128, min(127, y)))
     return out
+
+
+def _srdhm16(a: int, b: int) -> int:
+    """gemmlowp's SaturatingRoundingDoublingHighMul on int16."""
+    if a == b == -32768:
+        return 32767
+    ab = a * b
+    q = ab + ((1 << 14) if ab >= 0 else 1 - (1 << 14))
+    return q // (1 << 15) if q >= 0 else -((-q) // (1 << 15))
+
+
+def _sdhm16(a: int, b: int) -> int:
+    """TFLite's SaturatingDoublingHighMul on int16 (no rounding nudge)."""
+    if a == b == -32768:
+        return 32767
+    ab = a * b
+    return ab // (1 << 15) if ab >= 0 else -((-ab) // (1 << 15))
+
+
+def _sat_shl16(x: int, amount: int) -> int:
+    return max(-32768, min(32767, x * (1 << amount)))
+
+
+def _to_int16_multiplier(m: int) -> int:
+    """DownScaleInt32ToInt16Multiplier."""
+    if m >= INT_MAX - (1 << 15):
+        return 32767
+    return (m + (1 << 15)) >> 16
+
+
+def hard_swish_table(s_in: float, zp_in: int, s_out: float, zp_out: int) -> list[int] | None:
+    """reference_ops::HardSwish<int8_t> with TFLM's Prepare (float32 scales,
+    int16 fixed-point multipliers); None when TFLM's Prepare would refuse the
+    scales (an output multiplier above 1)."""
+    import numpy as np
+    f32 = np.float32
+    hires = f32(f32(1.0) / f32(128.0)) * f32(s_in)
+    out_m, out_e = quantize_multiplier(float(f32(hires / f32(s_out))))
+    relu_m, relu_e = quantize_multiplier(float(f32(hires / f32(f32(3.0) / f32(32768.0)))))
+    if out_e > 0:
+        return None
+    out_m16, relu_m16 = _to_int16_multiplier(out_m), _to_int16_multiplier(relu_m)
+    table = []
+    for q in range(-128, 128):
+        x = q - zp_in
+        hi = x * (1 << 7)
+        pre_out = _srdhm16(hi, out_m16)
+        r = hi
+        if relu_e > 0:
+            r = _sat_shl16(r, relu_e - 1)
+        r = _srdhm16(r, relu_m16)
+        if relu_e > 0:
+            r = _sat_shl16(r, 1)
+        if relu_e < 0:
+            r = rdbpot(r, -relu_e)
+        r = (r + (1 << 15)) >> 1
+        y = rdbpot(_sdhm16(r, pre_out), -out_e) + zp_out
+        table.append(max(-128, min(127, y)))
+    return table
