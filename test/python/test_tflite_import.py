@@ -208,3 +208,10 @@ def test_hard_swish_every_int8_value(tmp_path, kw):
 @pytest.mark.parametrize("perm", [(0, 2, 1, 3), (0, 3, 1, 2), (0, 1, 3, 2)])
 def test_transpose(tmp_path, perm):
     check(tmp_path, tm.transpose_model(perm), [(1, 3, 4, 5)])
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(out_hw=(8, 10)), dict(align=True), dict(half=True),
+                                dict(out_hw=(3, 2), half=True)],
+                         ids=["plain", "x2", "align", "half", "down-half"])
+def test_resize_nearest(tmp_path, kw):
+    check(tmp_path, tm.resize_model(**kw), [(1, 4, 5, 3)])

@@ -308,3 +308,12 @@ def transpose_model(perm=(0, 2, 1, 3)) -> bytes:
     y = b.tensor([[1, 3, 4, 5][p] for p in perm], scale=0.05, zp=3, name="output")
     b.op("TRANSPOSE", [x, b.tensor([4], "int32", data=list(perm))], [y], "TransposeOptions")
     return b.build([x], [y])
+
+
+def resize_model(out_hw=(7, 10), align=False, half=False) -> bytes:
+    b = TFLiteBuilder()
+    x = b.tensor([1, 4, 5, 3], scale=0.05, zp=3, name="input")
+    y = b.tensor([1, *out_hw, 3], scale=0.05, zp=3, name="output")
+    b.op("RESIZE_NEAREST_NEIGHBOR", [x, b.tensor([2], "int32", data=list(out_hw))], [y],
+         "ResizeNearestNeighborOptions", AlignCorners=align, HalfPixelCenters=half)
+    return b.build([x], [y])

@@ -1,12 +1,15 @@
 """The ONNX emitter plus one QNode form of the TFLite importer's own:
 "Table", an int8 -> int8 lookup table computed at import time
-(tflm_tables.py), emitted as a `tosa.table` (tigris-legalize: a tigris.lut)."""
+(tflm_tables.py), emitted as a `tosa.table` (tigris-legalize: a tigris.lut),
+and "ResizeIndex", a nearest resize by index tables computed as TFLM
+computes them (a tigris.resize)."""
 from __future__ import annotations
 
 import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
+from tigris.dialects import kernel_op
 from tigris.importers.onnx.emit import Emitter
 from tigris.importers.onnx.emit_core import V
 from tigris.importers.onnx.graph import Act, QGraph, QNode
@@ -14,6 +17,9 @@ from tigris.importers.onnx.graph import Act, QGraph, QNode
 
 class TFLiteEmitter(Emitter):
     def convert(self, node: QNode) -> None:
+        if node.op == "ResizeIndex":
+            self._resize_index(node)
+            return
         if node.op != "Table":
             super().convert(node)
             return
@@ -24,6 +30,19 @@ class TFLiteEmitter(Emitter):
             t = ir.RankedTensorType(v.value.type)
             y = tosa.table(t, v.value, self.const(np.array(node.attrs["table"]), self.i8))
         self.put(out, y, v.layout)
+
+    def _resize_index(self, node: QNode) -> None:
+        """A nearest resize by explicit row and column index tables."""
+        self.node = node
+        x, out = node.inputs[0], node.outputs[0]
+        xv = self.as_nhwc(self.get(x))
+        ys, xs = node.attrs["rows"], node.attrs["cols"]
+        n, c = out.shape[0], out.shape[1]
+        with ir.Location.name(node.name):
+            y = kernel_op("resize", [xv], self.tensor([n, len(ys), len(xs), c]), {
+                "mode": "nearest", "y_index0": ys, "y_index1": ys, "y_weight": [0] * len(ys),
+                "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)}).result
+        self.put(out, y, "nhwc")
 
     def _read_as_nhwc(self, a: Act) -> bool:
         return False    # a 4-D graph input is an image stored NHWC, as TFLite stores it

@@ -396,7 +396,24 @@ def transpose(cv: Converter, op: Operator) -> None:
         cv.add("Transpose", [src], [out], {"perm": perm})
 
 
+def resize_nearest(cv: Converter, op: Operator) -> None:
+    x = _image(cv, op.inputs[0])
+    out = cv.act(op.outputs[0])
+    if not x.same_quant(out):
+        cv.fail("different input and output quantization (TFLite copies the int8 values)")
+    size = _int_const(cv, op.inputs[1], "size")
+    _, _, h, w = x.shape
+    if len(size) != 2 or tuple(size) != tuple(out.shape[2:]):
+        cv.fail(f"size {size} disagrees with the output shape")
+    o = op.options
+    align, half = (bool(o.AlignCorners()), bool(o.HalfPixelCenters())) if o else (False, False)
+    rows = tflm_tables.nearest_indices(h, size[0], align, half)
+    cols = tflm_tables.nearest_indices(w, size[1], align, half)
+    cv.add("ResizeIndex", [x], [out], {"rows": rows, "cols": cols})
+
+
 CONVERTERS = {
+    "RESIZE_NEAREST_NEIGHBOR": resize_nearest,
     "HARD_SWISH": hard_swish,
     "TRANSPOSE": transpose,
     "STRIDED_SLICE": strided_slice,

@@ -274,3 +274,22 @@ def hard_swish_table(s_in: float, zp_in: int, s_out: float, zp_out: int) -> list
         y = rdbpot(_sdhm16(r, pre_out), -out_e) + zp_out
         table.append(max(-128, min(127, y)))
     return table
+
+
+def nearest_indices(in_size: int, out_size: int, align_corners: bool,
+                    half_pixel_centers: bool) -> list[int]:
+    """TFLM's GetNearestNeighbor for each output position (float32 arithmetic)."""
+    import numpy as np
+    f32 = np.float32
+    if align_corners and out_size > 1:
+        scale = f32(in_size - 1) / f32(out_size - 1)
+    else:
+        scale = f32(in_size) / f32(out_size)
+    offset = f32(0.5) if half_pixel_centers else f32(0.0)
+    out = []
+    for i in range(out_size):
+        v = f32(f32(i) + offset) * scale
+        j = _round_away(float(v)) if align_corners else int(math.floor(float(v)))
+        j = min(j, in_size - 1)
+        out.append(max(0, j) if half_pixel_centers else j)
+    return out
