@@ -317,3 +317,11 @@ def resize_model(out_hw=(7, 10), align=False, half=False) -> bytes:
     b.op("RESIZE_NEAREST_NEIGHBOR", [x, b.tensor([2], "int32", data=list(out_hw))], [y],
          "ResizeNearestNeighborOptions", AlignCorners=align, HalfPixelCenters=half)
     return b.build([x], [y])
+
+
+def mean_model(keep=True, s_out=0.05, zp_out=3, hw=(4, 5)) -> bytes:
+    b = TFLiteBuilder()
+    x = b.tensor([1, *hw, 6], scale=0.05, zp=3, name="input")
+    y = b.tensor([1, 1, 1, 6] if keep else [1, 6], scale=s_out, zp=zp_out, name="output")
+    b.op("MEAN", [x, b.tensor([2], "int32", data=[1, 2])], [y], "ReducerOptions", KeepDims=keep)
+    return b.build([x], [y])

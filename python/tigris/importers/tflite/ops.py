@@ -412,7 +412,24 @@ def resize_nearest(cv: Converter, op: Operator) -> None:
     cv.add("ResizeIndex", [x], [out], {"rows": rows, "cols": cols})
 
 
+def mean(cv: Converter, op: Operator) -> None:
+    """MEAN over the spatial axes of an image with a requantization: a global
+    average pool (sum of q - zp_in, one multiplier s_in / (n s_out)), which is
+    how TFLM computes it when the quantization changes."""
+    x = _image(cv, op.inputs[0])
+    out = cv.act(op.outputs[0])
+    axes = sorted({a % 4 for a in _int_const(cv, op.inputs[1], "axes")})
+    if axes != [1, 2]:
+        cv.fail(f"MEAN over axes {axes}: only the spatial axes [1, 2] of an image")
+    keep = bool(op.options.KeepDims()) if op.options is not None else False
+    if x.same_quant(out):
+        cv.fail("MEAN with the input's own quantization is not supported yet (TFLM rounds "
+                "that case differently from a global average pool)")
+    cv.add("ReduceMean", [x], [out], {"axes": [2, 3], "keepdims": int(keep)})
+
+
 CONVERTERS = {
+    "MEAN": mean,
     "RESIZE_NEAREST_NEIGHBOR": resize_nearest,
     "HARD_SWISH": hard_swish,
     "TRANSPOSE": transpose,
