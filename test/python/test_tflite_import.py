@@ -231,3 +231,10 @@ def test_mean_same_quantization_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("tigris: mean.tflite: operator 0 (MEAN): MEAN with the input's own")
     assert "\n" not in err
+
+
+@pytest.mark.parametrize("op", ["ADD", "SUB", "MUL"])
+@pytest.mark.parametrize("const", [False, True], ids=["activation", "constant"])
+def test_binary_broadcast(tmp_path, op, const):
+    shapes = [(1, 5, 5, 4)] + ([] if const else [(1, 1, 1, 4)])
+    check(tmp_path, tm.broadcast_model(op, const), shapes)

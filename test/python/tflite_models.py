@@ -325,3 +325,17 @@ def mean_model(keep=True, s_out=0.05, zp_out=3, hw=(4, 5)) -> bytes:
     y = b.tensor([1, 1, 1, 6] if keep else [1, 6], scale=s_out, zp=zp_out, name="output")
     b.op("MEAN", [x, b.tensor([2], "int32", data=[1, 2])], [y], "ReducerOptions", KeepDims=keep)
     return b.build([x], [y])
+
+
+def broadcast_model(op="ADD", const=False) -> bytes:
+    """[1, 5, 5, 4] op [1, 1, 1, 4] (an activation, or a constant)."""
+    b = TFLiteBuilder()
+    x1 = b.tensor([1, 5, 5, 4], scale=0.03, zp=-10, name="a")
+    if const:
+        x2 = b.tensor([1, 1, 1, 4], scale=0.05, zp=6, data=[-100, -20, 50, 120])
+    else:
+        x2 = b.tensor([1, 1, 1, 4], scale=0.05, zp=6, name="b")
+    y = b.tensor([1, 5, 5, 4], scale=0.06 if op != "MUL" else 0.02, zp=-2, name="output")
+    kind = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[op]
+    b.op(op, [x1, x2], [y], kind, FusedActivationFunction=0)
+    return b.build([x1] if const else [x1, x2], [y])
