@@ -238,3 +238,8 @@ def test_mean_same_quantization_is_one_line(tmp_path, capsys):
 def test_binary_broadcast(tmp_path, op, const):
     shapes = [(1, 5, 5, 4)] + ([] if const else [(1, 1, 1, 4)])
     check(tmp_path, tm.broadcast_model(op, const), shapes)
+
+
+@pytest.mark.parametrize("alpha_shape", [(1, 1, 4), (4,), (1,)], ids=["per-channel", "vector", "one"])
+def test_prelu(tmp_path, alpha_shape):
+    check(tmp_path, tm.prelu_model(alpha_shape), [(1, 5, 6, 4)])

@@ -339,3 +339,14 @@ def broadcast_model(op="ADD", const=False) -> bytes:
     kind = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[op]
     b.op(op, [x1, x2], [y], kind, FusedActivationFunction=0)
     return b.build([x1] if const else [x1, x2], [y])
+
+
+def prelu_model(alpha_shape=(1, 1, 4), seed=3) -> bytes:
+    r = _rng(seed)
+    b = TFLiteBuilder()
+    x = b.tensor([1, 5, 6, 4], scale=0.05, zp=-6, name="input")
+    a = b.tensor(list(alpha_shape), scale=0.004, zp=-20,
+                 data=r.integers(-128, 128, int(np.prod(alpha_shape))))
+    y = b.tensor([1, 5, 6, 4], scale=0.04, zp=-30, name="output")
+    b.op("PRELU", [x, a], [y])
+    return b.build([x], [y])

@@ -26,10 +26,17 @@ class TFLiteEmitter(Emitter):
         self.node = node
         x, out = node.inputs[0], node.outputs[0]
         v = self.get(x)
+        tables = np.asarray(node.attrs["table"]).reshape(-1, 256)
         with ir.Location.name(node.name):
-            t = ir.RankedTensorType(v.value.type)
-            y = tosa.table(t, v.value, self.const(np.array(node.attrs["table"]), self.i8))
-        self.put(out, y, v.layout)
+            if tables.shape[0] == 1:
+                t = ir.RankedTensorType(v.value.type)
+                y = tosa.table(t, v.value, self.const(tables[0], self.i8))
+                self.put(out, y, v.layout)
+                return
+            # One table per channel (the last axis as TFLite stores it).
+            val = self.as_nhwc(v) if len(x.shape) == 4 else self.as_plain(v)
+            y = kernel_op("lut", [val], val.type, {"table": tables.reshape(-1)}).result
+        self.put(out, y, "nhwc" if len(x.shape) == 4 else "plain")
 
     def _resize_index(self, node: QNode) -> None:
         """A nearest resize by explicit row and column index tables."""

@@ -428,7 +428,25 @@ def mean(cv: Converter, op: Operator) -> None:
     cv.add("ReduceMean", [x], [out], {"axes": [2, 3], "keepdims": int(keep)})
 
 
+def prelu(cv: Converter, op: Operator) -> None:
+    """PRELU with a constant alpha that is one value, or one per channel (the
+    last axis): one table, or one table per channel."""
+    x, out = cv.act(op.inputs[0]), cv.act(op.outputs[0])
+    t = cv.tensor(op.inputs[1])
+    if t.data is None or t.type != INT8 or not t.quantized or t.scale.size != 1:
+        cv.fail("alpha must be an int8 constant quantized per tensor")
+    a = t.data.reshape(-1) if t.data.size else t.data
+    channels = cv.tensor(op.inputs[0]).shape[-1]
+    if t.data.size > 1 and (t.data.shape[-1] != channels or t.data.size != channels):
+        cv.fail(f"alpha of shape {list(t.data.shape)}: one value, or one per channel "
+                f"({channels}) is supported")
+    tables = tflm_tables.prelu_tables(x.scale, x.zp, a, float(t.scale[0]), int(t.zp[0]),
+                                      out.scale, out.zp)
+    _table(cv, op, tables[0] if len(tables) == 1 else tables)
+
+
 CONVERTERS = {
+    "PRELU": prelu,
     "MEAN": mean,
     "RESIZE_NEAREST_NEIGHBOR": resize_nearest,
     "HARD_SWISH": hard_swish,

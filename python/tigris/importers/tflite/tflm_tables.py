@@ -293,3 +293,21 @@ def nearest_indices(in_size: int, out_size: int, align_corners: bool,
         j = min(j, in_size - 1)
         out.append(max(0, j) if half_pixel_centers else j)
     return out
+
+
+def prelu_tables(s_in: float, zp_in: int, alphas, s_a: float, zp_a: int, s_out: float,
+                 zp_out: int) -> list[list[int]]:
+    """TFLM's PRELU (reference_ops::BroadcastPrelu4DSlow), one table per alpha
+    value: q - zp_in >= 0 is rescaled by s_in / s_out, otherwise multiplied by
+    (alpha - zp_a) and rescaled by s_in * s_a / s_out (double, as TFLM)."""
+    m1, e1 = quantize_multiplier(float(s_in) / float(s_out))
+    m2, e2 = quantize_multiplier(float(s_in) * float(s_a) / float(s_out))
+    tables = []
+    for a in alphas:
+        row = []
+        for q in range(-128, 128):
+            x = q - zp_in
+            y = requant(x, m1, e1) if x >= 0 else requant(x * (int(a) - zp_a), m2, e2)
+            row.append(max(-128, min(127, y + zp_out)))
+        tables.append(row)
+    return tables
