@@ -319,17 +319,39 @@ def runtime_includes() -> list[Path]:
     return [RUNTIME / "include", RUNTIME / "src", KERNEL_INCLUDE, KERNEL_SRC]
 
 
-def plan_elf(plan_path: Path, workdir: Path) -> Path:
+# ESP-NN's generic optimized kernels (esp_nn.h with CONFIG_NN_OPTIMIZED on an ESP32)
+# and the ANSI ones they fall back to: what an esp_nn= build compiles from its tree.
+ESP_NN_SOURCES = ("convolution/esp_nn_conv_ansi.c", "convolution/esp_nn_conv_opt.c",
+                  "convolution/esp_nn_depthwise_conv_ansi.c",
+                  "convolution/esp_nn_depthwise_conv_opt.c",
+                  "fully_connected/esp_nn_fully_connected_ansi.c",
+                  "basic_math/esp_nn_add_ansi.c", "basic_math/esp_nn_mul_ansi.c",
+                  "pooling/esp_nn_avg_pool_ansi.c", "pooling/esp_nn_max_pool_ansi.c",
+                  "common/esp_nn_mean_ansi.c")
+ESP_NN_DEFINES = ("TIGRIS_USE_ESP_NN", "CONFIG_NN_OPTIMIZED=1", "CONFIG_IDF_TARGET_ESP32=1",
+                  "CONFIG_IDF_TARGET_ARCH_XTENSA=1", "TIGRIS_ESP_NN_HAS_GROUPED_CONV=1",
+                  "TIGRIS_ESP_NN_HAS_MEAN=1")
+
+
+def plan_elf(plan_path: Path, workdir: Path, esp_nn: Path | None = None) -> Path:
     """The runtime, its reference kernels and tools/iss/plan_main.c linked with the
-    plan embedded as a const array (objects other than the plan come from the cache)."""
+    plan embedded as a const array (objects other than the plan come from the cache).
+    esp_nn: an ESP-NN source tree (v1.2.3) whose generic optimized kernels the
+    runtime then calls (-DTIGRIS_USE_ESP_NN, as on an ESP32)."""
     if not (RUNTIME / "include" / "tigris.h").is_file():
         raise SimulationError("the C runtime (runtime/include/tigris.h) is not there")
     blob = assemble_blob(plan_path, "tigris_plan_blob", workdir / "plan.o")
     # Per-call counts wrap the executor's per-call function; without it, totals only.
     wrap = any(re.search(r"^tigris_status_t tg_kernel\(", p.read_text(), re.M)
                for p in (RUNTIME / "src").glob("*.c"))
-    return build_elf([ISS / "plan_main.c", *runtime_sources()], workdir / "plan.elf",
-                     runtime_includes(), [] if wrap else ["PLAN_MAIN_NO_CALL_WRAP"],
+    sources, includes, defines = runtime_sources(), runtime_includes(), []
+    if esp_nn is not None:
+        esp_nn = Path(esp_nn)
+        sources += [esp_nn / "src" / s for s in ESP_NN_SOURCES]
+        includes += [esp_nn / "include", esp_nn / "src" / "common"]
+        defines += list(ESP_NN_DEFINES)
+    return build_elf([ISS / "plan_main.c", *sources], workdir / "plan.elf", includes,
+                     defines + ([] if wrap else ["PLAN_MAIN_NO_CALL_WRAP"]),
                      extra_objects=[blob], ld_args=["--wrap=tg_kernel"] if wrap else [])
 
 
@@ -451,11 +473,13 @@ def codegen_elf(plan, workdir: Path) -> Path:
                      workdir / "codegen.elf", [workdir, KERNEL_INCLUDE, KERNEL_SRC])
 
 
-def simulate_plan(plan_path, inputs, timeout: float = 1800.0, codegen: bool = False) -> PlanRun:
+def simulate_plan(plan_path, inputs, timeout: float = 1800.0, codegen: bool = False,
+                  esp_nn: Path | None = None) -> PlanRun:
     """Run the plan at `plan_path` on the simulated core with int8 `inputs` (the
     plan's layout) and return its outputs, checksum and instruction counts.
     codegen: run the C of `tigris codegen` instead of the binary plan with the
-    runtime's loader (then there are no per-call counts)."""
+    runtime's loader (then there are no per-call counts); esp_nn: link ESP-NN's
+    generic optimized kernels from that source tree (plan_elf)."""
     from tigris.plan.reader import read_plan
 
     data = Path(plan_path).read_bytes()
@@ -465,7 +489,7 @@ def simulate_plan(plan_path, inputs, timeout: float = 1800.0, codegen: bool = Fa
     with tempfile.TemporaryDirectory(prefix="tigris-sim-") as tmp:
         d = Path(tmp)
         (d / "model.tgrs").write_bytes(data)
-        elf = codegen_elf(plan, d) if codegen else plan_elf(d / "model.tgrs", d)
+        elf = codegen_elf(plan, d) if codegen else plan_elf(d / "model.tgrs", d, esp_nn)
         for i, (desc, x) in enumerate(zip(plan.inputs, inputs)):
             t = plan.tensors[desc.tensor]
             x = np.ascontiguousarray(x, dtype=np.int8)

@@ -127,6 +127,18 @@ CASES = {
 }
 
 
+# Budgets every plan is compiled at, (fast, slow, tile): 8M untiled (tigris compile
+# --flat), 8M and 32K+8M as tigris compile plans them (tiled where it pays); the
+# small CASES also at 4K+8M, where their convs are cut into strips.
+BUDGETS = {"flat": (8 << 20, 0, False), "8M": (8 << 20, 0, True),
+           "32K+8M": (32 << 10, 8 << 20, True)}
+CASE_BUDGETS = {**BUDGETS, "4K+8M": (4 << 10, 8 << 20, True)}
+
+
+def budgets_for(model: str) -> dict:
+    return CASE_BUDGETS if model in CASES else BUDGETS
+
+
 def case_model(name: str, folder: Path) -> Path:
     """The ONNX model of CASES[name] (quantized like the tiling fuzzer's models)."""
     import tiling_fuzz
@@ -156,3 +168,24 @@ def compare_plan(data: bytes, libs: dict, seeds=(0, 1)) -> dict[str, int]:
 def load_builds(esp_nn: Path, out_dir: Path) -> dict:
     """name -> loaded library, one per BUILDS entry."""
     return {build_name(f, h): load_library(build(esp_nn, f, h, out_dir)) for f, h in BUILDS}
+
+
+# ------------------------------------------------------ the simulated core
+
+# Plans run on the simulated Xtensa core (tigris simulate) for --target esp32,
+# with the reference kernels and with ESP-NN's generic optimized ones.
+ISS_MODELS = list(CASES) + ["tiny_conv_relu", "tiny_depthwise", "tiny_residual_add",
+                            "tiny_concat", "tiny_qop_conv", "ds_cnn"]
+
+
+def simulate_both(plan_path: Path, esp_nn: Path, seed: int = 0):
+    """(bytes differing from the host reference build: reference kernels, ESP-NN;
+    instructions inside tigris_run: reference kernels, ESP-NN) on the simulated core."""
+    from tigris.simulate import simulate_plan
+    data = Path(plan_path).read_bytes()
+    ref = HostPlan(data)
+    (xs,) = inputs_for(ref, (seed,))
+    want = ref.run(xs)
+    runs = [simulate_plan(plan_path, xs, esp_nn=e) for e in (None, esp_nn)]
+    diffs = [sum(int(np.count_nonzero(g != w)) for g, w in zip(r.outputs, want)) for r in runs]
+    return diffs[0], diffs[1], runs[0].run, runs[1].run

@@ -6,9 +6,14 @@ from the source tree ESP_NN_DIR names; skipped when it is unset).
 - the kernel test files (test_runtime_kernels_conv.py, _ops.py) at 2,000 random
   cases per test (TIGRIS_ESP_NN_CASES) against each build;
 - every zoo model and the 1x1 cases ESP-NN's generic conv got wrong, compiled
-  for --target esp32s3 and --target esp32 at 8M (flat) and 32K+8M (tiled), run
+  for --target esp32s3 and --target esp32 untiled at 8M, and as planned at 8M
+  and 32K+8M (tiled; the cases also at 4K+8M), run
   on the reference build and on each ESP-NN build on two seeded inputs: every
   output byte equal.
+
+- on the simulated Xtensa core (tigris simulate, tools/iss), small plans for
+  --target esp32 linked with the generic optimized kernels (-DTIGRIS_USE_ESP_NN
+  -DCONFIG_NN_OPTIMIZED, as on an ESP32) give the host reference build's bytes.
 
 bench/esp_nn_conformance.py runs the same and records the table.
 """
@@ -36,7 +41,6 @@ pytestmark = pytest.mark.skipif(
     reason="ESP_NN_DIR is not set (an ESP-NN source tree, github:espressif/esp-nn v1.2.3)")
 
 CASES = int(os.environ.get("TIGRIS_ESP_NN_CASES", "2000"))
-BUDGETS = {"8M": Budget(8 << 20), "32K+8M": Budget(32 << 10, 8 << 20)}
 TARGETS = ("esp32s3", "esp32")
 
 
@@ -70,18 +74,35 @@ def case_models(tmp_path_factory):
 def test_plans_equal_reference(model, target, builds, case_models):
     path = case_models[model] if model in conf.CASES else zoo.build(model)
     compiled = 0
-    for budget_name, budget in BUDGETS.items():
+    for budget_name, (fast, slow, tile) in conf.budgets_for(model).items():
         try:
-            c = compile_onnx(str(path), budget, target)
+            c = compile_onnx(str(path), Budget(fast, slow), target, tile=tile)
         except BudgetError:
             # A model whose scratch makes it too big for 32K on esp32s3 is refused
             # cleanly; it must still fit the flat budget.
-            assert budget_name != "8M", f"{model} does not fit {budget_name} for {target}"
+            assert budget_name not in ("flat", "8M"), f"{model} does not fit {budget_name}"
             continue
         compiled += 1
         diff = conf.compare_plan(c.data, builds)
         assert not any(diff.values()), f"{model} {target} {budget_name}: bytes differ {diff}"
     assert compiled
+
+
+@pytest.mark.parametrize("model", conf.ISS_MODELS)
+def test_simulated_core_with_generic_opt_kernels(model, case_models, tmp_path):
+    """On the simulated Xtensa core, the runtime linked with ESP-NN's generic optimized
+    kernels gives the host reference build's bytes, flat and tiled."""
+    from tigris.simulate import missing_tool
+    if missing_tool():
+        pytest.skip(f"the simulator is not installed ({missing_tool()}; tools/iss/install-deps.sh)")
+    path = case_models[model] if model in conf.CASES else zoo.build(model)
+    for budget_name in ("flat", "32K+8M"):
+        fast, slow, tile = conf.BUDGETS[budget_name]
+        plan = tmp_path / f"{budget_name}.tgrs"
+        plan.write_bytes(compile_onnx(str(path), Budget(fast, slow), "esp32", tile=tile).data)
+        ref_diff, esp_diff, ref_insns, esp_insns = conf.simulate_both(plan, ESP_NN)
+        assert ref_diff == 0 and esp_diff == 0, (model, budget_name, ref_diff, esp_diff)
+        assert ref_insns > 0 and esp_insns > 0
 
 
 def test_opt_1x1_route_ignores_padding(builds):
