@@ -18,7 +18,7 @@
 
 // S3: "scratch:n0" = array<i64: [[SCRATCH:[0-9]+]], 0, 0>}
 // S3: "tigris.conv2d"{{.*}}tigris.scratch = [[SCRATCH]] : i64
-// BAD: error: unknown target 'esp99' (reference, esp32s3)
+// BAD: error: unknown target 'esp99' (reference, esp32s3, esp32)
 func.func @chain(%x: tensor<1x16x16x16xi8>) -> tensor<1x1024xi8> {
   %w = "tosa.const"() <{values = dense<1> : tensor<8x3x3x16xi8>}> : () -> tensor<8x3x3x16xi8>
   %b = "tosa.const"() <{values = dense<0> : tensor<8xi32>}> : () -> tensor<8xi32>
