@@ -105,6 +105,32 @@ def test_simulated_core_with_generic_opt_kernels(model, case_models, tmp_path):
         assert ref_insns > 0 and esp_insns > 0
 
 
+@pytest.mark.parametrize("config,flavour,conv", [
+    ([], "TIGRIS_ESP_NN_ANSI", "esp_nn_conv_s8_ansi"),
+    (["-DCONFIG_NN_OPTIMIZED=1", "-DCONFIG_IDF_TARGET_ESP32=1"], "TIGRIS_ESP_NN_OPT",
+     "esp_nn_conv_s8_opt"),
+    (["-DCONFIG_NN_OPTIMIZED=1", "-DCONFIG_IDF_TARGET_ESP32C3=1"], "TIGRIS_ESP_NN_OPT",
+     "esp_nn_conv_s8_opt"),
+    (["-DCONFIG_NN_OPTIMIZED=1", "-DCONFIG_IDF_TARGET_ESP32S3=1"], "TIGRIS_ESP_NN_S3",
+     "esp_nn_conv_s8_esp32s3"),
+])
+def test_flavour_is_what_esp_nn_h_selects(config, flavour, conv, tmp_path):
+    """The runtime applies the rules of the kernels esp_nn.h sends esp_nn_conv_s8 to."""
+    import subprocess
+    from tigris.plan.host import compiler, include_dirs, runtime_dir
+    src = tmp_path / "f.c"
+    src.write_text('#include "tigris_kernel_args.h"\nFLAVOUR=TIGRIS_ESP_NN_FLAVOUR\n'
+                   'CONV=esp_nn_conv_s8\n')
+    r = subprocess.run(compiler() + ["-E", "-P", "-DTIGRIS_USE_ESP_NN", *config,
+                                     f"-I{ESP_NN / 'include'}",
+                                     *[f"-I{d}" for d in include_dirs(runtime_dir())], str(src)],
+                       capture_output=True, text=True, check=True)
+    tail = r.stdout.split()[-2:]
+    codes = {"TIGRIS_ESP_NN_ALL": 0, "TIGRIS_ESP_NN_ANSI": 1, "TIGRIS_ESP_NN_OPT": 2,
+             "TIGRIS_ESP_NN_S3": 3}
+    assert tail == [f"FLAVOUR={codes[flavour]}", f"CONV={conv}"], tail
+
+
 def test_opt_1x1_route_ignores_padding(builds):
     """The [opt] guard matters: a padded 1x1 conv computed by esp_nn_conv_s8_opt
     directly (as the runtime called it before the rule) differs from ESP-NN's
