@@ -243,3 +243,28 @@ def test_binary_broadcast(tmp_path, op, const):
 @pytest.mark.parametrize("alpha_shape", [(1, 1, 4), (4,), (1,)], ids=["per-channel", "vector", "one"])
 def test_prelu(tmp_path, alpha_shape):
     check(tmp_path, tm.prelu_model(alpha_shape), [(1, 5, 6, 4)])
+
+
+def test_mutated_files_import_or_fail_in_one_line(tmp_path):
+    """Bytes of small models changed at random: each imports, or fails with a
+    one-line ModelError (never another exception)."""
+    from tigris.dialects import make_context
+    from tigris.errors import ModelError
+    from tigris.importers.tflite import import_tflite
+    bases = [tm.conv_model(), tm.small_cnn(), tm.shapes_model(), tm.pool_model(),
+             tm.unary_model("LOGISTIC")]
+    r = np.random.default_rng(7)
+    outcomes = {"ok": 0, "refused": 0}
+    path = tmp_path / "m.tflite"
+    for i in range(80):
+        b = bytearray(bases[i % len(bases)])
+        for _ in range(int(r.integers(1, 4))):
+            b[int(r.integers(8, len(b)))] = int(r.integers(0, 256))
+        path.write_bytes(bytes(b))
+        try:
+            import_tflite(str(path), make_context(), None, "double")
+            outcomes["ok"] += 1
+        except ModelError as e:
+            assert "\n" not in str(e) and str(e).startswith("m.tflite: ")
+            outcomes["refused"] += 1
+    assert outcomes["ok"] > 5 and outcomes["refused"] > 5

@@ -14,7 +14,7 @@ import numpy as np
 
 from tigris.errors import ModelError
 from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
-from tigris.importers.tflite.load import Operator, TFLiteModel
+from tigris.importers.tflite.load import Operator, OptionsError, TFLiteModel
 
 INT8, UINT8, FLOAT32, INT32 = 9, 3, 0, 2
 NHWC_TO_NCHW_AXIS = (0, 2, 3, 1)      # TFLite axis a of a rank-4 tensor is ONNX axis [a]
@@ -48,6 +48,8 @@ class Converter:
         raise ModelError(f"{where}{reason}")
 
     def tensor(self, idx: int):
+        if idx < 0:
+            self.fail("a required input is absent (tensor index -1)")
         return self.m.tensors[idx]
 
     def act(self, idx: int) -> Act:
@@ -65,6 +67,10 @@ class Converter:
             self.fail(f"tensor {idx} '{t.name}' must be quantized per tensor")
         if not t.scale[0] > 0 or not np.isfinite(t.scale[0]):
             self.fail(f"tensor {idx} '{t.name}' has scale {t.scale[0]}, which is not positive")
+        lo, hi = (0, 255) if t.type == UINT8 else (-128, 127)
+        if not lo <= int(t.zp[0]) <= hi:
+            self.fail(f"tensor {idx} '{t.name}' has zero point {int(t.zp[0])}, outside "
+                      f"[{lo}, {hi}]")
         # uint8 values are kept as int8 codes q - 128 (zero point - 128), as the
         # ONNX importer keeps them: every int8 kernel then computes the same bytes.
         shift = 128 if t.type == UINT8 else 0
@@ -135,7 +141,16 @@ class Converter:
             self.op = op
             if op.name in ("QUANTIZE", "DEQUANTIZE") and self._is_edge(op):
                 continue
-            ops.CONVERTERS[op.name](self, op)
+            need_in, need_out = ops.ARITY.get(op.name, (1, 1))
+            if len(op.inputs) < need_in or len(op.outputs) < need_out:
+                self.fail(f"has {len(op.inputs)} inputs and {len(op.outputs)} outputs; "
+                          f"{op.name} needs {need_in} and {need_out}")
+            if op.options is None and op.name in ops.NEEDS_OPTIONS:
+                self.fail("has no options table")
+            try:
+                ops.CONVERTERS[op.name](self, op)
+            except OptionsError as e:
+                self.fail(f"its options table has no field {e} (options of another operator)")
         self.op = None
         inputs = [self.act(i) for i in self.m.inputs]
         outputs = [self.act(i) for i in self.m.outputs]
@@ -152,6 +167,10 @@ class Converter:
         and zero point go with it, so `tigris run` quantizes float data)."""
         edges = set()
         for op in self.m.operators:
+            if op.name in ("QUANTIZE", "DEQUANTIZE") and (len(op.inputs) != 1 or
+                                                          len(op.outputs) != 1):
+                self.op = op
+                self.fail("needs one input and one output")
             if op.name == "QUANTIZE" and self.tensor(op.inputs[0]).type == FLOAT32:
                 src = op.inputs[0]
                 if src not in self.m.inputs:

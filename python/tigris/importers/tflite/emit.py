@@ -10,6 +10,7 @@ from mlir import ir
 from mlir.dialects import tosa
 
 from tigris.dialects import kernel_op
+from tigris.errors import ModelError
 from tigris.importers.onnx.emit import Emitter
 from tigris.importers.onnx.emit_core import V
 from tigris.importers.onnx.graph import Act, QGraph, QNode
@@ -50,6 +51,26 @@ class TFLiteEmitter(Emitter):
                 "mode": "nearest", "y_index0": ys, "y_index1": ys, "y_weight": [0] * len(ys),
                 "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)}).result
         self.put(out, y, "nhwc")
+
+    def fail(self, reason: str):
+        """Errors name the TFLite operator: "operator 3 (CONV_2D): ..."."""
+        n = self.node
+        if n is not None and n.name.startswith("operator "):
+            _, index, builtin = n.name.split(" ", 2)
+            raise ModelError(f"operator {index} ({builtin.split('.')[0]}): {reason}")
+        super().fail(reason)
+
+    def put(self, act: Act, value: ir.Value, layout: str) -> V:
+        """Every value must have the shape the model declares for its tensor."""
+        got = list(ir.RankedTensorType(value.type).shape)
+        if layout in ("nhwc", "plain"):
+            want = self.onnx_to_layout_shape(act.shape, layout)
+            if got != want:
+                tfl = lambda s: [s[0], s[2], s[3], s[1]] if len(s) == 4 else list(s)  # noqa: E731
+                self.fail(f"tensor '{act.name.rsplit('#', 1)[0]}' is declared "
+                          f"{tfl(list(act.shape))}, the operator computes "
+                          f"{got if layout == 'nhwc' else tfl(got)}")
+        return super().put(act, value, layout)
 
     def _read_as_nhwc(self, a: Act) -> bool:
         return False    # a 4-D graph input is an image stored NHWC, as TFLite stores it

@@ -72,6 +72,37 @@ class TFLiteModel:
     extra: dict = field(default_factory=dict)
 
 
+class OptionsError(AttributeError):
+    """A field the operator's options table does not have (a table of another type)."""
+
+
+class Options:
+    """An operator's options table read once, while the file is being checked:
+    `options.StrideH()` as on the generated class, every scalar field read
+    up front (a damaged table fails at load, in one line)."""
+
+    def __init__(self, table):
+        self._values = {}
+        for name in dir(type(table)):
+            if name.startswith("_") or name in ("Init",) or name.startswith("GetRootAs") \
+                    or "BufferHasIdentifier" in name:
+                continue
+            fn = getattr(table, name)
+            if not callable(fn):
+                continue
+            try:
+                value = fn()
+            except TypeError:     # a vector element accessor Name(j): its AsNumpy is read
+                continue
+            self._values[name] = value
+
+    def __getattr__(self, name):
+        values = self.__dict__.get("_values", {})
+        if name not in values:
+            raise OptionsError(name)
+        return lambda: values[name]
+
+
 def builtin_names() -> dict[int, str]:
     import tflite
     return {v: k for k, v in vars(tflite.BuiltinOperator).items()
@@ -164,15 +195,20 @@ def _parse(buf: bytearray, label: str) -> TFLiteModel:
         if cls is not None and table is not None:
             opts = cls()
             opts.Init(table.Bytes, table.Pos)
+            opts = Options(opts)
         ins = [int(x) for x in op.InputsAsNumpy()] if op.InputsLength() else []
         outs = [int(x) for x in op.OutputsAsNumpy()] if op.OutputsLength() else []
         for x in ins + outs:
-            if x >= len(tensors):
+            if not -1 <= x < len(tensors):
                 raise ModelError(f"{label}: operator {i} ({name}) names tensor {x}, the "
                                  f"subgraph has {len(tensors)}")
         ops.append(Operator(i, name, ins, outs, opts, custom))
     ins = [int(x) for x in sg.InputsAsNumpy()] if sg.InputsLength() else []
     outs = [int(x) for x in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
+    for x in ins + outs:
+        if not 0 <= x < len(tensors):
+            raise ModelError(f"{label}: a graph input or output names tensor {x}, the "
+                             f"subgraph has {len(tensors)}")
     if not ops or not outs:
         raise ModelError(f"{label}: the model has no operators or no outputs")
     return TFLiteModel(label, tensors, ops, ins, outs, model.SubgraphsLength())

@@ -15,6 +15,12 @@ SAME, VALID = 0, 1
 def _pads(cv: Converter, padding: int, size, k, stride, dil) -> list[int]:
     """TFLite padding -> ONNX pads [top, left, bottom, right] (SAME puts the
     odd pixel after, as tflite's ComputePaddingHeightWidth)."""
+    for what, vals in (("filter size", k), ("stride", stride), ("dilation", dil)):
+        if any(not 1 <= int(v) <= 65535 for v in vals):
+            cv.fail(f"{what} {list(vals)} is outside 1..65535")
+        if what != "stride" and any((int(v) - 1) * int(d) + 1 > n + 2 * 65535
+                                    for v, d, n in zip(k, dil, size)):
+            cv.fail(f"a {list(k)} window does not fit the input")
     if padding == VALID:
         return [0, 0, 0, 0]
     if padding != SAME:
@@ -50,12 +56,21 @@ def _bias(cv: Converter, op: Operator, cout: int) -> Const | None:
         cv.fail(f"the bias is {cv.tensor(op.inputs[2]).type_name}; int32 is supported")
     if b.value.size != cout:
         cv.fail(f"the bias has {b.value.size} values for {cout} output channels")
+    if b.scale is not None and b.scale.size not in (1, cout):
+        cv.fail(f"the bias has {b.scale.size} scales for {cout} output channels")
     return Const(b.name, b.value.reshape(-1), b.scale, b.zp, 0 if b.scale is not None
                  and b.scale.size > 1 else None)
 
 
 def _weights(cv: Converter, idx: int, value: np.ndarray) -> Const:
+    """Symmetric int8 weights (`value` already in the ONNX layout, output
+    channels first), one scale or one per output channel."""
     t = cv.tensor(idx)
+    if t.quantized and (t.scale.size not in (1, value.shape[0]) or t.zp.size != t.scale.size):
+        cv.fail(f"the weights (tensor {idx}) have {t.scale.size} scales and {t.zp.size} zero "
+                f"points for {value.shape[0]} output channels")
+    if t.quantized and not np.all((t.scale > 0) & np.isfinite(t.scale)):
+        cv.fail(f"the weights (tensor {idx}) have a scale that is not positive")
     if t.type != INT8 or not t.quantized:
         cv.fail(f"the weights (tensor {idx} '{t.name}') are {t.type_name}"
                 f"{'' if t.quantized else ' without quantization'}; int8 is supported")
@@ -477,3 +492,13 @@ CONVERTERS = {
     "PAD": pad,
     "PADV2": pad,
 }
+
+
+# (inputs, outputs) each operator needs at least; others need (1, 1).
+ARITY = {"CONV_2D": (2, 1), "DEPTHWISE_CONV_2D": (2, 1), "FULLY_CONNECTED": (2, 1),
+         "ADD": (2, 1), "SUB": (2, 1), "MUL": (2, 1), "STRIDED_SLICE": (3, 1), "SLICE": (3, 1),
+         "SPLIT": (2, 1), "SPLIT_V": (3, 1), "PAD": (2, 1), "PADV2": (2, 1), "TRANSPOSE": (2, 1),
+         "RESIZE_NEAREST_NEIGHBOR": (2, 1), "MEAN": (2, 1), "PRELU": (2, 1)}
+# Operators whose options table the converter reads.
+NEEDS_OPTIONS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D",
+                 "CONCATENATION", "LEAKY_RELU"}
