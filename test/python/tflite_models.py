@@ -350,3 +350,34 @@ def prelu_model(alpha_shape=(1, 1, 4), seed=3) -> bytes:
     y = b.tensor([1, 5, 6, 4], scale=0.04, zp=-30, name="output")
     b.op("PRELU", [x, a], [y])
     return b.build([x], [y])
+
+
+def conv_chain(seed=5, hw=32) -> bytes:
+    """CONV_2D 3x3 -> DEPTHWISE 3x3 stride 2 -> CONV_2D 1x1 -> AVG_POOL 2x2 on a
+    [1, hw, hw, 4] image: big enough for a budget that makes the tiler stream rows."""
+    r = _rng(seed)
+    b = TFLiteBuilder()
+    x = b.tensor([1, hw, hw, 4], scale=0.03, zp=-2, name="input")
+
+    def conv(src, s_in, shape_w, cout, out_hw, s_out, zp_out, depthwise=False, stride=1):
+        ws = r.uniform(0.004, 0.02, cout)
+        w = b.weights(r.integers(-127, 128, shape_w), ws, axis=3 if depthwise else 0)
+        bias = b.tensor([cout], "int32", scale=(s_in * ws).astype(np.float32),
+                        data=r.integers(-800, 800, cout))
+        y = b.tensor([1, out_hw, out_hw, cout], scale=s_out, zp=zp_out)
+        if depthwise:
+            b.op("DEPTHWISE_CONV_2D", [src, w, bias], [y], "DepthwiseConv2DOptions", Padding=0,
+                 StrideH=stride, StrideW=stride, DepthMultiplier=1, FusedActivationFunction=3,
+                 DilationHFactor=1, DilationWFactor=1)
+        else:
+            b.op("CONV_2D", [src, w, bias], [y], "Conv2DOptions", Padding=0, StrideH=stride,
+                 StrideW=stride, FusedActivationFunction=1, DilationHFactor=1, DilationWFactor=1)
+        return y
+
+    c1 = conv(x, 0.03, (16, 3, 3, 4), 16, hw, 0.04, -128)
+    c2 = conv(c1, 0.04, (1, 3, 3, 16), 16, hw // 2, 0.05, -128, depthwise=True, stride=2)
+    c3 = conv(c2, 0.05, (24, 1, 1, 16), 24, hw // 2, 0.06, -128)
+    p = b.tensor([1, hw // 4, hw // 4, 24], scale=0.06, zp=-128, name="output")
+    b.op("AVERAGE_POOL_2D", [c3], [p], "Pool2DOptions", Padding=1, StrideH=2, StrideW=2,
+         FilterHeight=2, FilterWidth=2, FusedActivationFunction=0)
+    return b.build([x], [p])
