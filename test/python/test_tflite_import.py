@@ -286,3 +286,11 @@ def test_conv_chain_tiled_is_bit_exact(tmp_path, budget):
         want = tflm(data, [x])[0]
         np.testing.assert_array_equal(host.run([x])[0].reshape(want.shape), want)
         assert np.unique(want).size > 20
+
+
+def test_grouped_conv_2d(tmp_path):
+    check(tmp_path, tm.grouped_conv_model(), [(1, 6, 6, 4)])
+
+
+def test_fully_connected_keep_num_dims(tmp_path):
+    check(tmp_path, tm.fc_keep_dims_model(), [(1, 3, 8)])

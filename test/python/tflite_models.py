@@ -381,3 +381,28 @@ def conv_chain(seed=5, hw=32) -> bytes:
     b.op("AVERAGE_POOL_2D", [c3], [p], "Pool2DOptions", Padding=1, StrideH=2, StrideW=2,
          FilterHeight=2, FilterWidth=2, FusedActivationFunction=0)
     return b.build([x], [p])
+
+
+def grouped_conv_model(seed=9, groups=2) -> bytes:
+    r = _rng(seed)
+    b = TFLiteBuilder()
+    x = b.tensor([1, 6, 6, 4], scale=0.04, zp=-5, name="input")
+    ws = r.uniform(0.004, 0.02, 6)
+    w = b.weights(r.integers(-127, 128, (6, 3, 3, 4 // groups)), ws)
+    bias = b.tensor([6], "int32", scale=(0.04 * ws).astype(np.float32), data=r.integers(-900, 900, 6))
+    y = b.tensor([1, 6, 6, 6], scale=0.07, zp=3, name="output")
+    b.op("CONV_2D", [x, w, bias], [y], "Conv2DOptions", Padding=0, StrideH=1, StrideW=1,
+         FusedActivationFunction=0, DilationHFactor=1, DilationWFactor=1)
+    return b.build([x], [y])
+
+
+def fc_keep_dims_model(seed=4) -> bytes:
+    r = _rng(seed)
+    b = TFLiteBuilder()
+    x = b.tensor([1, 3, 8], scale=0.05, zp=1, name="input")
+    ws = r.uniform(0.004, 0.02, 5)
+    w = b.weights(r.integers(-127, 128, (5, 8)), ws)
+    bias = b.tensor([5], "int32", scale=(0.05 * ws).astype(np.float32), data=r.integers(-900, 900, 5))
+    y = b.tensor([1, 3, 5], scale=0.08, zp=-3, name="output")
+    b.op("FULLY_CONNECTED", [x, w, bias], [y], "FullyConnectedOptions", KeepNumDims=True)
+    return b.build([x], [y])
