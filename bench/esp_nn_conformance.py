@@ -63,9 +63,12 @@ def main() -> int:
             line = summary.splitlines()[-1] if ok else "FAILED " + summary.replace("\n", " | ")[:200]
             print(f"{name:10s} {line:48s} {secs:6.1f}", flush=True)
 
-        print("\n## Plans: output bytes differing from the reference build (2 seeded inputs)")
+        print("\n## Plans: output bytes differing from the reference build (2 seeded inputs), "
+              "and calls that ran on ESP-NN")
         print(f"{'model':26s} {'target':8s} {'budget':7s} {'calls':>5s} {'fastKiB':>7s} "
               + " ".join(f"{n:>8s}" for n in names) + f" {'s':>6s}")
+        print(f"{'':58s}" + " ".join(f"{'diff':>3s} {'esp':>4s}" for n in names)
+              + "   (diff: bytes differing; esp: calls run on ESP-NN, of calls)")
         models = list(conf.CASES) + zoo.names()
         if args.models:
             models = [m for m in models if m in args.models.split(",")]
@@ -84,11 +87,11 @@ def main() -> int:
                         print(f"{model:26s} {target:8s} {budget_name:7s} does not fit", flush=True)
                         continue
                     p = read_plan(c.data)
-                    diff = conf.compare_plan(c.data, libs)
+                    diff, calls = conf.compare_plan(c.data, libs)
                     failures += any(diff.values())
                     plans += 1
                     print(f"{model:26s} {target:8s} {budget_name:7s} {len(p.calls):5d} {p.fast_size / 1024:7.2f} "
-                          + " ".join(f"{diff[n]:8d}" for n in names)
+                          + " ".join(f"{diff[n]:>3d} {calls[n]:>4d}" for n in names)
                           + f" {time.monotonic() - t0:6.1f}", flush=True)
         from tigris.simulate import missing_tool
         if missing_tool():

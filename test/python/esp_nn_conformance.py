@@ -24,6 +24,7 @@ reference build and on every ESP-NN build.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -68,8 +69,35 @@ def _run(cmd, cwd=None):
         raise RuntimeError(f"{' '.join(map(str, cmd[:3]))} ... failed:\n{r.stderr[-3000:]}")
 
 
+# The ESP-NN functions the dispatchers call, per flavour (what esp_nn.h maps the
+# generic names to); each call is counted by a link-time wrapper (`counting_shim`).
+DISPATCHED = ["esp_nn_fully_connected_s8_ansi", "esp_nn_fully_connected_per_ch_s8_ansi",
+              "esp_nn_add_elementwise_s8_ansi", "esp_nn_mul_elementwise_s8_ansi",
+              "esp_nn_avg_pool_s8_ansi", "esp_nn_max_pool_s8_ansi", "esp_nn_mean_nhwc_s8_ansi"]
+CALLED = {"ansi": ["esp_nn_conv_s8_ansi", "esp_nn_depthwise_conv_s8_ansi", *DISPATCHED],
+          "opt": ["esp_nn_conv_s8_opt", "esp_nn_depthwise_conv_s8_opt", *DISPATCHED]}
+
+
+def counting_shim(esp_nn: Path, names) -> str:
+    """C wrappers (ld --wrap) that count calls of `names` in esp_nn_calls, from
+    the prototypes of ESP-NN's esp_nn_ansi_headers.h."""
+    header = (esp_nn / "include" / "esp_nn_ansi_headers.h").read_text()
+    out = ['#include <stdint.h>', '#include "esp_nn_defs.h"', '#include "esp_nn_ansi_headers.h"',
+           'uint32_t esp_nn_calls;', 'uint32_t esp_nn_calls_read(void);',
+           'uint32_t esp_nn_calls_read(void) { return esp_nn_calls; }']
+    for name in names:
+        m = re.search(rf"void {name}\(([^)]*)\);", header)
+        assert m, f"no prototype of {name} in esp_nn_ansi_headers.h"
+        params = " ".join(m.group(1).split())
+        args = ", ".join(re.findall(r"(\w+)\s*(?:,|$)", params))
+        out += [f"void __real_{name}({params});", f"void __wrap_{name}({params});",
+                f"void __wrap_{name}({params}) {{ esp_nn_calls++; __real_{name}({args}); }}"]
+    return "\n".join(out) + "\n"
+
+
 def build(esp_nn: Path, flavour: str, has: bool, out_dir: Path) -> Path:
-    """libtigris-<flavour>[+has].so: runtime/ (strict flags, -Werror) + ESP-NN's C kernels."""
+    """libtigris-<flavour>[+has].so: runtime/ (strict flags, -Werror) + ESP-NN's C kernels
+    + a counter of the calls that reach ESP-NN (esp_nn_calls_read())."""
     name = build_name(flavour, has)
     defs = FLAVOURS[flavour] + (HAS_FLAGS if has else [])
     cc = compiler()
@@ -84,10 +112,22 @@ def build(esp_nn: Path, flavour: str, has: bool, out_dir: Path) -> Path:
     _run(cc + STRICT + ["-DTIGRIS_USE_ESP_NN", *defs, f"-I{esp_nn / 'include'}",
                         *[f"-I{d}" for d in include_dirs(runtime_dir())], "-c",
                         *map(str, sources(runtime_dir()))], cwd=rt_objs)
+    shim = out_dir / f"{name}-count.c"
+    shim.write_text(counting_shim(esp_nn, CALLED[flavour]))
+    _run(cc + ["-std=gnu99", "-O2", "-fPIC", "-w", f"-I{esp_nn / 'include'}", "-c", str(shim),
+               "-o", str(shim.with_suffix(".o"))])
     lib = out_dir / f"libtigris-{name}.so"
     _run(cc + ["-shared", "-o", str(lib), *map(str, sorted(esp_objs.glob("*.o"))),
-               *map(str, sorted(rt_objs.glob("*.o")))])
+               *map(str, sorted(rt_objs.glob("*.o"))), str(shim.with_suffix(".o")),
+               *[f"-Wl,--wrap={n}" for n in CALLED[flavour]]])
     return lib
+
+
+def esp_nn_calls(lib) -> int:
+    """Calls that reached ESP-NN in `lib` (a build of `build`) so far."""
+    import ctypes
+    lib.esp_nn_calls_read.restype = ctypes.c_uint32
+    return int(lib.esp_nn_calls_read())
 
 
 def run_kernel_tests(lib: Path, cases: int, has: bool) -> tuple[bool, str, float]:
@@ -151,18 +191,20 @@ def inputs_for(plan: HostPlan, seeds=(0, 1)):
             for s in seeds]
 
 
-def compare_plan(data: bytes, libs: dict, seeds=(0, 1)) -> dict[str, int]:
-    """Bytes of `data`'s outputs that differ from the reference build's, per ESP-NN build
-    (summed over the seeded inputs)."""
+def compare_plan(data: bytes, libs: dict, seeds=(0, 1)) -> tuple[dict, dict]:
+    """Per ESP-NN build: the bytes of `data`'s outputs that differ from the reference
+    build's (summed over the seeded inputs), and the ESP-NN calls one run made."""
     ref = HostPlan(data)
     xs = inputs_for(ref, seeds)
     want = [ref.run(x) for x in xs]
-    diff = {}
+    diff, calls = {}, {}
     for name, lib in libs.items():
         plan = HostPlan(data, lib=lib)
+        before = esp_nn_calls(lib)
         diff[name] = sum(int(np.count_nonzero(g != w))
                          for x, ws in zip(xs, want) for g, w in zip(plan.run(x), ws))
-    return diff
+        calls[name] = (esp_nn_calls(lib) - before) // len(xs)
+    return diff, calls
 
 
 def load_builds(esp_nn: Path, out_dir: Path) -> dict:
