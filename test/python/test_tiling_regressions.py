@@ -5,6 +5,12 @@
   every strip) was a candidate for the stage output to be written over: with
   the feature map in the slow pool it was the only one, and the first strip's
   output overwrote it before the second strip read it.
+- A stage streaming a channel concat (an `insert` into the concat's buffer,
+  then a 5x5 conv and a residual Add of the concat) whose output was written
+  over that buffer: the next strip's carried rows were copied from rows the
+  output had already overwritten (up to 2 LSB off at the top rows), and with
+  a slow pool the Add's output partly overlapped the concat rows it read (a
+  plan the loader refuses). Found by the tiling fuzzer (seed 155, esp32s3).
 - A conv or pool whose pads reach past its kernel has output rows that read
   only padding: a strip of those rows gave its kernel a zero-row operand
   ("invalid tensor dimension size", KeyError, malformed descriptors).
@@ -47,6 +53,13 @@ LCNET = random_cnn.Spec(5, (1, 3, 48, 192), [
 # nothing but padding), as the ONNX standard allows.
 PADDED_1X1 = random_cnn.Spec(7, (1, 8, 4, 24), [
     _conv(1, 1, 0, pads=[0, 2, 2, 0], act="sigmoid", kind="depthwise")])
+# The fuzzer's shrunk seed 155: pad, nearest x3, an FPN block (stride-2 conv,
+# conv, nearest x2, concat) and a residual 5x5 conv.
+FPN_RESIDUAL = random_cnn.Spec(155, (1, 1, 11, 6), [
+    {"kind": "pad", "pads": [2, 0, 1, 2]},
+    {"kind": "upsample", "scale": 3, "mode": "nearest"},
+    {"kind": "fpn", "k": 1, "cout": 4},
+    {"kind": "residual", "k": 5, "act": "sigmoid"}])
 PADDED_AFTER_3X3 = random_cnn.Spec(9, (1, 3, 12, 12), [
     _conv(3, 1, 8, act="relu"), _conv(1, 1, 16, pads=[1, 1, 1, 1], act="none")])
 
@@ -103,6 +116,14 @@ def test_squeeze_excite_classifier_tiled_with_a_slow_pool_equals_flat(tmp_path):
     assert tiled.arena <= 16 << 10
     for got, want in zip(_outputs(tiled.data), flat):
         assert np.array_equal(got, want)
+
+
+def test_streamed_concat_stage_is_not_written_over_its_concat(tmp_path):
+    path = _model(FPN_RESIDUAL, tmp_path)
+    flat = _outputs(compile_onnx(path, Budget(64 << 20), "esp32s3", tile=False).data)
+    for budget in (Budget(11635), Budget(12928, 8 << 20)):
+        for got, want in zip(_outputs(compile_onnx(path, budget, "esp32s3").data), flat):
+            assert np.array_equal(got, want)
 
 
 @pytest.mark.parametrize("spec,budgets,target", [

@@ -365,16 +365,22 @@ class Problem:
                    for operand, rows in zip(self.ops[k].operands, needs(self.info[k], 0, 1))
                    if operand == v):
                 continue  # read whole by every strip (a broadcast scale): never overwritable
+            if any(self.info[k].kind == "insert" and self.ops[k].operands[1] == v for k in users):
+                continue  # bands written into its own bytes, read by later ops of the strip
+                #           (the output would overlap them partially, not only later strips)
             row_in = value_bytes(v) // _shape(v)[1]
             lows = []
             for strip in strips:
                 here = {b.op: b for b in strip}
                 lo = None
                 for k in users:
-                    if k not in here or here[k].compute[0] == here[k].compute[1]:
+                    if k not in here:
                         continue
+                    # The whole band, carried rows included: in a streamed stage
+                    # they are copied from the previous band, which is the input's
+                    # own rows when the op writes into it (a channel insert).
                     info = self.info[k]
-                    for operand, rows in zip(self.ops[k].operands, needs(info, *here[k].compute)):
+                    for operand, rows in zip(self.ops[k].operands, needs(info, *here[k].rows)):
                         if operand == v and rows is not None:
                             lo = rows[0] if lo is None else min(lo, rows[0])
                 lows.append(lo if lo is not None else _shape(v)[1])
