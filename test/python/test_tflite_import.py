@@ -175,26 +175,6 @@ def test_shape_operators_and_uint8_output(tmp_path):
         np.testing.assert_array_equal(got[1].reshape(want[1].shape), want[1])
 
 
-def _wakeword_models() -> list[Path]:
-    try:
-        import pymicro_wakeword
-    except ImportError:
-        return []
-    return sorted((Path(pymicro_wakeword.__file__).parent / "models").glob("*.tflite"))
-
-
-@pytest.mark.parametrize("model", _wakeword_models(), ids=lambda p: p.stem)
-def test_wakeword_models_refused_in_one_line(model, capsys):
-    """The microWakeWord models keep streaming state in resource variables,
-    which the importer does not support yet: one line naming exactly those
-    operators (every other operator they use is supported)."""
-    assert tigris(["analyze", str(model), "-m", "32K"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0
-    kinds = err.split(" kinds: ")[1].split(")")[0].split(", ")
-    assert kinds == ["ASSIGN_VARIABLE", "CALL_ONCE", "READ_VARIABLE", "VAR_HANDLE"]
-
-
 @pytest.mark.parametrize("kw", [dict(s_out=0.05, zp_out=-100), dict(s_in=0.1, zp_in=20, s_out=0.08, zp_out=-90),
                                 dict(s_in=0.01, zp_in=-5, s_out=0.004, zp_out=-80)])
 def test_hard_swish_every_int8_value(tmp_path, kw):

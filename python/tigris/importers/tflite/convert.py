@@ -128,6 +128,13 @@ class Converter:
     def run(self) -> QGraph:
         self._edges()
         from tigris.importers.tflite import ops
+        from tigris.importers.tflite.state import PREFIX, find_state
+        state = find_state(self.m)
+        for v in state:      # each variable: a plan input (its value) and output (the next)
+            self.m.inputs.append(v.read)
+            self.m.outputs.append(v.value)
+            for a in v.aliases:
+                self.alias[a] = v.read
         missing = [op for op in self.m.operators if op.name not in ops.CONVERTERS]
         if missing:   # every unsupported operator named before any is converted
             names = [f"CUSTOM '{op.custom}'" if op.name == "CUSTOM" else op.name for op in missing]
@@ -156,6 +163,9 @@ class Converter:
         outputs = [self.act(i) for i in self.m.outputs]
         names = [self.tensor(i).name for i in self.m.inputs]
         onames = [self.tensor(i).name for i in self.m.outputs]
+        k_in, k_out = len(names) - len(state), len(onames) - len(state)
+        for j, v in enumerate(state):
+            names[k_in + j] = onames[k_out + j] = PREFIX + v.name
         return QGraph("model", inputs, outputs, self.nodes, True, self.uint8, names, onames)
 
     def _is_edge(self, op: Operator) -> bool:

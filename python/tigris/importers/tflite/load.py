@@ -147,15 +147,33 @@ def _parse(buf: bytearray, label: str) -> TFLiteModel:
     model = tflite.Model.GetRootAs(buf, 0)
     if model.SubgraphsLength() < 1:
         raise ModelError(f"{label}: the model has no subgraph")
-    names = builtin_names()
-    options = _options_classes()
-    sg = model.Subgraphs(0)
+    names, options = builtin_names(), _options_classes()
+    tensors, ops, ins, outs = _subgraph(model, 0, label, names, options)
+    if not ops or not outs:
+        raise ModelError(f"{label}: the model has no operators or no outputs")
+    result = TFLiteModel(label, tensors, ops, ins, outs, model.SubgraphsLength())
+    # The subgraphs CALL_ONCE runs first (streaming state's initial values).
+    for op in ops:
+        if op.name == "CALL_ONCE" and op.options is not None:
+            k = int(op.options.InitSubgraphIndex())
+            if not 0 < k < model.SubgraphsLength():
+                raise ModelError(f"{label}: operator {op.index} (CALL_ONCE) names subgraph {k}, "
+                                 f"the model has {model.SubgraphsLength()}")
+            t, o, _, _ = _subgraph(model, k, label, names, options)
+            result.extra.setdefault("init", []).append((k, t, o))
+    return result
+
+
+def _subgraph(model, k: int, label: str, names: dict, options: dict):
+    """(tensors, operators, input indices, output indices) of subgraph `k`."""
+    where = "" if k == 0 else f"subgraph {k}: "
+    sg = model.Subgraphs(k)
     tensors = []
     for i in range(sg.TensorsLength()):
         t = sg.Tensors(i)
         shape = tuple(int(s) for s in t.ShapeAsNumpy()) if t.ShapeLength() else ()
         if any(s < 0 for s in shape):
-            raise ModelError(f"{label}: tensor {i} has a negative dimension {list(shape)}")
+            raise ModelError(f"{label}: {where}tensor {i} has a negative dimension {list(shape)}")
         tensor = Tensor(i, (t.Name() or b"").decode("utf-8", "replace") or f"t{i}", shape, t.Type())
         q = t.Quantization()
         if q is not None and q.ScaleLength():
@@ -165,18 +183,18 @@ def _parse(buf: bytearray, label: str) -> TFLiteModel:
             tensor.axis = int(q.QuantizedDimension())
         b = model.Buffers(t.Buffer()) if t.Buffer() < model.BuffersLength() else None
         if b is not None and b.Offset() > 1:
-            raise ModelError(f"{label}: tensor {i} keeps its data outside the flatbuffer "
+            raise ModelError(f"{label}: {where}tensor {i} keeps its data outside the flatbuffer "
                              "(models over 2 GB are not supported)")
         if b is not None and b.DataLength():
             dtype = _DTYPES.get(tensor.type)
             if dtype is None:
-                raise ModelError(f"{label}: constant tensor {i} '{tensor.name}' has type "
+                raise ModelError(f"{label}: {where}constant tensor {i} '{tensor.name}' has type "
                                  f"{tensor.type_name}, which is not supported")
             raw = b.DataAsNumpy().tobytes()
             count = int(np.prod(shape)) if shape else 1
             if len(raw) != count * np.dtype(dtype).itemsize:
-                raise ModelError(f"{label}: constant tensor {i} '{tensor.name}' holds {len(raw)} "
-                                 f"bytes, its shape {list(shape)} needs "
+                raise ModelError(f"{label}: {where}constant tensor {i} '{tensor.name}' holds "
+                                 f"{len(raw)} bytes, its shape {list(shape)} needs "
                                  f"{count * np.dtype(dtype).itemsize}")
             tensor.data = np.frombuffer(raw, dtype).reshape(shape).copy()
         tensors.append(tensor)
@@ -200,15 +218,13 @@ def _parse(buf: bytearray, label: str) -> TFLiteModel:
         outs = [int(x) for x in op.OutputsAsNumpy()] if op.OutputsLength() else []
         for x in ins + outs:
             if not -1 <= x < len(tensors):
-                raise ModelError(f"{label}: operator {i} ({name}) names tensor {x}, the "
+                raise ModelError(f"{label}: {where}operator {i} ({name}) names tensor {x}, the "
                                  f"subgraph has {len(tensors)}")
         ops.append(Operator(i, name, ins, outs, opts, custom))
     ins = [int(x) for x in sg.InputsAsNumpy()] if sg.InputsLength() else []
     outs = [int(x) for x in sg.OutputsAsNumpy()] if sg.OutputsLength() else []
     for x in ins + outs:
         if not 0 <= x < len(tensors):
-            raise ModelError(f"{label}: a graph input or output names tensor {x}, the "
+            raise ModelError(f"{label}: {where}a graph input or output names tensor {x}, the "
                              f"subgraph has {len(tensors)}")
-    if not ops or not outs:
-        raise ModelError(f"{label}: the model has no operators or no outputs")
-    return TFLiteModel(label, tensors, ops, ins, outs, model.SubgraphsLength())
+    return tensors, ops, ins, outs

@@ -460,7 +460,15 @@ def prelu(cv: Converter, op: Operator) -> None:
     _table(cv, op, tables[0] if len(tables) == 1 else tables)
 
 
+def state_op(cv: Converter, op: Operator) -> None:
+    """Resource variables became plan inputs and outputs (state.py): no code."""
+
+
 CONVERTERS = {
+    "VAR_HANDLE": state_op,
+    "READ_VARIABLE": state_op,
+    "ASSIGN_VARIABLE": state_op,
+    "CALL_ONCE": state_op,
     "PRELU": prelu,
     "MEAN": mean,
     "RESIZE_NEAREST_NEIGHBOR": resize_nearest,
@@ -498,7 +506,9 @@ CONVERTERS = {
 ARITY = {"CONV_2D": (2, 1), "DEPTHWISE_CONV_2D": (2, 1), "FULLY_CONNECTED": (2, 1),
          "ADD": (2, 1), "SUB": (2, 1), "MUL": (2, 1), "STRIDED_SLICE": (3, 1), "SLICE": (3, 1),
          "SPLIT": (2, 1), "SPLIT_V": (3, 1), "PAD": (2, 1), "PADV2": (2, 1), "TRANSPOSE": (2, 1),
-         "RESIZE_NEAREST_NEIGHBOR": (2, 1), "MEAN": (2, 1), "PRELU": (2, 1)}
+         "RESIZE_NEAREST_NEIGHBOR": (2, 1), "MEAN": (2, 1), "PRELU": (2, 1),
+         "VAR_HANDLE": (0, 1), "READ_VARIABLE": (1, 1), "ASSIGN_VARIABLE": (2, 0),
+         "CALL_ONCE": (0, 0)}
 # Operators whose options table the converter reads.
 NEEDS_OPTIONS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D",
                  "CONCATENATION", "LEAKY_RELU"}

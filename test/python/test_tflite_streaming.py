@@ -1,0 +1,76 @@
+"""The four microWakeWord models of `pymicro-wakeword` (int8, streaming state
+in resource variables): compiled for --target esp32s3 and run frame after
+frame on the host runtime, with the state the plan outputs fed back as its
+next input, they give TFLM's bytes for 100 frames of seeded features: the
+wake word probability and every state variable after every frame."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tigris.budget import Budget
+from tigris.cli import main as tigris
+from tigris.importers.tflite.load import load_tflite
+from tigris.importers.tflite.state import find_state, initial_state
+from tigris.plan.compiler import compile_onnx
+from tigris.plan.host import HostPlan
+
+runtime = pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
+
+
+def _models() -> list[Path]:
+    try:
+        import pymicro_wakeword
+    except ImportError:
+        return []
+    return sorted((Path(pymicro_wakeword.__file__).parent / "models").glob("*.tflite"))
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda p: p.stem)
+def test_wakeword_100_frames_bit_exact_with_tflm(model):
+    path = str(model)
+    m = load_tflite(path, model.name)
+    state_vars = find_state(m)
+    assert len(state_vars) >= 6
+    plan = compile_onnx(path, Budget(32 << 10), target="esp32s3")
+    host = HostPlan(plan.data)
+    it = runtime.Interpreter.from_file(
+        path, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    state = list(initial_state(path).values())
+    assert [s.shape for s in state] == [m.tensors[v.read].shape for v in state_vars]
+    r = np.random.default_rng(0)
+    shape = tuple(it.get_input_details(0)["shape"])
+    moved = 0
+    for frame in range(100):
+        x = r.integers(-128, 128, shape).astype(np.int8)
+        it.set_input(x, 0)
+        it.invoke()
+        want = np.array(it.get_output(0))
+        outs = host.run([x] + state)
+        got = (outs[0].astype(np.int16) + 128).astype(np.uint8)    # uint8 output: int8 codes
+        np.testing.assert_array_equal(got.reshape(want.shape), want, err_msg=f"frame {frame}")
+        for v, new, old in zip(state_vars, outs[1:], state):
+            ref = np.asarray(it.GetTensor(v.value, 0)["tensor_data"]).reshape(new.shape)
+            np.testing.assert_array_equal(new, ref, err_msg=f"frame {frame}: state '{v.name}'")
+            moved += int(np.any(new != old))
+        state = [np.ascontiguousarray(o) for o in outs[1:]]
+    assert moved > 100    # the state really streams
+
+
+def test_state_is_plan_io(tmp_path, capsys):
+    """Each variable is a plan input and a plan output named state:<shared name>,
+    starting from CALL_ONCE's constants (the zero point: -128)."""
+    models = _models()
+    if not models:
+        pytest.skip("pymicro-wakeword is not installed")
+    path = str(models[0])
+    init = initial_state(path)
+    assert all(k.startswith("state:") for k in init)
+    assert all(np.all(v == -128) for v in init.values())
+    out = tmp_path / "m.mlir"
+    assert tigris(["import", path, "-o", str(out)]) == 0
+    text = out.read_text()
+    for name in init:
+        assert text.count(f'name = "{name}"') == 2      # the input and the output
