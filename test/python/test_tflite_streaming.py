@@ -74,3 +74,12 @@ def test_state_is_plan_io(tmp_path, capsys):
     text = out.read_text()
     for name in init:
         assert text.count(f'name = "{name}"') == 2      # the input and the output
+
+
+def test_analyze_prints_the_state_line(capsys):
+    models = _models()
+    if not models:
+        pytest.skip("pymicro-wakeword is not installed")
+    assert tigris(["analyze", str(models[0]), "-m", "16K", "--target", "esp32s3"]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("State ")]
+    assert len(lines) == 1 and "6 variables" in lines[0] and "KiB" in lines[0]

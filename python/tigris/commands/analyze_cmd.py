@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sys
 
 from tigris.budget import Budget, check_alignment, human, kib, parse_size
@@ -55,6 +56,11 @@ def format_report(r: dict, verbose: bool) -> str:
     if r["largest_tensor"]:
         lt = r["largest_tensor"]
         lines.append(f"{'Largest tensor':<21}{_shape(lt['shape'])} ({kib(lt['bytes'])})")
+    state = [i for i in r["inputs"] if i["name"].startswith("state:")]
+    if state:    # a streaming TFLite model's variables (docs/tflite-import.md)
+        size = sum(math.prod(i["shape"]) for i in state)
+        lines.append(f"{'State':<21}{kib(size):<16}({len(state)} variables: plan inputs and "
+                     "outputs the caller keeps between inferences)")
     b = r["budget"]
     slow = f" + {human(b['slow'])} slow" if b["slow"] else ""
     if b["fits"]:
