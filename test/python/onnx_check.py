@@ -41,6 +41,40 @@ def small_bias(rng, name: str, size: int) -> onnx.TensorProto:
     return numpy_helper.from_array((rng.standard_normal(size) * 0.1).astype(np.float32), name)
 
 
+def ort_session(model, **options) -> ort.InferenceSession:
+    """An onnxruntime CPU session of `model` (a path or a serialized model) to
+    compare against, whose integer kernels compute exact int32 sums on every
+    x86 CPU. `options` are SessionOptions attributes (graph_optimization_level=...).
+
+    On x86-64 without VNNI (AVX2, or AVX-512 without VNNI: AMD Zen 1-3, Intel
+    Skylake), onnxruntime's U8S8 integer GEMM uses VPMADDUBSW, which
+    saturates each pair of u8 x s8 products at int16, and it runs QDQ models
+    that way: it moves their int8 activations to uint8 (+128) and fuses
+    DQ -> Conv -> Q into QLinearConv, so a pair can reach 255 x 127 x 2 =
+    64770 and outputs come out tens of LSB off what the model means. With VNNI
+    the sums are exact. The session option `session.x64quantprecision` makes
+    onnxruntime use exact U8U8 kernels there instead.
+
+    QOperator models with int8 activations run on int8 kernels that are exact
+    already, and that option makes onnxruntime refuse them (it moves the
+    weights of QLinearConv / QGemm to uint8, a type pair without a kernel):
+    they get a session without it."""
+    from onnxruntime.capi.onnxruntime_pybind11_state import NotImplemented as NoKernel
+
+    def session(precise: bool) -> ort.InferenceSession:
+        so = ort.SessionOptions()
+        for k, v in options.items():
+            setattr(so, k, v)
+        if precise:
+            so.add_session_config_entry("session.x64quantprecision", "1")
+        return ort.InferenceSession(model if isinstance(model, bytes) else str(model), so,
+                                    providers=["CPUExecutionProvider"])
+    try:
+        return session(True)
+    except NoKernel:
+        return session(False)
+
+
 def rejects_in_one_line(tmp_path: Path, model: onnx.ModelProto, *words: str) -> str:
     """Save `model` as bad.onnx and import it: a ModelError of one line that
     names the file and holds every one of `words`. Returns the line."""
@@ -106,7 +140,7 @@ def worst_lsb(path: Path, shape, seed: int = 3, count: int = 10, draw=normal) ->
     """Max |reference - onnxruntime| over `count` seeded inputs of `shape`, in
     output LSBs (onnxruntime's float output requantized with the output's scale)."""
     ctx, res = legalized(path)
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sess = ort_session(path)
     rng = np.random.default_rng(seed)
     worst = 0
     with ctx:

@@ -32,12 +32,11 @@ import time
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from onnx_check import (legalized, make_model, normal, quantize, runtime_equals_reference,
-                        worst_lsb)
+from onnx_check import (legalized, make_model, normal, ort_session, quantize,
+                        runtime_equals_reference, worst_lsb)
 
 from tigris.analysis import analyze
 from tigris.budget import Budget, parse_size
@@ -391,7 +390,7 @@ def test_mobilenet_v3_top1_agrees_with_onnxruntime(model):
     int8 run agree 5 of 5 (the float model agrees with them 3 of 5)."""
     path, shape, draw = model("mobilenet_v3_small")
     ctx, res = legalized(path)
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sess = ort_session(path)
     rng = np.random.default_rng(3)
     agree = 0
     with ctx:
@@ -412,7 +411,7 @@ def test_yolov5n_outputs_within_one_lsb(model):
     outputs three)."""
     path, shape, draw = model("yolov5n")
     ctx, res = legalized(path)
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sess = ort_session(path)
     rng = np.random.default_rng(3)
     close = total = 0
     with ctx:

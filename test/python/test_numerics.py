@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import pytest
+from onnx_check import ort_session
 
 from tigris.dialects import make_context
 from tigris.importers.onnx import import_onnx
@@ -54,7 +54,7 @@ def compare(name: str):
         build("builtin.module(tigris-legalize,tigris-verify)", ctx).run(result.module.operation)
     fn = functions(result.module.operation)[0]
     (ispec,), (ospec,) = io_specs(fn)
-    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    sess = ort_session(path)
     rng = np.random.default_rng(2024)
     diffs, agree = [], 0
     weights = WeightTable(result.weights)

@@ -26,7 +26,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from onnx_check import legalized, runtime_equals_reference
+from onnx_check import legalized, ort_session, runtime_equals_reference
 
 from tigris.dialects import make_context
 from tigris.errors import ModelError
@@ -73,13 +73,11 @@ def node_case(name: str, rank3: bool = False):
 
 
 def _session(path):
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
     try:
-        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        return ort_session(path, log_severity_level=3)
     except Exception:   # a QDQ fusion onnxruntime cannot run: the QDQ ops as written
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        return ort_session(path, log_severity_level=3,
+                           graph_optimization_level=ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
 
 
 def _inputs(x):

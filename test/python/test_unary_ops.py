@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
+from onnx_check import ort_session
 
 from tigris.cli import main as tigris
 from tigris.commands.common import run_pipeline
@@ -138,7 +138,7 @@ def test_every_table_entry_matches_onnxruntime(case, tmp_path):
             x = ((q.astype(np.float32) - z_in) * np.float32(s_in)).astype(np.float32)
             assert np.array_equal(quantize_input(x, ispec), q.transpose(0, 2, 3, 1))
             (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
-        sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        sess = ort_session(path)
         y = sess.run(None, {"x": x})[0]
         want = np.rint(y.astype(np.float64) / ospec["scale"]) + ospec["zero_point"]
         worst = max(worst, int(np.abs(to_model_layout(o, ospec).astype(int) - want).max()))
@@ -159,7 +159,7 @@ def test_uint8_activations(case, tmp_path):
         codes = np.broadcast_to(np.arange(256).reshape(16, 16), (1, C, 16, 16))
         x = ((codes.astype(np.float32) - 140) * np.float32(0.03)).astype(np.float32)
         (o,) = run_function(fn, WeightTable(res.weights), [quantize_input(x, ispec)])
-    y = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    y = ort_session(path).run(None, {"x": x})[0]
     want = np.rint(y.astype(np.float64) / ospec["scale"]) + ospec["zero_point"]
     assert np.array_equal(to_model_layout(o, ospec).astype(int), want)
 
@@ -242,7 +242,7 @@ def _check_model(path, in_shape, tmp_path, budget="64K", runs=6, seed=1):
     """(per-op LSB where both conv outputs agree, final output LSB); the compiled plan
     is checked byte for byte against the reference."""
     ctx, res = _legalized(path)
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sess = ort_session(path)
     rng = np.random.default_rng(seed)
     op_lsb, final_lsb, xs, refs = 0, 0, [], []
     with ctx:

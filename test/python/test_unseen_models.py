@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 from mlir import ir
 from onnx import TensorProto, helper, numpy_helper
 
-from onnx_check import legalized, quantize, worst_lsb
+from onnx_check import legalized, ort_session, quantize, worst_lsb
 
 from tigris.cli import main as tigris
 from tigris.dialects import op_attrs
@@ -138,7 +137,7 @@ def audio(tmp_path_factory):
 def test_audio_1d_through_onnxruntime_and_the_runtime(audio, tmp_path):
     model = audio
     ctx, res = legalized(model)
-    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    sess = ort_session(model)
     out = tmp_path / "audio.tgrs"
     assert tigris(["compile", str(model), "-m", "6K+1M", "-o", str(out)]) == 0
     host = HostPlan(out.read_bytes())
@@ -283,7 +282,7 @@ def test_1d_layers_have_no_transposes_between_them(build, expected, tmp_path):
 def test_1d_layouts_match_onnxruntime(build, tmp_path):
     model = build(tmp_path / "m.onnx")
     ctx, res = legalized(model)
-    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    sess = ort_session(model)
     rng = np.random.default_rng(9)
     with ctx:
         fn = functions(res.module.operation)[0]
@@ -369,7 +368,7 @@ def test_qoperator_1d_average_pool(tmp_path):
                     per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
     assert "QLinearAveragePool" in {node.op_type for node in onnx.load(path).graph.node}
     ctx, res = legalized(path)
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    sess = ort_session(path)
     with ctx:
         fn = functions(res.module.operation)[0]
         (ispec,), (ospec,) = io_specs(fn)
@@ -409,7 +408,7 @@ def _square_relayouts(path):
 def test_square_layout_changes_match_onnxruntime(tmp_path):
     model = _square_relayouts(tmp_path / "square.onnx")
     ctx, res = legalized(model)
-    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    sess = ort_session(model)
     rng = np.random.default_rng(12)
     with ctx:
         fn = functions(res.module.operation)[0]
@@ -445,7 +444,7 @@ def _spatial_concat(path, axis):
 def test_spatial_concat_matches_onnxruntime_and_runs_in_the_runtime(axis, tmp_path):
     model = _spatial_concat(tmp_path / "m.onnx", axis)
     ctx, res = legalized(model)
-    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    sess = ort_session(model)
     rng = np.random.default_rng(3)
     with ctx:
         fn = functions(res.module.operation)[0]
@@ -519,7 +518,7 @@ def test_detector_matches_onnxruntime_and_the_runtime_loads_its_plans(budget, tm
     loader rejects a call whose input lies inside its output)."""
     model = _detector(tmp_path / "det.onnx")
     ctx, res = legalized(model)
-    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    sess = ort_session(model)
     out = tmp_path / "det.tgrs"
     assert tigris(["compile", str(model), "-m", budget, "-o", str(out)]) == 0
     host = HostPlan(out.read_bytes())

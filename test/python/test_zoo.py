@@ -13,7 +13,8 @@ import onnx
 import pytest
 from onnx import numpy_helper
 
-ort = pytest.importorskip("onnxruntime")
+pytest.importorskip("onnxruntime")
+from onnx_check import ort_session  # noqa: E402
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 sys.path.insert(0, str(MODELS_DIR))
@@ -25,7 +26,7 @@ QDQ = [n for n in ALL if not zoo.MODELS[n].qop]
 
 
 def _session(path):
-    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return ort_session(path)
 
 
 def _load(name, fmt="qdq"):
