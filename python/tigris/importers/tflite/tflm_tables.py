@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from tigris.reference.fixedpoint import quantize_multiplier
+
 INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
 
 
@@ -51,20 +53,6 @@ def requant(x: int, mult: int, shift: int) -> int:
     """MultiplyByQuantizedMultiplier (double rounding), shift > 0 to the left."""
     left, right = max(shift, 0), max(-shift, 0)
     return rdbpot(srdhm(_wrap(x * (1 << left)), mult), right)
-
-
-def quantize_multiplier(real: float) -> tuple[int, int]:
-    """tflite::QuantizeMultiplier: real = mult * 2^(shift - 31)."""
-    if real == 0:
-        return 0, 0
-    q, shift = math.frexp(real)
-    m = _round_away(q * (1 << 31))
-    if m == 1 << 31:
-        m //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    return m, shift
 
 
 def _round_away(x: float) -> int:
