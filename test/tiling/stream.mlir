@@ -1,9 +1,9 @@
-// tigris-tile streaming the same chain as strips.mlir (3 KiB budget): strips
+// tigris-tile streaming the same chain as strips.mlir (3328-byte budget): strips
 // of 2 output rows; the first conv computes each of its rows once. A strip's
 // band of it starts with the rows the previous band ends with (a view of that
 // band copied into a new band by one insert), then the conv computes only the
 // rows no earlier strip computed, written into the band after them.
-// RUN: tigris-opt %s --tigris-schedule --tigris-tile=budget=3K | FileCheck %s
+// RUN: tigris-opt %s --tigris-schedule --tigris-tile=budget=3328 | FileCheck %s
 
 // CHECK-LABEL: func.func @chain
 // CHECK-SAME: fits = 1 : i64
