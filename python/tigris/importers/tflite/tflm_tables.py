@@ -141,8 +141,10 @@ def _input_params(scale: float, integer_bits: int = 4) -> tuple[int, int, int]:
     return mult, shift, radius
 
 
-def logistic_table(s_in: float, zp_in: int) -> list[int]:
-    """reference_integer_ops::Logistic (output scale 1/256, zero point -128)."""
+def _saturating_table(s_in: float, zp_in: int, raw, exponent: int, offset: int) -> list[int]:
+    """The shared loop of TFLM's int8 Logistic and Tanh: inputs beyond the
+    range radius saturate; the rest go through `raw` (a Q4 input) and are
+    rounded down by `exponent` bits, then shifted by `offset`."""
     mult, shift, radius = _input_params(s_in)
     out = []
     for q in range(-128, 128):
@@ -152,25 +154,19 @@ def logistic_table(s_in: float, zp_in: int) -> list[int]:
         elif x >= radius:
             out.append(127)
         else:
-            r = logistic_raw(requant(x, mult, shift), 4)
-            out.append(max(-128, min(127, rdbpot(r, 23) - 128)))
+            r = raw(requant(x, mult, shift), 4)
+            out.append(max(-128, min(127, rdbpot(r, exponent) + offset)))
     return out
+
+
+def logistic_table(s_in: float, zp_in: int) -> list[int]:
+    """reference_integer_ops::Logistic (output scale 1/256, zero point -128)."""
+    return _saturating_table(s_in, zp_in, logistic_raw, 23, -128)
 
 
 def tanh_table(s_in: float, zp_in: int) -> list[int]:
     """reference_integer_ops::Tanh (output scale 1/128, zero point 0)."""
-    mult, shift, radius = _input_params(s_in)
-    out = []
-    for q in range(-128, 128):
-        x = q - zp_in
-        if x <= -radius:
-            out.append(-128)
-        elif x >= radius:
-            out.append(127)
-        else:
-            r = tanh_raw(requant(x, mult, shift), 4)
-            out.append(max(-128, min(127, rdbpot(r, 24))))
-    return out
+    return _saturating_table(s_in, zp_in, tanh_raw, 24, 0)
 
 
 def _roundf(x) -> int:
