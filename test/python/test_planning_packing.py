@@ -1,10 +1,12 @@
 """tigris.planning packing: heuristics, CP-SAT, baselines, verification."""
 import random
+from dataclasses import dataclass
 
 import pytest
 
-from tigris.planning import (lifetimes, lower_bound, no_reuse_sum, pack, schedule, tflm_greedy,
-                             verify_packing)
+from tigris.planning import (Problem, Schedule, lifetimes, lower_bound, no_reuse_sum, pack,
+                             schedule, tflm_greedy, verify_packing)
+from tigris.planning.schedule import node_bound
 from tigris.planning.generators import cnn_like, inception_like, random_dag, unet_like
 
 
@@ -112,9 +114,48 @@ def test_empty_and_trivial_inputs():
     assert p.arena == 16 and p.offsets == {"only": 0} and p.method.endswith("first")
 
 
-def test_plan_memory_end_to_end():
-    from tigris.planning import plan_memory
+@dataclass
+class MemoryPlan:
+    """``schedule`` (its ``order`` is the plan's), ``storages`` (lifetimes in
+    that order) and ``packing`` (offsets of the storages in one arena)."""
 
+    schedule: Schedule
+    storages: dict
+    packing: object
+
+    @property
+    def arena(self) -> int:
+        return self.packing.arena
+
+    def buffer_offsets(self) -> dict:
+        """``{buffer: byte offset}``: every buffer sits at its storage's offset."""
+        offs = self.packing.offsets
+        return {b: offs[name] for name, st in self.storages.items() for b in st.buffers}
+
+    def scratch_offsets(self) -> dict:
+        """``{node: byte offset of its scratch}`` for nodes with scratch."""
+        offs = self.packing.offsets
+        return {st.node: offs[name] for name, st in self.storages.items() if st.kind == "scratch"}
+
+
+def plan_memory(graph, alignment=16, inplace=True, order=None) -> MemoryPlan:
+    """Schedule (unless ``order`` is given), compute lifetimes and pack, as the
+    planning passes chain them; the packing is verified."""
+    if order is None:
+        sched = schedule(graph, alignment=alignment, inplace=inplace, time_limit=1.0)
+    else:
+        p = Problem(graph, alignment, inplace)
+        pk = p.order_peak(p.indices(order))
+        sched = Schedule(list(order), pk, p.order_peak(list(range(p.n))), node_bound(p),
+                         "fixed", False)
+    st = lifetimes(graph, sched.order, inplace)
+    packing = pack(st, alignment=alignment, time_limit=2.0, workers=2)
+    errors = verify_packing(st, packing.offsets, packing.arena, alignment)
+    assert not errors, "invalid packing: " + "; ".join(errors[:5])
+    return MemoryPlan(sched, st, packing)
+
+
+def test_plan_memory_end_to_end():
     g = cnn_like(11, blocks=12, concat_every=4)
     mp = plan_memory(g, alignment=16)
     assert mp.packing.gap == 0 and mp.arena == mp.schedule.peak

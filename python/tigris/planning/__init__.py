@@ -54,13 +54,6 @@ Packing (:mod:`.packing`); ``storages`` is a ``lifetimes`` result or any
     GreedyMemoryPlanner baseline. ``no_reuse_sum(storages, alignment=16)``.
     ``verify_packing(storages, offsets, arena, alignment=16) -> [problem]``.
 
-All at once (:mod:`.plan`)
-    ``plan_memory(graph, alignment=16, inplace=True, order=None,
-    schedule_time=1.0, pack_time=2.0, workers=2) -> MemoryPlan(schedule,
-    storages, packing)`` with ``.order``, ``.arena``, ``.buffer_offsets()``
-    ``{buffer: offset}`` and ``.scratch_offsets()`` ``{node: offset}``;
-    ``order`` given means no scheduling (method ``"fixed"``).
-
 Synthetic graphs for tests and benchmarks (:mod:`.generators`):
 ``random_dag``, ``cnn_like``, ``inception_like``, ``unet_like``.
 
@@ -82,12 +75,11 @@ from .graph import Graph, GraphBuilder, GraphError, Node, Problem, align_up
 from .liveness import (Storage, lifetimes, load_profile, lower_bound, naive_peak, peak,
                        storage_of)
 from .packing import Packing, no_reuse_sum, pack, tflm_greedy, verify_packing
-from .plan import MemoryPlan, plan_memory
 from .schedule import Schedule, schedule
 
 __all__ = [
     "Graph", "GraphBuilder", "GraphError", "Node", "Problem", "align_up",
     "Storage", "lifetimes", "load_profile", "lower_bound", "naive_peak", "peak", "storage_of",
     "Packing", "no_reuse_sum", "pack", "tflm_greedy", "verify_packing",
-    "Schedule", "schedule", "MemoryPlan", "plan_memory",
+    "Schedule", "schedule",
 ]

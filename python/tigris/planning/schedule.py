@@ -40,7 +40,7 @@ class Schedule:
     ``order``: node names; ``peak``: its peak live bytes; ``given_peak``: the
     given order's; ``bound``: a lower bound valid for every order;
     ``method``: ``"given"``, ``"search"`` (the DP/beam found it) or
-    ``"fixed"`` (an order imposed through ``plan_memory``);
+    ``"fixed"`` (an order imposed by the caller);
     ``exact``: the peak is proven minimal over all topological orders;
     ``states``: DP states expanded; ``seconds``: wall time.
     """
