@@ -13,6 +13,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import irdl
 
+from tigris import kernels
+
 IRDL_PATH = os.path.join(os.path.dirname(__file__), "tigris.irdl.mlir")
 
 # The bindings look for a Python module of each dialect they wrap an op of
@@ -23,12 +25,9 @@ sys.modules.setdefault("mlir.dialects.tigris", types.ModuleType(
     "mlir.dialects.tigris", "The tigris dialect's (empty) Python op module: IRDL ops are "
     "built with ir.Operation.create."))
 
-KERNEL_OPS = (
-    "conv2d", "depthwise_conv2d", "fully_connected", "add", "mul", "avg_pool",
-    "max_pool", "global_avg_pool", "softmax", "lut", "reshape", "transpose",
-    "pad", "resize", "slice", "empty", "insert",
-)
-PLAN_OPS = ("pool", "buffer", "call", "stage", "spill", "reload")
+# One kernel op per kind of the kernel registry (tigris.kernels).
+KERNEL_OPS = kernels.NAMES
+PLAN_OPS = ("pool", "buffer", "call")
 
 
 def load(ctx: ir.Context) -> None:
@@ -75,10 +74,8 @@ def attr(value, kind: str | None = None) -> ir.Attribute:
     raise TypeError(f"no attribute form for {type(value).__name__}")
 
 
-# Attributes whose dense arrays are i32 or i8 rather than i64.
-_ARRAY_KINDS = {"multiplier": "i32", "shift": "i32", "exp_table": "i32", "table": "i8",
-                "y_index0": "i32", "y_index1": "i32", "y_weight": "i32",
-                "x_index0": "i32", "x_index1": "i32", "x_weight": "i32"}
+# Attributes whose dense arrays (and integers) are i32 or i8 rather than i64.
+_ARRAY_KINDS = kernels.array_kinds()
 
 
 def kernel_op(name: str, operands, result_type: ir.Type, attrs: dict | None = None,

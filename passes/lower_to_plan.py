@@ -27,7 +27,8 @@ result occupies the bytes of its operand. The nested module keeps the
 function's `tigris.inputs` / `tigris.outputs` (model I/O quantization and
 layout), `tigris.target` and `tigris.arena`, and names the argument and
 result buffers in `tigris.plan_inputs` / `tigris.plan_outputs`. The slot
-and parameter table is `tigris.plan.format.KERNELS`.
+and parameter table is each kind's `plan` record in the kernel registry
+(`tigris.kernels`, gathered in `tigris.plan.format.KERNELS`).
 """
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ from mlir import ir
 from tigris.dialects import attr, op_attrs
 from tigris.irgraph import CONSTANT_OPS, block_of, is_constant_view, node_name, value_bytes
 from tigris.passes.registry import Pass, PassError
-from tigris.plan.format import (BLOB_ATTRS, CONST, IN, KERNELS, NO_CALL_OPS, OUT, SCRATCH,
-                                WEIGHT_ALIGN, align)
+from tigris import kernels
+from tigris.plan.format import (CONST, IN, KERNELS, NO_CALL_OPS, OUT, SCRATCH, WEIGHT_ALIGN,
+                                align)
 
 _NP = {"i8": np.int8, "i32": np.int32}
 
@@ -233,10 +235,12 @@ class _Builder:
             src = self.operand(op, op.operands[0], kind, "input", name)
             if self.location(src)[:2] == (space, offset):
                 return
-        if kind not in KERNELS:
+        entry = kernels.get(kind)
+        if entry is None or entry.plan is None:
             raise PassError(f"'{op.name}' has no runtime kernel", op.location)
-        kernel = KERNELS[kind]
+        kernel = entry.plan
         attrs = {k: v for k, v in op_attrs(op).items() if not k.startswith("tigris.")}
+        unused = entry.unused_slots(attrs) if entry.unused_slots else ()
         operands = iter(op.operands)
         slots: list[str] = []
         scratch = None
@@ -251,10 +255,10 @@ class _Builder:
                                               _tensor_type([size], ir.IntegerType.get_signless(8)),
                                               loc=op.location)
                 slots.append(scratch or "")
-            elif s.role == CONST and s.name in BLOB_ATTRS:
+            elif s.role == CONST and s.name in entry.blobs:
                 values = attrs.pop(s.name, None)
-                if kind == "resize" and attrs.get("mode") == "nearest" and s.optional:
-                    values = None      # nearest reads index0 only
+                if s.name in unused:
+                    values = None
                 if values is None or (isinstance(values, list) and not values):
                     if not s.optional:
                         raise PassError(f"'{op.name}' has no '{s.name}'", op.location)
@@ -302,16 +306,14 @@ def _strings(names: list[str]) -> ir.Attribute:
 
 
 def _kernel_view(kind: str, slot: str, value, op) -> ir.Type:
-    """Weights in the layout the kernel reads (the same bytes): depthwise
-    [KH,KW,C,M] -> [1,KH,KW,C*M], fully connected [Cout,...,K] -> [Cout,K]."""
+    """Weights in the layout the kernel reads (the same bytes): the registry
+    entry's `weights_view` (depthwise [KH,KW,C,M] -> [1,KH,KW,C*M], fully
+    connected [Cout,...,K] -> [Cout,K])."""
     t = ir.RankedTensorType(value.type)
     shape = list(t.shape)
-    if slot == "weights" and kind == "depthwise_conv2d" and len(shape) == 4:
-        cout = _shape(op.results[0].type)[-1]
-        if not (shape[0] == 1 and shape[3] == cout):
-            shape = [1, shape[0], shape[1], shape[2] * shape[3]]
-    elif slot == "weights" and kind == "fully_connected" and len(shape) > 2:
-        shape = [shape[0], int(np.prod(shape[1:]))]
+    entry = kernels.get(kind)
+    if slot == "weights" and entry is not None and entry.weights_view is not None:
+        shape = entry.weights_view(shape)
     return _tensor_type(shape, t.element_type)
 
 

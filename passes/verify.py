@@ -3,15 +3,10 @@ from __future__ import annotations
 
 from mlir import ir
 
+from tigris import kernels
 from tigris.dialects import op_attrs
 from tigris.passes.registry import Pass, PassError
 
-# Kernel ops whose activation operands and results must be int8 tensors.
-_INT8_OPS = {"conv2d", "depthwise_conv2d", "fully_connected", "add", "mul", "avg_pool",
-             "max_pool", "global_avg_pool", "softmax", "lut", "resize"}
-_PER_CHANNEL = {"conv2d", "depthwise_conv2d", "fully_connected"}
-# Kernel ops that requantize: they may carry `rounding` ("double", the default, or "single").
-_REQUANT = _PER_CHANNEL | {"add", "mul", "global_avg_pool"}
 _SHIFTS = ("shift", "input1_shift", "input2_shift", "output_shift")
 
 
@@ -23,17 +18,21 @@ def _elem_width(value) -> tuple[bool, int]:
     return isinstance(et, ir.IntegerType), et.width if isinstance(et, ir.IntegerType) else 0
 
 
-def _check(op) -> None:
-    kind = op.name.split(".", 1)[1]
+def _shape(value) -> list[int]:
+    return list(ir.RankedTensorType(value.type).shape)
+
+
+def _check(op, kind: kernels.Kind) -> None:
+    """The rules of `kind`'s registry entry (int8, weighted, requantizes, check)."""
     attrs = op_attrs(op)
     where = op.location
-    if kind in _INT8_OPS:
-        activations = list(op.operands)[:1 if kind in _PER_CHANNEL else None]
+    if kind.int8:
+        activations = list(op.operands)[:1 if kind.weighted else None]
         for v in activations + list(op.results):
             is_int, width = _elem_width(v)
             if not (is_int and width == 8):
                 raise PassError(f"'{op.name}' expects int8 tensors, got {v.type}", where)
-    if kind in _PER_CHANNEL:
+    if kind.weighted:
         w, b = op.operands[1], op.operands[2]
         if _elem_width(w) != (True, 8):
             raise PassError(f"'{op.name}' weights must be int8, got {w.type}", where)
@@ -45,7 +44,7 @@ def _check(op) -> None:
                 raise PassError(f"'{op.name}' {name} has {len(attrs[name])} values for "
                                 f"{channels} output channels", where)
     if "rounding" in attrs:
-        if kind not in _REQUANT:
+        if not kind.requantizes:
             raise PassError(f"'{op.name}' takes no rounding (only requantizing kernels do)",
                             where)
         if attrs["rounding"] not in ("single", "double"):
@@ -60,28 +59,20 @@ def _check(op) -> None:
     if "act_min" in attrs and not (-128 <= attrs["act_min"] <= attrs["act_max"] <= 127):
         raise PassError(f"'{op.name}' activation range [{attrs['act_min']}, "
                         f"{attrs['act_max']}] is not inside int8", where)
-    if kind == "lut":
-        # One table, or one per channel (the last axis): C x 256 entries.
-        in_shape = ir.RankedTensorType(op.operands[0].type).shape
-        out_shape = ir.RankedTensorType(op.results[0].type).shape
-        channels = in_shape[-1] if in_shape else 1
-        n = len(attrs["table"])
-        if n != 256 and (n != 256 * channels or list(out_shape) != list(in_shape)):
-            raise PassError(f"'{op.name}' table has {n} entries, expected 256 or 256 per "
-                            f"channel ({256 * channels} for {channels} channels, with equal "
-                            "input and output shapes)", where)
-    if kind == "softmax" and len(attrs["exp_table"]) != 256:
-        raise PassError(f"'{op.name}' exp_table has {len(attrs['exp_table'])} entries, "
-                        "expected 256", where)
+    if kind.check is not None:
+        msg = kind.check([_shape(v) for v in op.operands], _shape(op.results[0]), attrs)
+        if msg:
+            raise PassError(f"'{op.name}' {msg}", where)
 
 
 def run(func_op, options) -> None:
     errors: list[PassError] = []
 
     def visit(op):
-        if op.name.startswith("tigris.") and op.name.split(".", 1)[1] in _INT8_OPS | {"transpose", "pad"}:
+        kind = kernels.of(op)
+        if kind is not None:
             try:
-                _check(op)
+                _check(op, kind)
             except PassError as e:
                 errors.append(e)
         return ir.WalkResult.ADVANCE

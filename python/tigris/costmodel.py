@@ -1,5 +1,6 @@
 """The latency cost model the tiler chooses by (ESP32-S3, reference-kernel
-instruction counts as the unit). Every constant lives here.
+instruction counts as the unit). The per-kind constants are in each kernel's
+registry entry (tigris.kernels), the others here.
 
 cost(plan) = sum over kernel calls of op_cost(kind, MACs, output elements, window)
              + PER_SLOW_BYTE * bytes read from or written to the slow pool
@@ -40,18 +41,14 @@ reference kernels on this core requantize through a 64-bit multiply helper
 """
 from __future__ import annotations
 
+from tigris import kernels
+
 PER_CALL = 1140                 # executor (operand resolution) + kernel checks and prologues
-PER_MAC = {
-    "conv2d": 10.44, "depthwise_conv2d": 48.85, "fully_connected": 11.99,
-    "max_pool": 10.40, "avg_pool": 17.57, "global_avg_pool": 7.99,
-    "add": 434.22, "mul": 196.87, "lut": 8.14, "softmax": 3596.29, "resize": 7.83,
-    "pad": 2.39, "slice": 9.67, "insert": 1.83, "transpose": 7.63, "empty": 0.0, "reshape": 0.0,
-}
-PER_OUT = {
-    "conv2d": 260.1, "depthwise_conv2d": 5.4, "fully_connected": 257.9,
-    "max_pool": 44.2, "avg_pool": 97.6, "global_avg_pool": 140.8,
-}
-PER_TAP = {"conv2d": 27.1}
+# The per-kind constants are the kernel registry's (tigris.kernels: per_mac,
+# per_out, per_tap); these views of them are what bench/simulate_costmodel.py fits.
+PER_MAC = {k.name: k.per_mac for k in kernels.REGISTRY.values() if k.per_mac is not None}
+PER_OUT = {k.name: k.per_out for k in kernels.REGISTRY.values() if k.per_out}
+PER_TAP = {k.name: k.per_tap for k in kernels.REGISTRY.values() if k.per_tap}
 DEFAULT_KIND = "conv2d"         # an unlisted kind costs like conv2d
 # PSRAM through the cache on the ESP32-S3: a miss fills a 32-byte line in
 # roughly 150-250 cycles and dirty lines are written back, so a byte moved

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tigris import kernels
 from tigris.errors import TigrisError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,24 +358,14 @@ def plan_elf(plan_path: Path, workdir: Path, esp_nn: Path | None = None) -> Path
 
 def call_work(plan, call) -> int:
     """MACs of a plan call (element operations for non-MAC kernels), counted as
-    the tiler counts them (python/tigris/tiling/rows.py)."""
-    k = call.kernel.name
+    the tiler counts them (the registry entry's `work`, tigris.kernels)."""
     ten = plan.tensors
-    out = ten[call.slot("output")]
-    n = out.count
-    if k == "conv2d":
-        return n * int(np.prod(ten[call.slot("weights")].shape[1:]))
-    if k == "depthwise_conv2d":
-        w = ten[call.slot("weights")].shape
-        return n * (w[1] * w[2] if w[0] == 1 else w[0] * w[1])
-    if k == "fully_connected":
-        return n * ten[call.slot("weights")].shape[-1]
-    if k in ("max_pool", "avg_pool"):
-        kk = call.params()["kernel"]
-        return n * kk[0] * kk[1]
-    if k in ("global_avg_pool", "insert"):       # an insert copies its input's elements
-        return ten[call.slot("input")].count
-    return n
+    k = call.kernel
+    w = call.slot("weights") if any(s.name == "weights" for s in k.slots) else None
+    first_in = next(t for s, t in zip(k.slots, call.tensors) if s.role == "in")
+    return kernels.REGISTRY[k.name].work(ten[call.slot("output")].count, ten[first_in].count,
+                                         None if w is None else ten[w].shape,
+                                         call.params())
 
 
 def slow_bytes(plan, call) -> int:

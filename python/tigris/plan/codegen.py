@@ -20,10 +20,8 @@ import re
 
 import numpy as np
 
+from tigris import kernels
 from tigris.plan.reader import Call, Plan
-
-_DISPATCH = {"conv2d": "tigris_run_conv2d_s8", "depthwise_conv2d": "tigris_run_depthwise_conv2d_s8"}
-
 
 def c_identifier(name: str) -> str:
     ident = re.sub(r"[^0-9A-Za-z_]", "_", name).strip("_") or "model"
@@ -77,127 +75,64 @@ class _Emitter:
     # ------------------------------------------------------------------ calls
     def call(self, step: int, c: Call) -> None:
         k = c.kernel.name
-        t = c.tensors
-        rank = len(self.shape(t[0]))
-        p = c.params(rank)
-        lines: list[str] = []
-        s = f"s{step}"
-        # the last field of the requantizing kernels' parameter structs
-        rounding = "TIGRIS_ROUND_SINGLE" if c.rounding == "single" else "TIGRIS_ROUND_DOUBLE"
-
-        def dims(var: str, index: int) -> None:
-            lines.append(f"static const tigris_dims4_t {var} = {{{_ints(self.shape(index))}}};")
-
-        def shape_arr(var: str, index: int) -> str:
-            sh = self.shape(index)
-            lines.append(f"static const int32_t {var}[{max(len(sh), 1)}] = {{{_ints(sh or [0])}}};")
-            return f"{var}, {len(sh)}"
-
-        if k in ("conv2d", "depthwise_conv2d"):
-            slot = {n: t[c.kernel.slot_index(n)] for n in
-                    ("input", "weights", "bias", "multiplier", "shift", "output", "scratch")}
-            dims("in", slot["input"])
-            dims("f", slot["weights"])
-            dims("out", slot["output"])
-            groups, cm = (p["groups"], 1) if k == "conv2d" else (1, p["channel_multiplier"])
-            q = self.plan.tensors[slot["multiplier"]].count
-            lines.append(
-                f"static const tigris_conv_params_t p = {{{{{_ints(p['stride'])}}}, "
-                f"{{{_ints(p['dilation'])}}}, {{{_ints(p['pad'])}}}, {groups}, {cm}, "
-                f"{p['input_offset']}, {p['output_offset']}, {self.ptr(slot['multiplier'])}, "
-                f"{self.ptr(slot['shift'])}, {q}, {p['act_min']}, {p['act_max']}, {rounding}}};")
-            sc = slot["scratch"]
-            scratch = ("NULL, 0" if sc is None else
-                       f"{self.ptr(sc, True, 'uint8_t')}, {self.plan.tensors[sc].size}")
-            call = (f"{_DISPATCH[k]}(&in, {self.ptr(slot['input'])}, &f, "
-                    f"{self.ptr(slot['weights'])}, {self.ptr(slot['bias'], ctype='int32_t')}, "
-                    f"&out, {self.ptr(slot['output'], True)}, &p, {scratch}, NULL)")
-        elif k == "fully_connected":
-            w = self.shape(t[1])
-            rows = self.plan.tensors[t[0]].count // w[1]
-            q = self.plan.tensors[t[3]].count
-            lines.append(f"static const tigris_fc_params_t p = {{{p['input_offset']}, "
-                         f"{p['output_offset']}, {self.ptr(t[3])}, {self.ptr(t[4])}, {q}, "
-                         f"{p['act_min']}, {p['act_max']}, {rounding}}};")
-            call = (f"tigris_run_fully_connected_s8({self.ptr(t[0])}, {rows}, {w[1]}, "
-                    f"{self.ptr(t[1])}, {self.ptr(t[2], ctype='int32_t')}, {w[0]}, "
-                    f"{self.ptr(t[5], True)}, &p, NULL)")
-        elif k in ("add", "mul"):
-            names = [pp.name for pp in c.kernel.params]
-            struct = "tigris_add_params_t" if k == "add" else "tigris_mul_params_t"
-            lines.append(f"static const {struct} p = {{{_ints(p[n] for n in names)}, "
-                         f"{rounding}}};")
-            a, b, y = shape_arr("sa", t[0]), shape_arr("sb", t[1]), shape_arr("sy", t[2])
-            call = (f"tigris_run_{k}_s8({self.ptr(t[0])}, {a}, {self.ptr(t[1])}, {b}, "
-                    f"{self.ptr(t[2], True)}, {y}, &p, NULL)")
-        elif k in ("avg_pool", "max_pool"):
-            dims("in", t[0])
-            dims("out", t[1])
-            dil = p.get("dilation", [1, 1])
-            cip = p.get("count_include_pad", 0)
-            lines.append(f"static const tigris_pool_params_t p = {{{{{_ints(p['kernel'])}}}, "
-                         f"{{{_ints(p['stride'])}}}, {{{_ints(dil)}}}, {{{_ints(p['pad'])}}}, "
-                         f"{cip}, {p['act_min']}, {p['act_max']}}};")
-            call = (f"tigris_run_{k}_s8(&in, {self.ptr(t[0])}, &out, {self.ptr(t[1], True)}, "
-                    f"&p, NULL)")
-        elif k == "global_avg_pool":
-            dims("in", t[0])
-            lines.append(f"static const tigris_gap_params_t p = {{{p['input_offset']}, "
-                         f"{p['output_offset']}, {p['multiplier']}, {p['shift']}, "
-                         f"{rounding}}};")
-            call = (f"tigris_run_global_avg_pool_s8(&in, {self.ptr(t[0])}, "
-                    f"{self.ptr(t[1], True)}, &p, NULL)")
-        elif k == "softmax":
-            sh = self.shape(t[0])
-            depth = sh[-1] if sh else 1
-            rows = self.plan.tensors[t[0]].count // depth
-            call = (f"tigris_softmax_s8({self.ptr(t[0])}, {rows}, {depth}, {self.ptr(t[1])}, "
-                    f"{p['output_scale_q16']}, {p['output_offset']}, {self.ptr(t[2], True)})")
-        elif k == "lut" and self.plan.tensors[t[1]].count != 256:   # one table per channel
-            sh = self.shape(t[0])
-            call = (f"tigris_lut_per_channel_s8({self.ptr(t[0])}, "
-                    f"{self.plan.tensors[t[0]].count}, {sh[-1] if sh else 1}, "
-                    f"{self.ptr(t[1])}, {self.ptr(t[2], True)})")
-        elif k == "lut":
-            call = (f"tigris_lut_s8({self.ptr(t[0])}, {self.plan.tensors[t[0]].count}, "
-                    f"{self.ptr(t[1])}, {self.ptr(t[2], True)})")
-        elif k in ("transpose", "slice"):
-            key = "perm" if k == "transpose" else "begin"
-            a, y = shape_arr("sa", t[0]), shape_arr("sy", t[1])
-            lines.append(f"static const int32_t v[{rank}] = {{{_ints(p[key])}}};")
-            call = (f"tigris_{k}_s8({self.ptr(t[0])}, {a}, v, {self.ptr(t[1], True)}, "
-                    f"{y.split(',')[0]})")
-        elif k == "pad":
-            a, y = shape_arr("sa", t[0]), shape_arr("sy", t[1])
-            lines.append(f"static const int32_t v[{2 * rank}] = {{{_ints(p['pad'])}}};")
-            call = (f"tigris_pad_s8({self.ptr(t[0])}, {a}, v, {p['value']}, "
-                    f"{self.ptr(t[1], True)}, {y.split(',')[0]})")
-        elif k == "resize":
-            dims("in", t[0])
-            dims("out", t[7])
-            mode = "TIGRIS_RESIZE_LINEAR" if p["mode"] == "linear" else "TIGRIS_RESIZE_NEAREST"
-            tables = ", ".join(self.ptr(t[i], ctype="int32_t") for i in range(1, 7))
-            call = (f"tigris_resize_s8(&in, {self.ptr(t[0])}, &out, {self.ptr(t[7], True)}, "
-                    f"{mode}, {tables})")
-        elif k == "insert":
-            a = shape_arr("sa", t[0])
-            d = shape_arr("sd", t[1])
-            call = (f"tigris_insert_s8({self.ptr(t[0])}, {a.split(',')[0]}, {self.ptr(t[1])}, "
-                    f"{d}, {p['axis']}, {p['offset']}, {self.ptr(t[2], True)})")
-        elif k == "reshape":
-            size = self.plan.tensors[t[0]].size
-            self.body.append(f"    /* step {step}: {k} */")
-            self.body.append(f"    memcpy({self.ptr(t[1], True)}, {self.ptr(t[0])}, {size}u);")
-            return
-        else:  # pragma: no cover - the reader only knows these kernels
+        entry = kernels.REGISTRY.get(k)
+        if entry is None or entry.emit_c is None:  # pragma: no cover - the reader knows these
             raise ValueError(f"no C emitter for kernel '{k}'")
+        e = _CallEmitter(self, c)
+        call = entry.emit_c(e, c, e.params)
+        if not e.checked:
+            self.body.append(f"    /* step {step}: {k} */")
+            self.body.append(f"    {call};")
+            return
+        s = f"s{step}"
         self.body.append(f"    {{   /* step {step}: {k} */")
-        self.body += [f"        {ln}" for ln in lines]
+        self.body += [f"        {ln}" for ln in e.lines]
         self.body.append(f"        const int32_t {s} = {call};")
         self.body.append(f"        if ({s} != TIGRIS_OK) {{")
         self.body.append(f"            return {s};")
         self.body.append("        }")
         self.body.append("    }")
+
+
+class _CallEmitter:
+    """What a registry entry's `emit_c` builds one call's C with: operand
+    pointers and shapes, and the declarations (`lines`) before the call."""
+
+    def __init__(self, emitter: _Emitter, c: Call):
+        self._e = emitter
+        self.plan = emitter.plan
+        self.call = c
+        self.rank = len(emitter.shape(c.tensors[0]))
+        self.params = c.params(self.rank)
+        # the last field of the requantizing kernels' parameter structs
+        self.rounding = "TIGRIS_ROUND_SINGLE" if c.rounding == "single" else "TIGRIS_ROUND_DOUBLE"
+        self.lines: list[str] = []
+        self.checked = True        # the call returns a status to check (not a plain memcpy)
+        self.ints = _ints
+
+    def ptr(self, index: int | None, writable: bool = False, ctype: str = "int8_t") -> str:
+        return self._e.ptr(index, writable, ctype)
+
+    def shape(self, index: int) -> list[int]:
+        return self._e.shape(index)
+
+    def count(self, index: int) -> int:
+        return self.plan.tensors[index].count
+
+    def size(self, index: int) -> int:
+        return self.plan.tensors[index].size
+
+    def slot(self, name: str) -> int | None:
+        return self.call.tensors[self.call.kernel.slot_index(name)]
+
+    def dims(self, var: str, index: int) -> None:
+        self.lines.append(f"static const tigris_dims4_t {var} = {{{_ints(self.shape(index))}}};")
+
+    def shape_arr(self, var: str, index: int) -> str:
+        sh = self.shape(index)
+        self.lines.append(f"static const int32_t {var}[{max(len(sh), 1)}] = "
+                          f"{{{_ints(sh or [0])}}};")
+        return f"{var}, {len(sh)}"
 
 
 def generate(plan: Plan, name: str | None = None, header_name: str | None = None

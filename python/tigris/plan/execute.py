@@ -18,8 +18,6 @@ from tigris.plan.format import CONST, IN
 from tigris.plan.reader import Plan
 from tigris.reference import kernels
 
-# Kernels whose reference function also takes the result shape.
-_NEEDS_SHAPE = {"reshape", "slice", "avg_pool", "max_pool"}
 # Constant slots passed positionally (after the inputs), not as keywords.
 _POSITIONAL = ("weights", "bias")
 _DTYPES = {"i8": np.int8, "i32": np.dtype("<i4")}
@@ -73,8 +71,7 @@ def run_plan(plan: Plan, inputs: list[np.ndarray]) -> list[np.ndarray]:
             b = call.slot("bias")
             cout = plan.tensors[out].shape[-1]
             args += [read(w), read(b) if b is not None else np.zeros(cout, np.int32)]
-        if k.name in _NEEDS_SHAPE:
-            kwargs["out_shape"] = list(plan.tensors[out].shape)
+        kwargs["out_shape"] = list(plan.tensors[out].shape)   # for the kernels taking it
         if "rounding" in accepts:
             kwargs["rounding"] = call.rounding
         kwargs = {key: v for key, v in kwargs.items() if key in accepts}

@@ -17,14 +17,13 @@ import numpy as np
 from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CONST, OUT, SCRATCH, CRC_OFFSET,
                                 DTYPE_BYTES, HEADER, HEADER_SIZE, IO, IO_UINT8, KERNELS_BY_ID,
                                 LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK, NO_TENSOR, POOLS,
-                                RAM_POOLS, RESIZE_MODES, SINGLE_SHIFT_RANGE, TARGETS, TENSOR,
+                                RAM_POOLS, SINGLE_SHIFT_RANGE, TARGETS, TENSOR,
                                 VERSION, WEIGHT_ALIGN, Kernel, PlanError, layout_offsets)
 
 _POOL_NAMES = {v: k for k, v in POOLS.items()}
 _DTYPE_NAMES = {1: "i8", 2: "i32"}
 _LAYOUT_NAMES = {v: k for k, v in LAYOUTS.items()}
 _TARGET_NAMES = {v: k for k, v in TARGETS.items()}
-_MODE_NAMES = {v: k for k, v in RESIZE_MODES.items()}
 
 
 @dataclass
@@ -64,9 +63,9 @@ class Call:
             values = self.words[i:i + p.count]
             i += p.count
             if p.variable:
-                values = values[:rank * (2 if p.name == "pad" else 1)]
-            if p.name == "mode":
-                out[p.name] = _MODE_NAMES.get(values[0], values[0])
+                values = values[:rank * p.per_rank]
+            if p.enum:
+                out[p.name] = p.enum[values[0]] if 0 <= values[0] < len(p.enum) else values[0]
             else:
                 out[p.name] = values if p.count > 1 else values[0]
         return out

@@ -14,7 +14,7 @@ from tigris.dialects import op_attrs
 from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CRC_OFFSET, DTYPE_BYTES, DTYPES,
                                 HEADER, IO, IO_UINT8, KERNELS, LAYOUTS, MAGIC, MAX_PARAMS,
                                 MAX_RANK, MAX_SLOTS, MAX_TENSORS, NAME_SIZE, NO_TENSOR, OUT,
-                                POOLS, RESIZE_MODES, ROUNDINGS, SCRATCH, TARGETS, TENSOR,
+                                POOLS, ROUNDINGS, SCRATCH, TARGETS, TENSOR,
                                 VERSION, WEIGHT_ALIGN, MAX_BYTES, MAX_ELEMENTS, PlanError,
                                 PlanLimitError, layout_offsets)
 from tigris.resources import WeightTable, resource_name
@@ -107,13 +107,13 @@ def _param_words(kernel, params: dict, rank: int, where: str) -> list[int]:
         if p.name not in params:
             raise PlanError(f"{where}: parameter '{p.name}' is missing")
         v = params[p.name]
-        if p.name == "mode":
-            if v not in RESIZE_MODES:
-                raise PlanError(f"{where}: unknown resize mode '{v}'")
-            v = RESIZE_MODES[v]
+        if p.enum:
+            if v not in p.enum:
+                raise PlanError(f"{where}: unknown {kernel.name} {p.name} '{v}'")
+            v = p.enum.index(v)
         values = [int(x) for x in v] if isinstance(v, list) else [int(v)]
         if p.variable:
-            want = rank * (2 if p.name == "pad" else 1)
+            want = rank * p.per_rank
             if len(values) != want:
                 raise PlanError(f"{where}: '{p.name}' has {len(values)} entries, want {want}")
         if len(values) > p.count:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 
+from tigris import kernels as registry
 from tigris.dialects import op_attrs
 from tigris.reference import kernels
 from tigris.resources import WeightTable
-
-# Ops whose kernel needs the result shape.
-_NEEDS_SHAPE = {"reshape", "slice", "empty", "avg_pool", "max_pool"}
 
 
 def result_shape(value: ir.Value) -> list[int]:
@@ -22,17 +20,15 @@ def result_shape(value: ir.Value) -> list[int]:
 
 
 def kernel_arguments(op, operands: list[np.ndarray]) -> tuple[list[np.ndarray], dict]:
-    """Operand arrays and keyword attributes for `kernels.<op>`, in the kernel's layouts."""
-    kind = op.name.split(".", 1)[1]
+    """Operand arrays and keyword attributes for `kernels.<op>`, in the kernel's layouts
+    (weights as the registry entry's `weights_view`; `out_shape` for the kernels
+    that take it)."""
+    kind = registry.of(op)
     attrs = {k: v for k, v in op_attrs(op).items() if not k.startswith("tigris.")}
     args = list(operands)
-    if kind == "depthwise_conv2d":
-        w = args[1]   # the op's [KH,KW,C,M] (TOSA layout) is the kernel's [1,KH,KW,C*M]
-        args[1] = w.reshape(1, w.shape[0], w.shape[1], -1)
-    if kind == "fully_connected":    # [OC,1,1,K] is the same bytes as [OC,K]
-        args[1] = args[1].reshape(args[1].shape[0], -1)
-    if kind in _NEEDS_SHAPE:
-        attrs["out_shape"] = result_shape(op.results[0])
+    if kind.weights_view is not None:
+        args[1] = args[1].reshape(kind.weights_view(args[1].shape))
+    attrs["out_shape"] = result_shape(op.results[0])
     return args, attrs
 
 
@@ -62,12 +58,11 @@ def run_function(func_op, weights: WeightTable, inputs: list[np.ndarray],
             continue
         if name == "tosa.const_shape":
             continue
-        if not name.startswith("tigris."):
+        if registry.of(op) is None:
             raise ValueError(f"the reference interpreter runs tigris kernel ops, not '{name}' "
                              "(run tigris-legalize first)")
-        kind = name.split(".", 1)[1]
         args, attrs = kernel_arguments(op, [env[v] for v in op.operands])
-        out = getattr(kernels, kind)(*args, **attrs)
+        out = getattr(kernels, registry.of(op).name)(*args, **attrs)
         out = np.asarray(out).reshape(result_shape(op.results[0]))
         env[op.results[0]] = out
         if trace is not None:

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 
 from mlir import ir
 
+from tigris import kernels
 from tigris.dialects import op_attrs
 
-# Ops whose output rows depend on a bounded window of input rows.
-STREAMABLE = {"conv2d", "depthwise_conv2d", "max_pool", "avg_pool", "lut", "add", "mul", "pad",
-              "resize", "insert", "empty", "slice"}
+# Ops whose output rows depend on a bounded window of input rows: the kinds
+# whose registry entry names a row dependency (`rows`), one of
+#   "window"  a kh x kw window (stride, dilation, pad; weights or `kernel` give kh),
+#   "rows"    output row i from row i of each full-height operand (others whole),
+#   "pad", "resize", "slice", "empty"  as their own functions below.
+STREAMABLE = {k.name for k in kernels.REGISTRY.values() if k.rows is not None}
 
 
 def shape(value) -> list[int]:
@@ -43,6 +47,11 @@ def kind_of(op) -> str:
     return op.name.split(".", 1)[1] if op.name.startswith("tigris.") else ""
 
 
+def _rows(kind: str) -> str | None:
+    entry = kernels.get(kind)
+    return None if entry is None else entry.rows
+
+
 def streamable(info: OpInfo) -> bool:
     """Whether the op can compute any band of its output rows on its own."""
     k = info.kind
@@ -52,13 +61,14 @@ def streamable(info: OpInfo) -> bool:
     if len(out) != 4 or out[0] != 1:
         return False
     a = info.attrs
-    if k == "insert" and a["axis"] in (0, 1):
+    entry = kernels.REGISTRY[k]
+    if entry.rows == "slice" and a["begin"][0] != 0:
         return False
-    if k == "slice" and a["begin"][0] != 0:
+    if entry.rows == "pad" and (a["pad"][0] or a["pad"][4]):
         return False
-    if k == "pad" and (a["pad"][0] or a["pad"][4]):
+    if entry.streams is not None and not entry.streams(a):
         return False
-    activations = info.in_shapes[:1] if k in ("conv2d", "depthwise_conv2d") else info.in_shapes
+    activations = info.in_shapes[:1] if entry.weighted else info.in_shapes
     return all(len(sh) == 4 for sh in activations)
 
 
@@ -70,12 +80,10 @@ def _window(a: int, b: int, k: int, s: int, d: int, pad_top: int, height: int):
 
 def kernel_height(info: OpInfo) -> tuple[int, int, int, int]:
     """(kernel rows, stride, dilation, pad top) of a windowed op."""
-    k = info.kind
     a = info.attrs
-    if k == "conv2d":
-        kh = info.in_shapes[1][1]
-    elif k == "depthwise_conv2d":
-        kh = info.in_shapes[1][0]
+    view = kernels.REGISTRY[info.kind].weights_view
+    if kernels.REGISTRY[info.kind].weighted:    # weights [O|1, KH, KW, ...] as the kernel reads
+        kh = (view(info.in_shapes[1]) if view else info.in_shapes[1])[1]
     else:
         kh = a["kernel"][0]
     dil = a.get("dilation", [1, 1])[0]
@@ -85,13 +93,13 @@ def kernel_height(info: OpInfo) -> tuple[int, int, int, int]:
 def needs(info: OpInfo, a: int, b: int) -> list[tuple[int, int] | None]:
     """Rows [lo, hi) of each operand needed for output rows [a, b); None = not
     row-sliced (weights, bias, broadcast operands read whole)."""
-    k = info.kind
+    k = _rows(info.kind)
     attrs = info.attrs
-    if k in ("conv2d", "depthwise_conv2d", "max_pool", "avg_pool"):
+    if k == "window":
         kh, s, d, pt = kernel_height(info)
         rows, _, _ = _window(a, b, kh, s, d, pt, info.in_shapes[0][1])
         return [rows] + [None] * (len(info.in_shapes) - 1)
-    if k in ("lut", "add", "mul", "insert"):
+    if k == "rows":
         out_h = info.out_shape[1]
         return [(a, b) if sh[1] == out_h else None for sh in info.in_shapes]
     if k == "pad":
@@ -106,15 +114,15 @@ def needs(info: OpInfo, a: int, b: int) -> list[tuple[int, int] | None]:
         return [(a + c, b + c)]
     if k == "empty":
         return []
-    raise ValueError(f"'{k}' is not row-streamable")
+    raise ValueError(f"'{info.kind}' is not row-streamable")
 
 
 def strip_attrs(info: OpInfo, a: int, b: int) -> dict:
     """Attributes of the kernel computing output rows [a, b) from the operand
     rows `needs` returned."""
-    k = info.kind
+    k = _rows(info.kind)
     attrs = dict(info.attrs)
-    if k in ("conv2d", "depthwise_conv2d", "max_pool", "avg_pool"):
+    if k == "window":
         kh, s, d, pt = kernel_height(info)
         _, top, bottom = _window(a, b, kh, s, d, pt, info.in_shapes[0][1])
         attrs["pad"] = [top, bottom, attrs["pad"][2], attrs["pad"][3]]
@@ -139,26 +147,24 @@ def strip_attrs(info: OpInfo, a: int, b: int) -> dict:
 
 def macs(info: OpInfo, rows: int | None = None) -> int:
     """Multiply-accumulates (or element operations) of `info`'s op computing
-    `rows` output rows (all rows by default)."""
-    k = info.kind
-    out = list(info.in_shapes[0] if k == "insert" else info.out_shape)   # an insert copies its input
-    if rows is not None and len(out) == 4:
-        out[1] = rows
+    `rows` output rows (all rows by default): the registry entry's `work`."""
+    out, inp = list(info.out_shape), list(info.in_shapes[0]) if info.in_shapes else []
+    if rows is not None:
+        if len(out) == 4:
+            out[1] = rows
+        if len(inp) == 4:
+            inp[1] = rows
+    entry = kernels.get(info.kind)
+    if entry is None:
+        return _prod(out)
+    w = None
+    if entry.weighted:
+        w = entry.weights_view(info.in_shapes[1]) if entry.weights_view else info.in_shapes[1]
+    return entry.work(_prod(out), _prod(inp), w, info.attrs)
+
+
+def _prod(values) -> int:
     n = 1
-    for s in out:
+    for s in values:
         n *= s
-    if k == "conv2d":
-        w = info.in_shapes[1]
-        return n * w[1] * w[2] * w[3]
-    if k == "depthwise_conv2d":
-        w = info.in_shapes[1]
-        return n * w[0] * w[1]
-    if k == "fully_connected":
-        return n * info.in_shapes[1][-1]
-    if k in ("max_pool", "avg_pool"):
-        kk = info.attrs["kernel"]
-        return n * kk[0] * kk[1]
-    if k == "global_avg_pool":
-        inp = info.in_shapes[0]
-        return inp[1] * inp[2] * inp[3]
     return n
