@@ -306,26 +306,4 @@ irdl.dialect @tigris {
     irdl.attributes {"kernel" = %kernel, "inputs" = %ins, "outputs" = %outs, "params" = %params,
                      "stage" = %stage}
   }
-
-  // Stage metadata: the calls whose `stage` attribute equals `index`.
-  // (IRDL ops cannot declare a terminator, so a stage is not a region.)
-  irdl.operation @stage {
-    %index = irdl.base "#builtin.integer"
-    %strategy = irdl.base "#builtin.string"
-    irdl.attributes {"index" = %index, "strategy" = %strategy}
-  }
-
-  irdl.operation @spill {
-    %from = irdl.base "#builtin.string"
-    %to = irdl.base "#builtin.string"
-    %size = irdl.base "#builtin.integer"
-    irdl.attributes {"from" = %from, "to" = %to, "size" = %size}
-  }
-
-  irdl.operation @reload {
-    %from = irdl.base "#builtin.string"
-    %to = irdl.base "#builtin.string"
-    %size = irdl.base "#builtin.integer"
-    irdl.attributes {"from" = %from, "to" = %to, "size" = %size}
-  }
 }
