@@ -149,12 +149,22 @@ class Legalizer:
                 op.erase()
 
     # -------------------------------------------------------------- convolution
-    def _conv_like(self, op, kind: str) -> None:
+    def _conv_like(self, op, kind: str, group=None) -> None:
+        """`op`'s convolution with its rescale (and clamp) as one kernel op; `group`:
+        (concat, groups, input, weights, bias) of a grouped one (`_grouped`)."""
         x, w, b = op.operands[0], op.operands[1], op.operands[2]
+        if group is not None:
+            concat, groups, x, w, b = group
+            result = concat.results[0]
+        else:
+            result, groups = op.results[0], 1
+            src = x.owner
+            if getattr(src, "name", "") == "tosa.slice" and _floor_fold(src, op):
+                x = src.operands[0]
         if not _is_int(x, 8):
             raise PassError(f"'{op.name}' on {ir.RankedTensorType(x.type).element_type}: "
                             "compilation needs an int8 model", op.location)
-        rescale = _single_user(op.results[0], "tosa.rescale")
+        rescale = _single_user(result, "tosa.rescale")
         if rescale is None:
             raise PassError(f"'{op.name}' result must feed exactly one tosa.rescale", op.location)
         rp = _rescale_params(rescale)
@@ -178,17 +188,34 @@ class Legalizer:
             if kind == "depthwise":
                 new = kernel_op("depthwise_conv2d", [x, w, b], out_t,
                                 {**attrs, "channel_multiplier": w_shape[3]}, loc=op.location)
-            elif in_shape[1:3] == [1, 1] and w_shape[1:3] == [1, 1] and attrs["pad"] == [0, 0, 0, 0]:
+            elif groups == 1 and in_shape[1:3] == [1, 1] and w_shape[1:3] == [1, 1] \
+                    and attrs["pad"] == [0, 0, 0, 0]:
                 fc = {k: attrs[k] for k in ("input_offset", "output_offset", "multiplier",
                                             "shift", "act_min", "act_max", "rounding")
                       if k in attrs}
                 new = kernel_op("fully_connected", [x, w, b], out_t, fc, loc=op.location)
             else:
-                new = kernel_op("conv2d", [x, w, b], out_t, {**attrs, "groups": 1}, loc=op.location)
-        self.replace(last, new.result, [op, rescale] + ([clamp] if clamp else []))
+                new = kernel_op("conv2d", [x, w, b], out_t, {**attrs, "groups": groups},
+                                loc=op.location)
+        chain = [op] if group is None else [v.owner for v in group[0].operands] + [group[0]]
+        self.replace(last, new.result, chain + [rescale] + ([clamp] if clamp else []))
 
     def on_conv2d(self, op):
+        if _grouped(op) is not None:
+            return      # rewritten with the concat of its group
         self._conv_like(op, "conv")
+
+    def _grouped_conv(self, concat) -> bool:
+        """The importer's form of a grouped convolution (TOSA has none): one
+        tosa.conv2d per group on slices of one input, weights and bias, the
+        accumulators concatenated on channels. -> one grouped tigris.conv2d."""
+        convs = [v.owner for v in concat.operands]
+        mine = _grouped(convs[0])
+        if mine is None or mine.operation != concat.operation:   # (wrappers are not unique)
+            return False
+        x, w, b = (convs[0].operands[i].owner.operands[0] for i in range(3))
+        self._conv_like(convs[0], "conv", (concat, len(convs), x, w, b))
+        return True
 
     def on_depthwise_conv2d(self, op):
         self._conv_like(op, "depthwise")
@@ -344,6 +371,12 @@ class Legalizer:
         self._simple(op, "transpose", {"perm": list(ir.DenseI32ArrayAttr(op.attributes["perms"]))})
 
     def on_slice(self, op):
+        users = _users(op.results[0])
+        if users and all(_floor_fold(op, u) or _grouped(u) is not None for u in users):
+            # read whole by the kernel ops its users become (floor mode, groups)
+            op.attributes["tigris.dead"] = ir.UnitAttr.get()
+            self.dead.append(op)
+            return
         self._simple(op, "slice", {"begin": [int(v) for v in _shape_const(op.operands[1])]})
 
     def on_pad(self, op):
@@ -355,6 +388,8 @@ class Legalizer:
         self._simple(op, "pad", {"pad": pad, "value": value})
 
     def on_concat(self, op):
+        if self._grouped_conv(op):
+            return
         axis = int(ir.IntegerAttr(op.attributes["axis"]).value)
         out_t = op.results[0].type
         offsets, offset = [], 0
@@ -382,6 +417,86 @@ class Legalizer:
             dest = kernel_op("insert", [op.operands[i], dest], out_t,
                              {"axis": axis, "offset": offsets[i]}, loc=op.location).result
         self.replace(op, dest, [op])
+
+
+_WINDOWED = ("tosa.conv2d", "tosa.depthwise_conv2d")
+
+
+def _shape(value: ir.Value) -> list[int]:
+    return list(ir.RankedTensorType(value.type).shape)
+
+
+def _window(op) -> tuple[list[int], list[int], list[int], list[int]]:
+    """(kernel, stride, dilation, pad) of a TOSA convolution."""
+    w = _shape(op.operands[1])
+    kernel = w[1:3] if op.name == "tosa.conv2d" else w[0:2]
+    return (kernel, list(ir.DenseI64ArrayAttr(op.attributes["stride"])),
+            list(ir.DenseI64ArrayAttr(op.attributes["dilation"])),
+            list(ir.DenseI64ArrayAttr(op.attributes["pad"])))
+
+
+def _floor_fold(s, user, channels: bool = False) -> bool:
+    """Whether tosa.slice `s`, the input of convolution `user`, only drops trailing
+    rows/columns no window of `user` reads (the importer's form of ONNX floor
+    mode), so the kernel op can read the slice's source instead: begins 0 (the
+    channels may be any contiguous range with `channels`), and on each cut axis
+    no padding after and the same output size from the whole axis."""
+    if s.name != "tosa.slice" or user.name not in _WINDOWED or user.operands[0] != s.results[0]:
+        return False
+    src, size = _shape(s.operands[0]), [int(v) for v in _shape_const(s.operands[2])]
+    begin = [int(v) for v in _shape_const(s.operands[1])]
+    if len(src) != 4 or begin[:3] != [0, 0, 0] or size[0] != src[0]:
+        return False
+    if not channels and (begin[3] != 0 or size[3] != src[3]):
+        return False
+    kernel, stride, dil, pad = _window(user)
+    out = _shape(user.results[0])
+    for ax in (1, 2):
+        i = 2 * (ax - 1)
+        if size[ax] == src[ax]:
+            continue
+        whole = (src[ax] + pad[i] - dil[ax - 1] * (kernel[ax - 1] - 1) - 1) // stride[ax - 1] + 1
+        if size[ax] > src[ax] or pad[i + 1] != 0 or whole != out[ax]:
+            return False
+    return True
+
+
+def _grouped(conv):
+    """The tosa.concat that makes `conv` one group of a grouped convolution (see
+    Legalizer._grouped_conv), or None."""
+    if conv.name != "tosa.conv2d":
+        return None
+    concat = _single_user(conv.results[0], "tosa.concat")
+    if concat is None or int(ir.IntegerAttr(concat.attributes["axis"]).value) != 3:
+        return None
+    convs = [v.owner for v in concat.operands]
+    if len(convs) < 2 or any(getattr(c, "name", "") != "tosa.conv2d" or
+                             len(list(c.results[0].uses)) != 1 for c in convs):
+        return None
+    slices = [[c.operands[i].owner for c in convs] for i in range(3)]
+    if any(getattr(s, "name", "") != "tosa.slice" for group in slices for s in group):
+        return None
+    sources = [{s.operands[0] for s in group} for group in slices]
+    if any(len(src) != 1 for src in sources):
+        return None
+    w_src, b_src = next(iter(sources[1])), next(iter(sources[2]))
+    if getattr(w_src.owner, "name", "") != "tosa.const" or \
+            getattr(b_src.owner, "name", "") != "tosa.const":
+        return None
+    cin_g, cout_g = _shape(convs[0].operands[1])[3], _shape(convs[0].operands[1])[0]
+    attrs = [{k: str(c.attributes[k]) for k in ("pad", "stride", "dilation")} for c in convs]
+    for g, c in enumerate(convs):
+        xs, ws, bs = (s[g] for s in slices)
+        if [int(v) for v in _shape_const(xs.operands[1])][3] != g * cin_g or \
+                [int(v) for v in _shape_const(ws.operands[1])] != [g * cout_g, 0, 0, 0] or \
+                [int(v) for v in _shape_const(bs.operands[1])] != [g * cout_g] or \
+                _shape(c.operands[1])[0] != cout_g or attrs[g] != attrs[0] or \
+                c.operands[3] != convs[0].operands[3] or c.operands[4] != convs[0].operands[4] or \
+                not _floor_fold(xs, c, channels=True):
+            return None
+    if len(convs) * cout_g != _shape(w_src)[0] or len(convs) * cin_g != _shape(xs.operands[0])[3]:
+        return None
+    return concat
 
 
 def _shape_const(value: ir.Value) -> np.ndarray:

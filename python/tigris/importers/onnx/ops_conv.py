@@ -7,10 +7,8 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
-from tigris.dialects import kernel_op
 from tigris.importers.onnx.emit_core import EmitterBase, int_weights, symmetric_weights
 from tigris.importers.onnx.graph import Act, Const, QNode
-from tigris.reference.fixedpoint import conv_params
 
 
 def conv_padding(em: EmitterBase, attrs: dict, in_hw, k_hw, strides, dilations) -> list[int]:
@@ -40,7 +38,7 @@ def conv_padding(em: EmitterBase, attrs: dict, in_hw, k_hw, strides, dilations) 
 def fit_tosa_padding(size_hw, k_hw, strides, dil, pad) -> list[int] | None:
     """TOSA wants (size - 1 + pads - (k - 1) * d) divisible by the stride; ONNX
     floors. Trim unused bottom/right padding to match, or None if that is not
-    enough (the caller then emits the tigris kernel op, which floors)."""
+    enough (the caller then slices off the input rows/columns no window reads)."""
     pad = list(pad)
     for i, (size, k, s, d) in enumerate(zip(size_hw, k_hw, strides, dil)):
         r = (size - 1 + pad[2 * i] + pad[2 * i + 1] - (k - 1) * d) % s
@@ -160,42 +158,28 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
     dl_a = ir.DenseI64ArrayAttr.get(dil)
     acc_t = em.tensor(out_shape, acc_elem)
     tosa_pad = fit_tosa_padding((h, wd), (kh, kw), strides, dil, pad)
-    if tosa_pad is None and not em.quantized and group == 1 or depthwise and tosa_pad is None \
-            and not em.quantized:
-        # Float models (analysis only): drop the input rows/columns that no
-        # window reaches, which makes the strided convolution exact for TOSA.
+    grouped = group > 1 and not depthwise
+    used_h, used_w = h, wd
+    if tosa_pad is None:
+        # Floor mode (ONNX floors the output size, TOSA wants it exact): drop the
+        # input rows/columns that no window reaches. tigris-legalize folds the
+        # slice back into the kernel op, which reads the whole input.
         used_h = (oh - 1) * strides[0] + dil[0] * (kh - 1) + 1 - pad[0]
         used_w = (ow - 1) * strides[1] + dil[1] * (kw - 1) + 1 - pad[2]
         used_h, used_w = min(h, used_h), min(wd, used_w)
-        xv = tosa.slice(em.tensor([n, used_h, used_w, cin]), xv, em.shape_const([0, 0, 0, 0]),
-                        em.shape_const([n, used_h, used_w, cin]))
+        if not grouped:   # (a grouped one slices each group's channels so)
+            xv = tosa.slice(em.tensor([n, used_h, used_w, cin]), xv, em.shape_const([0, 0, 0, 0]),
+                            em.shape_const([n, used_h, used_w, cin]))
         pad = [pad[0], max(0, pad[1] - (h - used_h)) if used_h == h else 0, pad[2],
                max(0, pad[3] - (wd - used_w)) if used_w == wd else 0]
-        h, wd = used_h, used_w
-        tosa_pad = fit_tosa_padding((h, wd), (kh, kw), strides, dil, pad)
-    if group > 1 and not depthwise or tosa_pad is None:
-        # TOSA has no grouped convolution, and no floor-mode strided one.
-        if not em.quantized:
-            em.fail("grouped or floor-mode strided convolution in a float model is not supported")
-        lo, hi = em.clamp_range(out, node.clamp)
-        m, s = conv_params(x.scale, reals_w, out.scale)
-        attrs = {"stride": strides, "dilation": dil, "pad": pad,
-                 "input_offset": -x.zp, "output_offset": out.zp, "multiplier": m, "shift": s,
-                 "act_min": lo, "act_max": hi}
-        if em.rounding == "single":   # as tigris-legalize gives a SINGLE_ROUND rescale
-            attrs["rounding"] = "single"
-        if depthwise:
-            y = kernel_op("depthwise_conv2d", [xv, wv, bv], em.tensor(out_shape),
-                          {**attrs, "channel_multiplier": cout // cin}).result
-        else:
-            y = kernel_op("conv2d", [xv, wv, bv], em.tensor(out_shape),
-                          {**attrs, "groups": group}).result
-        _finish_conv(em, out, y, one_d)
-        return
+        tosa_pad = fit_tosa_padding((used_h, used_w), (kh, kw), strides, dil, pad)
     pad_a = ir.DenseI64ArrayAttr.get(tosa_pad)
     if depthwise:
         acc = tosa.depthwise_conv2d(acc_t, xv, wv, bv, izp, wzp, pad_a, st_a, dl_a,
                                     ir.TypeAttr.get(acc_elem))
+    elif grouped:
+        acc = _grouped(em, xv, (used_h, used_w), wv, bv, izp, wzp, group, out_shape, acc_elem,
+                       pad_a, st_a, dl_a)
     else:
         acc = tosa.conv2d(acc_t, xv, wv, bv, izp, wzp, pad_a, st_a, dl_a, ir.TypeAttr.get(acc_elem))
     if em.quantized:
@@ -205,6 +189,32 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
     else:
         y = acc if node.clamp is None else em.clamp(acc, *node.clamp)
     _finish_conv(em, out, y, one_d)
+
+
+def _grouped(em: EmitterBase, xv, used_hw, wv, bv, izp, wzp, group: int, out_shape, acc_elem,
+             pad_a, st_a, dl_a) -> ir.Value:
+    """A grouped convolution in TOSA (which has none): per group, a convolution of
+    its input channels (the first `used_hw` rows and columns) with its slice of
+    the weights and bias, the accumulators concatenated on channels
+    (tigris-legalize makes it one grouped conv2d)."""
+    n = ir.RankedTensorType(xv.type).shape[0]
+    h, w = used_hw
+    cout, kh, kw, cin_g = ir.RankedTensorType(wv.type).shape
+    cout_g = cout // group
+    w_elem = ir.RankedTensorType(wv.type).element_type
+    b_elem = ir.RankedTensorType(bv.type).element_type
+    accs = []
+    for g in range(group):
+        xg = tosa.slice(em.tensor([n, h, w, cin_g]), xv, em.shape_const([0, 0, 0, g * cin_g]),
+                        em.shape_const([n, h, w, cin_g]))
+        wg = tosa.slice(em.tensor([cout_g, kh, kw, cin_g], w_elem), wv,
+                        em.shape_const([g * cout_g, 0, 0, 0]),
+                        em.shape_const([cout_g, kh, kw, cin_g]))
+        bg = tosa.slice(em.tensor([cout_g], b_elem), bv, em.shape_const([g * cout_g]),
+                        em.shape_const([cout_g]))
+        accs.append(tosa.conv2d(em.tensor(out_shape[:3] + [cout_g], acc_elem), xg, wg, bg, izp,
+                                wzp, pad_a, st_a, dl_a, ir.TypeAttr.get(acc_elem)))
+    return tosa.concat(accs, 3, results=[em.tensor(out_shape, acc_elem)])
 
 
 def _finish_conv(em: EmitterBase, out: Act, y, one_d: bool) -> None:
