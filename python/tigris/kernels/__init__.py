@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from tigris.kernels import conv, elementwise, movement, pool
 from tigris.kernels.base import (CALL_SINGLE_ROUNDING, CONST, IN, MAX_RANK, OUT, SCRATCH, Kind,
-                                 Param, PlanKernel, Slot)
+                                 Param, PlanKernel, RowRule, Slot)
 
 _KINDS = [k for m in (conv, elementwise, pool, movement) for k in m.KINDS]
 
@@ -60,6 +60,6 @@ def blob_attrs() -> dict[str, str]:
     return out
 
 
-__all__ = ["REGISTRY", "NAMES", "Kind", "PlanKernel", "Slot", "Param", "get", "of",
+__all__ = ["REGISTRY", "NAMES", "Kind", "PlanKernel", "RowRule", "Slot", "Param", "get", "of",
            "array_kinds", "blob_attrs", "CALL_SINGLE_ROUNDING", "MAX_RANK", "IN", "CONST",
            "OUT", "SCRATCH"]

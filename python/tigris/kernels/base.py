@@ -57,6 +57,17 @@ class PlanKernel:
         return next(i for i, s in enumerate(self.slots) if s.name == name)
 
 
+@dataclass(frozen=True)
+class RowRule:
+    """A kernel's own row dependency (tigris.tiling.rows), for a kind that is
+    neither a window nor row-for-row: `needs(attrs, in_shapes, out_shape, a, b)`
+    gives the rows [lo, hi) of each operand (None: read whole) that output rows
+    [a, b) read; `strip(attrs, in_shapes, a, b, needs)` the attributes of the
+    same kernel computing exactly those rows from exactly those operand rows."""
+    needs: Callable
+    strip: Callable | None = None
+
+
 def _default_work(out_elems: int, in_elems: int, weights, attrs: dict) -> int:
     return out_elems
 
@@ -93,9 +104,9 @@ class Kind:
     # Weights in the layout the kernel reads (the same bytes): shape -> shape.
     weights_view: Callable | None = None
     # Row streaming (tigris.tiling.rows): "window" (conv-like kh x kw window),
-    # "rows" (row i from row i of each full-height operand), "pad", "resize",
-    # "slice", "empty", or None (not streamable).
-    rows: str | None = None
+    # "rows" (row i from row i of each full-height operand), a RowRule of its
+    # own, or None (not streamable).
+    rows: str | RowRule | None = None
     # A further condition for streaming rows: attrs -> bool (None: always).
     streams: Callable | None = None
     # The plan call record, None when the op never becomes a call.

@@ -2,7 +2,7 @@
 slice, empty, insert (concat is an `empty` filled by `insert`s)."""
 from __future__ import annotations
 
-from tigris.kernels.base import CONST, IN, MAX_RANK, OUT, Kind, Param, PlanKernel, Slot
+from tigris.kernels.base import CONST, IN, MAX_RANK, OUT, Kind, Param, PlanKernel, RowRule, Slot
 
 _IN, _OUT = Slot("input", IN), Slot("output", OUT)
 RESIZE_MODES = ("nearest", "linear")
@@ -49,6 +49,44 @@ def _emit_insert(e, c, p) -> str:
             f"{d}, {p['axis']}, {p['offset']}, {e.ptr(t[2], True)})")
 
 
+# ------------------------------------------------------------------ row rules
+
+def _pad_needs(attrs, in_shapes, out_shape, a, b):
+    pt, h = attrs["pad"][1], in_shapes[0][1]
+    return [(min(max(a - pt, 0), h), min(max(b - pt, 0), h))]
+
+
+def _pad_strip(attrs, in_shapes, a, b, needs):
+    pt, h = attrs["pad"][1], in_shapes[0][1]
+    pad = list(attrs["pad"])
+    pad[1] = max(0, min(pt, b) - a)               # output rows above the input
+    pad[5] = max(0, b - max(a, pt + h))           # output rows below it
+    return dict(attrs, pad=pad)
+
+
+def _resize_needs(attrs, in_shapes, out_shape, a, b):
+    y0, y1 = attrs["y_index0"][a:b], attrs["y_index1"][a:b]
+    return [(min(y0 + y1), max(y0 + y1) + 1)]
+
+
+def _resize_strip(attrs, in_shapes, a, b, needs):
+    lo = needs[0][0]
+    return dict(attrs, y_index0=[v - lo for v in attrs["y_index0"][a:b]],
+                y_index1=[v - lo for v in attrs["y_index1"][a:b]],
+                y_weight=list(attrs["y_weight"][a:b]))
+
+
+def _slice_needs(attrs, in_shapes, out_shape, a, b):
+    c = attrs["begin"][1]
+    return [(a + c, b + c)]
+
+
+def _slice_strip(attrs, in_shapes, a, b, needs):
+    begin = list(attrs["begin"])
+    begin[1] = 0
+    return dict(attrs, begin=begin)
+
+
 def _resize_unused(attrs) -> tuple[str, ...]:
     """Nearest reads index0 only: its optional tables stay empty."""
     if attrs.get("mode") == "nearest":
@@ -63,12 +101,14 @@ KINDS = [
     Kind("transpose", per_mac=7.63,
          plan=PlanKernel("transpose", 11, (_IN, _OUT), (Param("perm", MAX_RANK, per_rank=1),)),
          emit_c=_emit_indexed("perm")),
-    Kind("pad", per_mac=2.39, rows="pad",
+    # Streams rows when it pads neither the batch nor the channels.
+    Kind("pad", per_mac=2.39, rows=RowRule(_pad_needs, _pad_strip),
+         streams=lambda a: not (a["pad"][0] or a["pad"][4]),
          plan=PlanKernel("pad", 12, (_IN, _OUT),
                          (Param("pad", 2 * MAX_RANK, per_rank=2), Param("value"))),
          emit_c=_emit_pad),
     Kind("resize", arrays={n: "i32" for n in _RESIZE_TABLES}, int8=True, per_mac=7.83,
-         rows="resize", unused_slots=_resize_unused,
+         rows=RowRule(_resize_needs, _resize_strip), unused_slots=_resize_unused,
          plan=PlanKernel("resize", 13, (_IN, Slot("y_index0", CONST, "i32"),
                                         Slot("y_index1", CONST, "i32", True),
                                         Slot("y_weight", CONST, "i32", True),
@@ -77,11 +117,12 @@ KINDS = [
                                         Slot("x_weight", CONST, "i32", True), _OUT),
                          (Param("mode", enum=RESIZE_MODES),)),
          emit_c=_emit_resize),
-    Kind("slice", per_mac=9.67, rows="slice",
+    Kind("slice", per_mac=9.67, rows=RowRule(_slice_needs, _slice_strip),
+         streams=lambda a: a["begin"][0] == 0,
          plan=PlanKernel("slice", 14, (_IN, _OUT), (Param("begin", MAX_RANK, per_rank=1),)),
          emit_c=_emit_indexed("begin")),
     # Undefined contents: never a call.
-    Kind("empty", per_mac=0.0, rows="empty"),
+    Kind("empty", per_mac=0.0, rows=RowRule(lambda attrs, ins, out, a, b: [])),
     # An insert's "MACs" are the elements it copies (its input).
     # Streams rows unless it inserts along the batch or row axis.
     Kind("insert", per_mac=1.83, work=lambda n, n_in, w, a: n_in, rows="rows",

@@ -19,7 +19,7 @@ from tigris.dialects import op_attrs
 # whose registry entry names a row dependency (`rows`), one of
 #   "window"  a kh x kw window (stride, dilation, pad; weights or `kernel` give kh),
 #   "rows"    output row i from row i of each full-height operand (others whole),
-#   "pad", "resize", "slice", "empty"  as their own functions below.
+#   a kernels.RowRule  the kernel's own functions (pad, resize, slice, empty).
 STREAMABLE = {k.name for k in kernels.REGISTRY.values() if k.rows is not None}
 
 
@@ -47,7 +47,7 @@ def kind_of(op) -> str:
     return op.name.split(".", 1)[1] if op.name.startswith("tigris.") else ""
 
 
-def _rows(kind: str) -> str | None:
+def _rows(kind: str):
     entry = kernels.get(kind)
     return None if entry is None else entry.rows
 
@@ -62,10 +62,6 @@ def streamable(info: OpInfo) -> bool:
         return False
     a = info.attrs
     entry = kernels.REGISTRY[k]
-    if entry.rows == "slice" and a["begin"][0] != 0:
-        return False
-    if entry.rows == "pad" and (a["pad"][0] or a["pad"][4]):
-        return False
     if entry.streams is not None and not entry.streams(a):
         return False
     activations = info.in_shapes[:1] if entry.weighted else info.in_shapes
@@ -102,18 +98,8 @@ def needs(info: OpInfo, a: int, b: int) -> list[tuple[int, int] | None]:
     if k == "rows":
         out_h = info.out_shape[1]
         return [(a, b) if sh[1] == out_h else None for sh in info.in_shapes]
-    if k == "pad":
-        pt = attrs["pad"][1]
-        h = info.in_shapes[0][1]
-        return [(min(max(a - pt, 0), h), min(max(b - pt, 0), h))]
-    if k == "resize":
-        y0, y1 = attrs["y_index0"][a:b], attrs["y_index1"][a:b]
-        return [(min(y0 + y1), max(y0 + y1) + 1)]
-    if k == "slice":
-        c = attrs["begin"][1]
-        return [(a + c, b + c)]
-    if k == "empty":
-        return []
+    if isinstance(k, kernels.RowRule):
+        return k.needs(attrs, info.in_shapes, info.out_shape, a, b)
     raise ValueError(f"'{info.kind}' is not row-streamable")
 
 
@@ -126,22 +112,8 @@ def strip_attrs(info: OpInfo, a: int, b: int) -> dict:
         kh, s, d, pt = kernel_height(info)
         _, top, bottom = _window(a, b, kh, s, d, pt, info.in_shapes[0][1])
         attrs["pad"] = [top, bottom, attrs["pad"][2], attrs["pad"][3]]
-    elif k == "pad":
-        pt = attrs["pad"][1]
-        h = info.in_shapes[0][1]
-        pad = list(attrs["pad"])
-        pad[1] = max(0, min(pt, b) - a)               # output rows above the input
-        pad[5] = max(0, b - max(a, pt + h))           # output rows below it
-        attrs["pad"] = pad
-    elif k == "resize":
-        lo = needs(info, a, b)[0][0]
-        attrs["y_index0"] = [v - lo for v in attrs["y_index0"][a:b]]
-        attrs["y_index1"] = [v - lo for v in attrs["y_index1"][a:b]]
-        attrs["y_weight"] = list(attrs["y_weight"][a:b])
-    elif k == "slice":
-        begin = list(attrs["begin"])
-        begin[1] = 0
-        attrs["begin"] = begin
+    elif isinstance(k, kernels.RowRule) and k.strip is not None:
+        attrs = k.strip(attrs, info.in_shapes, a, b, needs(info, a, b))
     return attrs
 
 
