@@ -15,16 +15,24 @@ from mlir import ir
 
 from tigris.dialects import attr, attr_value
 from tigris.irgraph import compute_ops, node_name
-from tigris.passes.registry import Option, Pass, PassError, module_config
+from dataclasses import dataclass
+
+from tigris.passes.registry import Pass, PassError, module_config, option
 from tigris.planning import pack, verify_packing
 
 
-def run(func_op, options) -> None:
+@dataclass(frozen=True)
+class AssignOffsetsOptions:
+    alignment: int = option(16, int, "byte alignment of every buffer (power of two)")
+    time_limit: float = option(2.0, float, "seconds for the exact search")
+
+
+def run(func_op, options: AssignOffsetsOptions) -> None:
     if "tigris.buffers" not in func_op.attributes:
         raise PassError("tigris-assign-offsets needs lifetimes: run tigris-liveness first",
                         func_op.location)
     table = attr_value(func_op.attributes["tigris.buffers"])
-    align = options["alignment"]
+    align = options.alignment
     if align <= 0 or align & (align - 1):
         raise PassError(f"alignment must be a power of two, got {align}", func_op.location)
     slow_names = set()
@@ -35,7 +43,7 @@ def run(func_op, options) -> None:
                           ("slow", {n: tuple(v) for n, v in table.items() if n in slow_names})):
         if not members:
             continue
-        packed = pack(members, alignment=align, time_limit=options["time-limit"])
+        packed = pack(members, alignment=align, time_limit=options.time_limit)
         problems = verify_packing(members, packed.offsets, packed.arena, align)
         if problems:
             raise PassError(f"internal error: packing overlaps: {problems[0]}", func_op.location)
@@ -87,6 +95,4 @@ PASS = Pass(
     "tigris-assign-offsets",
     "Pack buffers into one arena (byte offsets, aligned): best fit, then CP-SAT when above "
     "the lower bound; records offsets and arena/bound/gap",
-    run,
-    (Option("alignment", int, 16, "byte alignment of every buffer (power of two)"),
-     Option("time-limit", float, 2.0, "seconds for the exact search")))
+    run, AssignOffsetsOptions)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from tigris.budget import MAX_ALIGNMENT, parse_size
 from tigris.dialects import attr
 from tigris.errors import UsageError
-from tigris.passes.registry import MODULE_OPTIONS, Option, Pass
+from dataclasses import dataclass
+
+from tigris.passes.registry import MODULE_OPTIONS, Pass, option
 from tigris.targets import TARGETS
 
 
@@ -40,21 +42,26 @@ def _alignment(text: str) -> int:
     return value
 
 
-def run(module_op, options) -> None:
+@dataclass(frozen=True)
+class ConfigureOptions:
+    target: str | None = option(None, _target, "kernel library: " + " | ".join(TARGETS))
+    budget: int | None = option(None, _size("memory budget"), "fast-pool bytes (or 64K / 1M)")
+    slow: int | None = option(None, _size("slow pool size"),
+                              "slow-pool (PSRAM) bytes; 0: no slow pool")
+    alignment: int | None = option(None, _alignment,
+                                   "byte alignment of every buffer (power of two)")
+
+
+def run(module_op, options: ConfigureOptions) -> None:
     # options already hold the module's values where it has them (a contradiction
     # stopped the pass before this), so writing them all back is idempotent.
     for name, attr_name in MODULE_OPTIONS.items():
-        if options.get(name) is not None:
-            module_op.attributes[attr_name] = attr(options[name])
+        if getattr(options, name) is not None:
+            module_op.attributes[attr_name] = attr(getattr(options, name))
 
 
 PASS = Pass(
     "tigris-configure",
     "Record target, fast/slow budget and alignment on the module (tigris.target, "
     "tigris.budget, tigris.slow, tigris.alignment) for every later pass to read",
-    run,
-    (Option("target", _target, None, "kernel library: " + " | ".join(TARGETS)),
-     Option("budget", _size("memory budget"), None, "fast-pool bytes (or 64K / 1M)"),
-     Option("slow", _size("slow pool size"), None, "slow-pool (PSRAM) bytes; 0: no slow pool"),
-     Option("alignment", _alignment, None, "byte alignment of every buffer (power of two)")),
-    on_module=True)
+    run, ConfigureOptions, on_module=True)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Callable
 
-from mlir import ir
+
+from tigris.errors import PassError  # noqa: F401  (passes raise it from here)
 
 
 # Pass option -> the module attribute that holds it for the whole pipeline.
@@ -29,38 +30,47 @@ MODULE_OPTIONS = {"target": "tigris.target", "budget": "tigris.budget", "slow": 
                   "alignment": "tigris.alignment"}
 
 
-class PassError(Exception):
-    """A pass failure at an IR location; reported as an MLIR diagnostic."""
-
-    def __init__(self, message: str, location: ir.Location | None = None):
-        super().__init__(message)
-        self.location = location
-
-
 @dataclass(frozen=True)
 class Option:
+    """One option as a pipeline spells it (`time-limit`), for listings."""
     name: str
     parse: Callable[[str], object]
     default: object
     doc: str
 
 
+def option(default, parse: Callable[[str], object], doc: str):
+    """A field of a pass's options dataclass: its default, how its text parses,
+    and one line of help. The pipeline name is the field name with `-` for `_`."""
+    return field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a pass that takes none."""
+
+
 @dataclass(frozen=True)
 class Pass:
     argument: str           # the name in a pipeline, e.g. "tigris-legalize"
     summary: str            # one line: what the pass changes
-    run: Callable           # run(func_op: ir.Operation, options: dict) -> None
-    options: tuple[Option, ...] = field(default_factory=tuple)
+    run: Callable           # run(func_op: ir.Operation, options: <options_type>) -> None
+    options_type: type = NoOptions   # a frozen dataclass whose fields use `option`
     on_module: bool = False  # run(module_op, options) once instead of per function
 
     @property
     def anchor(self) -> str:
         return "builtin.module" if self.on_module else "func.func"
 
-    def parse_options(self, text: str) -> dict:
-        """`key=value key2=value2` (MLIR pass-option syntax) -> dict with defaults."""
+    @property
+    def options(self) -> tuple[Option, ...]:
+        return tuple(Option(f.name.replace("_", "-"), f.metadata["parse"], f.default,
+                            f.metadata["doc"]) for f in fields(self.options_type))
+
+    def parse_options(self, text: str):
+        """`key=value key2=value2` (MLIR pass-option syntax) -> the options dataclass."""
         known = {o.name: o for o in self.options}
-        values = {o.name: o.default for o in self.options}
+        values = {}
         for item in text.split():
             key, eq, raw = item.partition("=")
             if key not in known:
@@ -68,31 +78,32 @@ class Pass:
             if not eq:
                 raise ValueError(f"option '{key}' of pass '{self.argument}' needs a value")
             try:
-                values[key] = known[key].parse(raw)
+                values[key.replace("-", "_")] = known[key].parse(raw)
             except ValueError as e:
                 raise ValueError(f"option '{key}' of pass '{self.argument}': {e}") from None
-        return values
+        return self.options_type(**values)
 
     @staticmethod
     def given_options(text: str) -> frozenset:
         """The option names written in `key=value ...` (the others take defaults)."""
         return frozenset(item.partition("=")[0] for item in text.split())
 
-    def resolve(self, op, options: dict, given: frozenset = frozenset()) -> dict:
+    def resolve(self, op, options, given: frozenset = frozenset()):
         """options with the module's tigris.* values; an explicit contradiction is an error."""
         config = module_config(op)
-        out = dict(options)
+        names = {f.name for f in fields(options)}
+        module_values = {}
         for name, attr_name in MODULE_OPTIONS.items():
-            if name not in out or attr_name not in config:
+            if name not in names or attr_name not in config:
                 continue
-            value = config[attr_name]
-            if name in given and options[name] is not None and options[name] != value:
-                raise PassError(f"option {name}={options[name]} of '{self.argument}' contradicts "
+            value, mine = config[attr_name], getattr(options, name)
+            if name in given and mine is not None and mine != value:
+                raise PassError(f"option {name}={mine} of '{self.argument}' contradicts "
                                 f"the module's {attr_name} = {value!r}", op.location)
-            out[name] = value
-        return out
+            module_values[name] = value
+        return replace(options, **module_values)
 
-    def as_callable(self, options: dict, path: tuple[str, ...] = (),
+    def as_callable(self, options, path: tuple[str, ...] = (),
                     given: frozenset = frozenset()):
         """The `run(op, pass_)` callable that PassManager.add takes.
 

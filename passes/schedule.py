@@ -3,15 +3,24 @@ from __future__ import annotations
 
 from tigris.dialects import attr
 from tigris.irgraph import CONSTANT_OPS, block_of, build_graph, read_scratch
-from tigris.passes.registry import Option, Pass
+from dataclasses import dataclass
+
+from tigris.passes.registry import Pass, option
 from tigris.planning import schedule
 from tigris.targets import op_scratch_bytes
 
 
-def run(func_op, options) -> None:
-    target = options["target"]
+@dataclass(frozen=True)
+class ScheduleOptions:
+    alignment: int = option(16, int, "buffer alignment in bytes used when counting the peak")
+    time_limit: float = option(1.0, float, "seconds for the exact search before the beam takes over")
+    target: str = option("reference", str, "kernel library whose scratch counts toward the peak")
+
+
+def run(func_op, options: ScheduleOptions) -> None:
+    target = options.target
     g = build_graph(func_op, scratch=lambda op: max(read_scratch(op), op_scratch_bytes(op, target)))
-    s = schedule(g.graph, alignment=options["alignment"], time_limit=options["time-limit"])
+    s = schedule(g.graph, alignment=options.alignment, time_limit=options.time_limit)
     block = block_of(func_op)
     ops = [op.operation for op in block.operations]
     ret = ops[-1]
@@ -33,7 +42,4 @@ PASS = Pass(
     "tigris-schedule",
     "Reorder ops into a memory-aware topological order (exact search over ready sets for "
     "small graphs, beam beyond; never worse than the input order); sets tigris.step",
-    run,
-    (Option("alignment", int, 16, "buffer alignment in bytes used when counting the peak"),
-     Option("time-limit", float, 1.0, "seconds for the exact search before the beam takes over"),
-     Option("target", str, "reference", "kernel library whose scratch counts toward the peak")))
+    run, ScheduleOptions)

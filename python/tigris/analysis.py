@@ -12,31 +12,20 @@ from mlir import ir
 
 from tigris.budget import Budget
 from tigris.errors import TigrisError
-from tigris.commands.common import run_pipeline
 from tigris.dialects import attr_value, make_context
+from tigris.driver import (Device, legalize, memory_passes, pipeline, run_pipeline,
+                           schedule_passes, tile_passes)
 from tigris.importers.model import import_model
 from tigris.irgraph import build_graph, compute_ops, value_bytes
 from tigris.modelio import io_specs
 from tigris.passes.registry import functions
 from tigris.targets import ROUNDING, op_scratch_bytes
+from tigris.tiling.fit import also_fits
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
 # 2: flash.plan is the written plan's size (null for a float model), flash.weights
 # the plan's constant bytes; 1 had an estimate there.
 REPORT_VERSION = 2
-
-
-def plan_pipeline(quantized: bool, target: str, alignment: int, budget: int | None = None,
-                  strict: bool = False, slow: int = 0) -> str:
-    passes = ["tigris-legalize", "tigris-verify"] if quantized else []
-    passes += [f"tigris-schedule{{alignment={alignment} target={target}}}"]
-    if budget is not None:
-        passes += [f"tigris-tile{{budget={budget} slow={slow} alignment={alignment} "
-                   f"target={target} strict={int(strict)}}}"]
-    passes += [
-               f"tigris-bufferize{{target={target}}}", "tigris-liveness",
-               f"tigris-assign-offsets{{alignment={alignment}}}"]
-    return "builtin.module(" + ",".join(passes) + ")"
 
 
 def _shape_text(value: ir.Value) -> list[int]:
@@ -76,7 +65,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
     with ctx:
         func = functions(result.module.operation)[0]
         if quantized:
-            run_pipeline(ctx, result.module, "builtin.module(tigris-legalize,tigris-verify)", label)
+            legalize(ctx, result.module, label)
         given = build_graph(func, scratch=lambda op: op_scratch_bytes(op, target))
         model_ops = [(op.name.split(".", 1)[1], _shape_text(op.results[0]),
                       value_bytes(op.results[0]), _loc_name(op)) for op in compute_ops(func)]
@@ -84,17 +73,12 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         given_storages = lifetimes(given.graph, given.graph.order, inplace=False)
         tflm = tflm_greedy(given_storages, alignment=alignment)
         no_reuse = no_reuse_sum(given_storages, alignment=alignment)
-        run_pipeline(ctx, result.module,
-                     f"builtin.module(tigris-schedule{{alignment={alignment} target={target}}})",
-                     label)
+        device = Device(target, alignment, budget)
+        run_pipeline(ctx, result.module, pipeline(*schedule_passes(device)), label)
         # Smaller budgets this model would also fit (estimates of the stage search).
         also = also_fits(func, budget.fast, target, alignment) if quantized else []
-        rest = [f"tigris-bufferize{{target={target}}}", "tigris-liveness",
-                f"tigris-assign-offsets{{alignment={alignment}}}"]
-        if quantized:
-            rest.insert(0, f"tigris-tile{{budget={budget.fast} slow={budget.slow} "
-                           f"alignment={alignment} target={target} strict=0}}")
-        run_pipeline(ctx, result.module, "builtin.module(" + ",".join(rest) + ")", label)
+        tile = tile_passes(device, strict=False) if quantized else []
+        run_pipeline(ctx, result.module, pipeline(*tile, *memory_passes(device)), label)
         fa = {k: attr_value(v) for k, v in
               ((a.name, a.attr) for a in (func.attributes[i] for i in range(len(func.attributes))))}
         arena = fa["tigris.arena"]
@@ -173,32 +157,9 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
     return report
 
 
-def also_fits(func, budget: int, target: str, alignment: int) -> list[dict]:
-    """Budgets below `budget` (halving) that also fit: the stage search's plan
-    applied to a copy and its real packed peak measured, as tigris-tile does
-    (the search's own estimate can be lower than the real peak: the face
-    landmark model of test_architectures.py was said to fit 64 KiB and needs
-    72.6), with two tightening attempts, so a budget listed here compiles."""
-    from tigris.passes.tile import fit
-    from tigris.targets import op_scratch_bytes
-    from tigris.tiling.search import Problem
-    problem = Problem(func, alignment, scratch=lambda op, channels=None, rows=None:
-                      op_scratch_bytes(op, target, channels, rows))
-    out = []
-    b = budget // 2
-    while b >= 1024:
-        real, plan = fit(problem, func, b, target, alignment, attempts=2)
-        if real > b:
-            break
-        out.append({"budget": b, "latency_ratio": round(plan.cost / plan.flat_cost, 4),
-                    "macs": plan.macs})
-        b //= 2
-    return out
-
-
 def _onnx_shape(shape: list[int]) -> list[int]:
     """Report shapes the way the model states them (NCHW for images)."""
     return [shape[0], shape[3], shape[1], shape[2]] if len(shape) == 4 else shape
 
 
-__all__ = ["analyze", "plan_pipeline", "REPORT_VERSION"]
+__all__ = ["analyze", "REPORT_VERSION"]

@@ -24,3 +24,12 @@ class BudgetError(TigrisError):
     """The model does not fit the memory budget (exit code 3)."""
 
     exit_code = 3
+
+
+class PassError(Exception):
+    """A failure at an IR location inside a pass or the planning code it calls;
+    the pass manager reports it as an MLIR diagnostic at `location`."""
+
+    def __init__(self, message: str, location=None):
+        super().__init__(message)
+        self.location = location

@@ -55,9 +55,10 @@ def compute_ops(func_op) -> list:
     return out
 
 
-def ensure_names(func_op) -> None:
-    """Give every node a persistent `tigris.name` ("n0", "n1", ...)."""
-    ops = compute_ops(func_op)
+def ensure_names(func_op, ops=None) -> None:
+    """Give every node a persistent `tigris.name` ("n0", "n1", ...). `ops`: the
+    function's compute_ops when the caller has them."""
+    ops = compute_ops(func_op) if ops is None else ops
     used = [int(ir.StringAttr(op.attributes["tigris.name"]).value[1:]) for op in ops
             if "tigris.name" in op.attributes]
     nxt = max(used, default=-1) + 1
@@ -93,12 +94,12 @@ def is_row_view(op) -> bool:
             and all(b == 0 for i, b in enumerate(begin) if i != 1))
 
 
-def row_insert_targets(func_op) -> dict:
+def row_insert_targets(func_op, ops=None) -> dict:
     """{producer result: insert op} for row inserts (axis 1, batch 1) whose input
     is a kernel result used only there, produced after the destination exists:
     the producer writes into the destination."""
     out = {}
-    ops = compute_ops(func_op)
+    ops = compute_ops(func_op) if ops is None else ops
     position = {op.results[0]: i for i, op in enumerate(ops) if len(op.results) == 1}
     for op in ops:
         if op.name != "tigris.insert":
@@ -119,7 +120,7 @@ def row_insert_targets(func_op) -> dict:
     return out
 
 
-def slow_values(func_op) -> set:
+def slow_values(func_op, ops=None, into_dest=None) -> set:
     """Values placed in the slow pool: producers marked `tigris.space = "slow"`
     (by tigris-tile), arguments listed in `tigris.slow_args`, and everything
     sharing their bytes (views, inserts, producers writing into them)."""
@@ -128,8 +129,9 @@ def slow_values(func_op) -> set:
     if "tigris.slow_args" in func_op.attributes:
         for i in ir.DenseI64ArrayAttr(func_op.attributes["tigris.slow_args"]):
             slow.add(block.arguments[i])
-    into_dest = row_insert_targets(func_op)
-    for op in compute_ops(func_op):
+    ops = compute_ops(func_op) if ops is None else ops
+    into_dest = row_insert_targets(func_op, ops) if into_dest is None else into_dest
+    for op in ops:
         r = op.results[0]
         marked = "tigris.space" in op.attributes and \
             ir.StringAttr(op.attributes["tigris.space"]).value == "slow" and \
@@ -145,37 +147,31 @@ def slow_values(func_op) -> set:
     return slow
 
 
-def build_graph(func_op, scratch=None, space: str | None = None) -> IRGraph:
+def build_graph(func_op, scratch=None) -> IRGraph:
     """The planning Graph of `func_op` in its current op order.
-    `scratch(op) -> bytes` gives each node's kernel scratch (default none).
-    With `space` ("fast" or "slow"), buffers of the other pool count 0 bytes
-    (scratch is always fast)."""
-    ensure_names(func_op)
+    `scratch(op) -> bytes` gives each node's kernel scratch (default none)."""
     block = block_of(func_op)
-    slow = slow_values(func_op)
-
-    def nbytes(v) -> int:
-        if space and ((v in slow) != (space == "slow")):
-            return 0
-        return value_bytes(v)
+    compute = compute_ops(func_op)     # one walk of the block, shared by the helpers
+    ensure_names(func_op, compute)
+    into_dest = row_insert_targets(func_op, compute)
+    slow = slow_values(func_op, compute, into_dest)
     buffers: dict[str, int] = {}
     value_buffer: dict = {}
     inputs = []
     for i, arg in enumerate(block.arguments):
         name = f"arg{i}"
-        buffers[name] = nbytes(arg)
+        buffers[name] = value_bytes(arg)
         value_buffer[arg] = name
         inputs.append(name)
     nodes, ops = [], {}
-    into_dest = row_insert_targets(func_op)
-    for op in compute_ops(func_op):
+    for op in compute:
         name = node_name(op)
         ops[name] = op
         ins = [value_buffer[v] for v in op.operands if v in value_buffer]
         outs = []
         for j, r in enumerate(op.results):
             b = name if len(op.results) == 1 else f"{name}.{j}"
-            buffers[b] = nbytes(r)
+            buffers[b] = value_bytes(r)
             value_buffer[r] = b
             outs.append(b)
         aliases = {}
@@ -183,7 +179,7 @@ def build_graph(func_op, scratch=None, space: str | None = None) -> IRGraph:
             # A stage output written over an input it consumes (tigris-tile):
             # one buffer for both, sized to hold them at their offsets.
             x = ir.StringAttr(op.attributes["tigris.overlay_of"]).value
-            if nbytes(op.results[0]):
+            if value_bytes(op.results[0]):
                 buffers[outs[0]] = ir.IntegerAttr(op.attributes["tigris.overlay_size"]).value
             ins.append(x)
             aliases = {outs[0]: x}
@@ -199,7 +195,7 @@ def build_graph(func_op, scratch=None, space: str | None = None) -> IRGraph:
                    if op.operands[k] in value_buffer
                    and value_bytes(op.operands[k]) == value_bytes(op.results[0])
                    and (op.operands[k] in slow) == (op.results[0] in slow)]
-        node_scratch = scratch(op) if scratch and space != "slow" else 0
+        node_scratch = scratch(op) if scratch else 0
         nodes.append(Node(name, ins, outs, node_scratch, aliases, inplace))
     ret = next(op.operation for op in block.operations if op.operation.name == "func.return")
     outputs = [value_buffer[v] for v in ret.operands]
@@ -276,21 +272,3 @@ def view_offsets(func_op, g, owner) -> dict:
             place(r, next((off.get(v, 0) for v in op.operands
                            if v in g.value_buffer and owner[g.buffer_of(v)] == mine), 0))
     return off
-
-
-def storage_extents(func_op, g: IRGraph, storages) -> dict:
-    """{storage: (bytes it spans, birth, death)}: every member value at its
-    view offset (an overlaid stage output may reach past its input)."""
-    owner = {}
-    for name, st in storages.items():
-        for b in st.buffers:
-            owner[b] = name
-    offsets = view_offsets(func_op, g, owner)
-    size = {name: st.size for name, st in storages.items()}
-    for v, off in offsets.items():
-        b = g.value_buffer.get(v)
-        if b is None or g.graph.buffers.get(b, 0) == 0:
-            continue
-        name = owner[b]
-        size[name] = max(size[name], off + g.graph.buffers[b])
-    return {name: (size[name], st.birth, st.death) for name, st in storages.items()}

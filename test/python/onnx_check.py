@@ -17,7 +17,7 @@ from onnx import helper, numpy_helper
 
 from tigris.budget import parse_size
 from tigris.cli import main as tigris
-from tigris.commands.common import run_pipeline
+from tigris.driver import run_pipeline
 from tigris.dialects import make_context
 from tigris.errors import ModelError
 from tigris.importers.onnx import import_onnx

@@ -108,7 +108,7 @@ def test_budget_parsing():
 @pytest.mark.parametrize("name", ["inception_block", "unet_small", "resnet8"])
 def test_scheduled_plan_computes_the_same_bytes(name):
     """Reordering and buffer assignment must not change the output."""
-    from tigris.commands.common import run_pipeline
+    from tigris.driver import run_pipeline
     from tigris.dialects import make_context
     from tigris.importers.onnx import import_onnx
     from tigris.passes.registry import functions

@@ -204,13 +204,13 @@ def test_module_options_win_and_contradictions_fail():
         m = ir.Module.parse('module attributes {tigris.target = "esp32s3"} {\n'
                             '  func.func @f() { return }\n}')
         f = m.body.operations[0]
-        assert p.resolve(f, p.parse_options(""), p.given_options(""))["target"] == "esp32s3"
+        assert p.resolve(f, p.parse_options(""), p.given_options("")).target == "esp32s3"
         opts = "target=esp32s3"
-        assert p.resolve(f, p.parse_options(opts), p.given_options(opts))["target"] == "esp32s3"
+        assert p.resolve(f, p.parse_options(opts), p.given_options(opts)).target == "esp32s3"
         from tigris.passes.registry import PassError
         opts = "target=reference"
         with pytest.raises(PassError, match="contradicts the module's tigris.target"):
             p.resolve(f, p.parse_options(opts), p.given_options(opts))
         bare = ir.Module.parse('func.func @g() { return }')
         g = bare.body.operations[0]
-        assert p.resolve(g, p.parse_options(opts), p.given_options(opts))["target"] == "reference"
+        assert p.resolve(g, p.parse_options(opts), p.given_options(opts)).target == "reference"

@@ -243,7 +243,7 @@ def compile_with_rounding(text: str, rounding, target: str = "reference") -> byt
     with the lowered calls' `tigris.rounding` attribute set by `rounding(kernel name)`:
     a string, or None to leave the call as the lowering made it (absent: "double")."""
     from mlir import ir
-    from tigris.analysis import plan_pipeline
+    from tigris.driver import Device, planning_pipeline
     from tigris.dialects import make_context
     from tigris.pipeline import build
     from tigris.plan.writer import plan_modules, write_plan
@@ -252,7 +252,7 @@ def compile_with_rounding(text: str, rounding, target: str = "reference") -> byt
     with ctx:
         module = ir.Module.parse(text)
         weights = WeightTable.from_asm(text)
-        build(plan_pipeline(False, target, 16), ctx).run(module.operation)
+        build(planning_pipeline(Device(target, 16), legalize=False), ctx).run(module.operation)
         build("builtin.module(tigris-lower-to-plan)", ctx).run(module.operation)
         (pm,) = plan_modules(module)
         for op in pm.regions[0].blocks[0].operations:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from mlir import ir
 
-from tigris.commands.common import run_pipeline
+from tigris.driver import run_pipeline
 from tigris.dialects import make_context, op_attrs
 from tigris.errors import ModelError
 from tigris.importers.onnx import import_onnx

@@ -25,7 +25,7 @@ from tiling_fuzz import random_cnn
 from tigris.budget import Budget
 from tigris.cli import main as tigris
 from tigris.dialects import make_context
-from tigris.commands.common import run_pipeline
+from tigris.driver import run_pipeline
 from tigris.importers.onnx import import_onnx
 from tigris.passes.registry import functions
 from tigris.plan.compiler import compile_onnx

@@ -24,7 +24,7 @@ from onnx import TensorProto, helper, numpy_helper
 from onnx_check import ort_session
 
 from tigris.cli import main as tigris
-from tigris.commands.common import run_pipeline
+from tigris.driver import run_pipeline
 from tigris.dialects import make_context, op_attrs
 from tigris.importers.onnx import import_onnx
 from tigris.modelio import io_specs, quantize_input, to_model_layout

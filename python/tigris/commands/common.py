@@ -7,11 +7,11 @@ import sys
 from mlir import ir
 
 from tigris.dialects import make_context
-from tigris.errors import ModelError, UsageError
+from tigris.errors import UsageError
 from tigris.importers.model import import_model
 from tigris.importers.onnx import ImportResult, parse_input_shapes
 from tigris.outputs import write_output
-from tigris.pipeline import build
+from tigris.driver import legalize as _legalize
 
 
 def load_onnx(path: str, input_shapes: list[str] | None, legalize: bool,
@@ -19,24 +19,8 @@ def load_onnx(path: str, input_shapes: list[str] | None, legalize: bool,
     ctx = make_context()
     result = import_model(path, ctx, parse_input_shapes(input_shapes), rounding)
     if legalize:
-        run_pipeline(ctx, result.module, "builtin.module(tigris-legalize,tigris-verify)",
-                     os.path.basename(path))
+        _legalize(ctx, result.module, os.path.basename(path))
     return ctx, result
-
-
-def run_pipeline(ctx: ir.Context, module: ir.Module, pipeline: str, label: str) -> None:
-    with ctx:
-        try:
-            build(pipeline, ctx).run(module.operation)
-        except ir.MLIRError as e:
-            diags = e.error_diagnostics
-            if diags:
-                d = diags[0]
-                where = str(d.location)
-                where = where[4:-1] if where.startswith("loc(") else where
-                where = "" if where == "unknown" else f"{where}: "
-                raise ModelError(f"{label}: {where}{d.message}") from None
-            raise ModelError(f"{label}: {str(e).splitlines()[0]}") from None
 
 
 def write_text(path: str, text: str) -> None:

@@ -1,7 +1,7 @@
 """ONNX model -> binary plan: import, the planning pipeline, tigris-lower-to-plan, the writer.
 
 Used by `tigris compile` and the tests. The pipeline is
-`tigris.analysis.plan_pipeline` (legalize, verify, schedule, tile when a
+tigris.driver's planning pipeline (legalize, verify, schedule, tile when a
 budget is given, bufferize, liveness, assign-offsets), then
 tigris-lower-to-plan.
 """
@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from mlir import ir
 
-from tigris.analysis import plan_pipeline
 from tigris.budget import Budget, human, kib
-from tigris.commands.common import run_pipeline
 from tigris.dialects import attr_value, make_context
+from tigris.driver import Device, pipeline, planning_pipeline, run_pipeline
 from tigris.errors import BudgetError, ModelError
 from tigris.importers.model import import_model
 from tigris.passes.registry import functions
@@ -66,9 +65,8 @@ def plan_onnx(path: str, budget: Budget, target: str = "reference", alignment: i
                          "(QDQ or QOperator)")
     with ctx:
         check_tensor_limits(functions(result.module.operation)[0], label)   # before planning
-        pipeline = plan_pipeline(True, target, alignment, budget.fast if tile else None,
-                                 slow=budget.slow)
-        run_pipeline(ctx, result.module, pipeline, label)
+        device = Device(target, alignment, budget if tile else None)
+        run_pipeline(ctx, result.module, planning_pipeline(device), label)
         func = functions(result.module.operation)[0]
         arena = int(_func_attr(func, "tigris.arena")["size"])
         slow = int((_func_attr(func, "tigris.slow_arena") or {}).get("size", 0))
@@ -88,7 +86,7 @@ def lower(ctx: ir.Context, result, label: str, arena: int) -> Compiled:
     checks it. `tigris compile` writes these bytes; `tigris analyze` reports their
     count as the plan's flash figure."""
     with ctx:
-        run_pipeline(ctx, result.module, "builtin.module(tigris-lower-to-plan)", label)
+        run_pipeline(ctx, result.module, pipeline("tigris-lower-to-plan"), label)
         modules = plan_modules(result.module)
         if len(modules) != 1:
             raise ModelError(f"{label}: expected one function, found {len(modules)}")

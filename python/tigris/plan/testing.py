@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 
-from tigris.analysis import plan_pipeline
+from tigris.driver import Device, planning_pipeline
 from tigris.dialects import make_context
 from tigris.passes.registry import functions
 from tigris.pipeline import build
@@ -167,7 +167,7 @@ def compile_mlir(text: str, target: str = "reference", alignment: int = 16):
     with ctx:
         module = ir.Module.parse(text)
         weights = WeightTable.from_asm(text)
-        build(plan_pipeline(False, target, alignment), ctx).run(module.operation)
+        build(planning_pipeline(Device(target, alignment), legalize=False), ctx).run(module.operation)
         ref_module = ir.Module.parse(str(module))
         ref_fn = functions(ref_module.operation)[0]
         build("builtin.module(tigris-lower-to-plan)", ctx).run(module.operation)

@@ -1,0 +1,172 @@
+"""Fit a function into a fast-memory budget: search, measure, tighten.
+
+The stage search (tigris.tiling.search) estimates peaks stage by stage. Each
+plan it returns is applied to a copy of the function (tigris.tiling.rewrite)
+and measured the way the arena will be built: tigris.bufferization assigns the
+buffers and their lifetimes (the functions tigris-bufferize and tigris-liveness
+run) and tigris.planning.pack packs the fast ones (as tigris-assign-offsets
+does). When the real peak is over the budget the search reruns with and
+without overlays, then with gradually tighter internal budgets.
+"""
+from __future__ import annotations
+
+import copy as _copy
+from mlir import ir
+
+from tigris.bufferization import assign_buffers, buffer_lifetimes
+from tigris.dialects import attr
+from tigris.errors import PassError
+from tigris.planning import pack
+from tigris.targets import op_scratch_bytes
+from tigris.tiling.rewrite import apply
+from tigris.tiling.search import Problem, choose
+
+
+def _translate(plan, original: Problem, copy: Problem, copy_func):
+    """The same plan with overlay values moved to the copy of the function."""
+    out = _copy.copy(plan)
+    out.stages = []
+    out.slow_values = set()
+    for v in plan.slow_values:
+        if isinstance(v, ir.BlockArgument):
+            out.slow_values.add(copy_func.regions[0].blocks[0].arguments[v.arg_number])
+        else:
+            out.slow_values.add(copy.ops[original.position[v]].results[0])
+    args = copy_func.regions[0].blocks[0].arguments
+    for st in plan.stages:
+        st2 = _copy.copy(st)
+        if st.overlay is not None:
+            if isinstance(st.overlay, ir.BlockArgument):
+                st2.overlay = args[st.overlay.arg_number]
+            else:
+                st2.overlay = copy.ops[original.position[st.overlay]].results[0]
+        out.stages.append(st2)
+    return out
+
+
+def measured_peak(func_op, target: str, alignment: int, limit: int | None = None) -> int:
+    """The fast arena tigris-bufferize, -liveness and -assign-offsets will build
+    for `func_op` (which this bufferizes): the packing heuristic's arena, or
+    the exact search's when the heuristic misses `limit` and the bound does not."""
+    assign_buffers(func_op, target)
+    slow = {ir.StringAttr(a).value for a in ir.ArrayAttr(func_op.attributes["tigris.slow_buffers"])}
+    # Exactly the buffers assign-offsets packs (empty ones too: they take part in
+    # the heuristic's orderings), so both reach the same arena.
+    fast = {n: tuple(e) for n, e in buffer_lifetimes(func_op).items() if n not in slow}
+    quick = pack(fast, alignment=alignment, solver=False)
+    if quick.arena == quick.bound or limit is None or quick.arena <= limit or quick.bound > limit:
+        return quick.arena
+    return pack(fast, alignment=alignment).arena   # the exact search assign-offsets also runs
+
+
+def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
+        attempts: int = 8):
+    """(real fast peak, plan) for `limit`: the cheapest plan that really fits,
+    else the one with the smallest real peak."""
+    def measure(plan) -> int:
+        copy = func_op.clone()
+        copy_problem = Problem(copy, alignment, scratch=problem.scratch)
+        apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
+        real = measured_peak(copy, target, alignment, limit=limit)
+        copy.erase()
+        return real
+
+    tried = []
+    for overlay in (True, False):
+        problem.set_overlay(overlay)
+        internal = limit
+        for _ in range(attempts):
+            plan = choose(problem, internal)
+            real = measure(plan)
+            tried.append((real, plan))
+            if not plan.fits or real <= limit:
+                break
+            internal -= min(real - limit, internal // 8) + alignment
+        if tried[-1][0] <= limit and overlay:
+            break
+    fitting = [t for t in tried if t[0] <= limit]
+    if fitting:
+        return min(fitting, key=lambda t: t[1].cost)
+    return min(tried, key=lambda t: t[0])
+
+
+def problem_for(func_op, target: str, alignment: int) -> Problem:
+    """The stage-search problem of a scheduled function, scratch by `target`'s rules."""
+    return Problem(func_op, alignment, scratch=lambda op, channels=None, rows=None:
+                   op_scratch_bytes(op, target, channels, rows))
+
+
+def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignment: int = 16,
+         strict: bool = True, stream: bool = True) -> None:
+    """Rewrite `func_op` into the stages of the cheapest plan whose real fast
+    peak fits `budget` (else, unless `strict`, the smallest-peak plan) and
+    record `tigris.tiling` with the figures. `slow`: slow-pool bytes (0: none);
+    `stream`: strips may carry halo rows from strip to strip."""
+    problem = problem_for(func_op, target, alignment)
+    if not problem.ops:
+        return
+    # With a slow pool the search may also place stage outputs there.
+    problem.slow_ok = slow > 0
+    problem.allow_stream = stream
+
+    def search(limit: int, attempts: int = 8):
+        return fit(problem, func_op, limit, target, alignment, attempts)
+
+    real, plan = search(budget)
+    if real > budget and problem.slow_ok:
+        # Skip connections outlive the stages around them: put them in the
+        # slow pool too and search again.
+        problem.set_slow(problem.long_lived())
+        r2, p2 = search(budget)
+        if r2 < real:
+            real, plan = r2, p2
+        else:
+            problem.set_slow()
+    problem.set_overlay(any(st.overlay is not None for st in plan.stages))
+    fits = real <= budget
+    smallest = real
+    if not fits:
+        # The smallest budget that works, by bisection (for the message).
+        lo, hi = budget, real
+        while hi - lo > max(2048, hi // 32):
+            mid = (lo + hi) // 2
+            r, p = search(mid, attempts=2)
+            if r <= mid:
+                hi, real, plan = r, r, p     # keep the smallest plan found
+            else:
+                lo = mid
+        smallest = hi
+    worst = max(plan.stages, key=lambda s: s.peak)
+    where = problem.info[worst.first].op.location
+    apply(problem, plan, func_op)
+    tiled = [s for s in plan.stages if s.tiled]
+    func_op.attributes["tigris.tiling"] = attr({
+        "budget": budget, "fits": int(fits), "peak_estimate": plan.peak, "peak": real,
+        "min_peak": plan.min_peak if fits else smallest, "stages": len(plan.stages),
+        "tiled_stages": len(tiled), "macs": plan.macs, "model_macs": plan.model_macs,
+        "cost": int(plan.cost), "flat_cost": int(plan.flat_cost),
+        "strip_heights": [s.height for s in tiled if s.height],
+        "streamed_stages": sum(s.stream for s in tiled),
+        "channel_groups": [s.groups for s in tiled if s.groups],
+        "slow_traffic": plan.traffic})
+    if not fits and strict:
+        raise PassError(f"does not fit {budget} bytes: the smallest budget found that works is "
+                        f"{smallest} bytes (the largest stage here: ops {worst.first}.."
+                        f"{worst.last})", where)
+
+
+def also_fits(func_op, budget: int, target: str, alignment: int) -> list[dict]:
+    """Budgets below `budget` (halving) that a scheduled `func_op` also fits,
+    each measured as `tile` measures (two tightening attempts), so a budget
+    listed here compiles."""
+    problem = problem_for(func_op, target, alignment)
+    out = []
+    b = budget // 2
+    while b >= 1024:
+        real, plan = fit(problem, func_op, b, target, alignment, attempts=2)
+        if real > b:
+            break
+        out.append({"budget": b, "latency_ratio": round(plan.cost / plan.flat_cost, 4),
+                    "macs": plan.macs})
+        b //= 2
+    return out

@@ -1,0 +1,177 @@
+"""Rewrite a function into the stages of a tiling plan (tigris.tiling.search).
+
+A tiled stage becomes, for each strip of output rows, the same kernels on row
+bands: operand rows are `tigris.slice` views, each strip op gets the padding
+of its band, and the last op's band goes into the stage output with a row
+`tigris.insert` (bufferize lets the producer write there directly). A
+channel-split stage becomes one call per group of output channels. The
+model's weights and arithmetic are unchanged, so the rewritten function is
+bit-exact with the flat one. Every op gets `tigris.stage`.
+"""
+from __future__ import annotations
+
+from mlir import ir
+
+from tigris.dialects import attr, kernel_op
+from tigris.tiling.rows import needs, strip_attrs
+from tigris.tiling.search import Problem
+
+
+def _strip_type(info, rows: int) -> ir.RankedTensorType:
+    t = ir.RankedTensorType(info.op.results[0].type)
+    shape = list(t.shape)
+    shape[1] = rows
+    return ir.RankedTensorType.get(shape, t.element_type)
+
+
+def _row_slice(value, lo: int, hi: int, base: int = 0):
+    t = ir.RankedTensorType(value.type)
+    if lo - base == 0 and hi - lo == t.shape[1]:
+        return value
+    shape = list(t.shape)
+    shape[1] = hi - lo
+    return kernel_op("slice", [value], ir.RankedTensorType.get(shape, t.element_type),
+                     {"begin": [0, lo - base, 0, 0]}).result
+
+
+def _padding_only(info, rows: int):
+    """A strip of a pad that lies wholly in its padding reads no input row:
+    a constant of the pad value (in flash), not a pad of an empty slice."""
+    t = _strip_type(info, rows)
+    value = ir.DenseElementsAttr.get_splat(
+        t, ir.IntegerAttr.get(t.element_type, int(info.attrs["value"])))
+    return ir.Operation.create("tosa.const", results=[t], attributes={"values": value},
+                               loc=info.op.location).result
+
+
+def rewrite(problem: Problem, stage, index: int) -> None:
+    i, j, h = stage.first, stage.last, stage.height
+    last = problem.ops[j]
+    with ir.InsertionPoint(last), last.location:
+        dest = kernel_op("empty", [], last.results[0].type, {}).result
+        dest.owner.attributes["tigris.stage"] = attr(index)
+        if last.results[0] in problem.slow:
+            dest.owner.attributes["tigris.space"] = attr("slow")
+        if stage.overlay is not None:
+            dest.owner.attributes["tigris.overlay_of"] = attr(buffer_name(stage.overlay))
+            dest.owner.attributes["tigris.overlay_delta"] = attr(stage.delta)
+            dest.owner.attributes["tigris.overlay_size"] = attr(stage.size)
+        made = {}   # op index -> (its latest band value, first row)
+        for strip in problem.strips(i, j, h, stage.stream):
+            for band in strip:
+                k = band.op
+                info = problem.info[k]
+                (lo, hi), (c0, c1) = band.rows, band.compute
+                carried = None
+                if c0 > lo:
+                    # Rows an earlier strip computed: a view of that band, copied
+                    # into the head of this one when new rows follow them.
+                    src, first = made[k]
+                    carried = _row_slice(src, lo, c0, first)
+                    if c1 == c0:
+                        made[k] = (carried, lo)
+                        continue
+                    held = kernel_op("empty", [], _strip_type(info, hi - lo), {}).result
+                    held = kernel_op("insert", [carried, held], held.type,
+                                     {"axis": 1, "offset": 0}).result
+                operands, need = [], needs(info, c0, c1)
+                empty = info.kind == "pad" and need[0] is not None and need[0][1] == need[0][0]
+                for v, rows in zip(info.op.operands if not empty else [], need):
+                    p = problem.position.get(v)
+                    if rows is None:
+                        operands.append(v)
+                    elif p is not None and p >= i:
+                        sv, first = made[p]
+                        operands.append(_row_slice(sv, rows[0], rows[1], first))
+                    else:
+                        operands.append(_row_slice(v, rows[0], rows[1]))
+                if empty:
+                    new = _padding_only(info, c1 - c0)
+                else:
+                    new = kernel_op(info.kind, operands, _strip_type(info, c1 - c0),
+                                    strip_attrs(info, c0, c1), loc=info.op.location).result
+                if k == j:
+                    dest = kernel_op("insert", [new, dest], last.results[0].type,
+                                     {"axis": 1, "offset": c0}).result
+                elif carried is None:
+                    made[k] = (new, c0)
+                else:
+                    made[k] = (kernel_op("insert", [new, held], held.type,
+                                         {"axis": 1, "offset": c0 - lo}).result, lo)
+    # The stage output keeps the name of the op it replaces, so overlays of
+    # later stages that refer to it by name still find it.
+    dest.owner.attributes["tigris.name"] = last.attributes["tigris.name"]
+    last.results[0].replace_all_uses_with(dest)
+    for k in range(j, i - 1, -1):
+        problem.ops[k].erase()
+
+
+def split_rewrite(problem: Problem, stage, index: int) -> None:
+    """A channel-split stage: one call per group of output channels, on views
+    of the weights and bias (contiguous rows of the constants), with the
+    group's multipliers and shifts; each group's output goes into the stage
+    output along the channel axis."""
+    op, info = problem.ops[stage.first], problem.info[stage.first]
+    cout = info.out_shape[-1]
+    part = cout // stage.groups
+    out_t = ir.RankedTensorType(op.results[0].type)
+    rank = len(out_t.shape)
+    with ir.InsertionPoint(op), op.location:
+        dest = kernel_op("empty", [], out_t, {}).result
+        dest.owner.attributes["tigris.stage"] = attr(index)
+        if op.results[0] in problem.slow:
+            dest.owner.attributes["tigris.space"] = attr("slow")
+        for c0 in range(0, cout, part):
+            operands = [op.operands[0]]
+            for v in list(op.operands)[1:]:
+                t = ir.RankedTensorType(v.type)
+                shape = [part] + list(t.shape[1:])
+                operands.append(kernel_op("slice", [v], ir.RankedTensorType.get(shape, t.element_type),
+                                          {"begin": [c0] + [0] * (len(shape) - 1)}).result)
+            attrs = dict(info.attrs)
+            for key in ("multiplier", "shift"):
+                if key in attrs and len(attrs[key]) == cout:
+                    attrs[key] = list(attrs[key][c0:c0 + part])
+            shape = list(out_t.shape)
+            shape[-1] = part
+            new = kernel_op(info.kind, operands, ir.RankedTensorType.get(shape, out_t.element_type),
+                            attrs, loc=op.location).result
+            dest = kernel_op("insert", [new, dest], out_t, {"axis": rank - 1, "offset": c0}).result
+    dest.owner.attributes["tigris.name"] = op.attributes["tigris.name"]
+    op.results[0].replace_all_uses_with(dest)
+    op.erase()
+
+
+def buffer_name(value) -> str:
+    """The planning buffer name of a value (see tigris.irgraph.build_graph)."""
+    if isinstance(value, ir.BlockArgument):
+        return f"arg{value.arg_number}"
+    return ir.StringAttr(value.owner.attributes["tigris.name"]).value
+
+
+def apply(problem: Problem, plan, func_op) -> None:
+    """Rewrite `func_op` (whose ops `problem` indexes) into the stages of `plan`."""
+    problem.slow = set(problem.slow) | set(plan.slow_values)
+    for index in range(len(plan.stages) - 1, -1, -1):
+        stage = plan.stages[index]
+        if stage.groups:
+            split_rewrite(problem, stage, index)
+        elif stage.tiled:
+            rewrite(problem, stage, index)
+        else:
+            op = problem.ops[stage.first]
+            op.attributes["tigris.stage"] = attr(index)
+            if op.results[0] in problem.slow:
+                op.attributes["tigris.space"] = attr("slow")
+    args = func_op.regions[0].blocks[0].arguments
+    slow_args = [i for i, a in enumerate(args) if a in problem.slow]
+    if slow_args:
+        func_op.attributes["tigris.slow_args"] = attr(slow_args)
+    # Ops the rewrite created carry no stage yet: give them their stage's index.
+    current = 0
+    for o in func_op.regions[0].blocks[0].operations:
+        o = o.operation
+        if "tigris.stage" in o.attributes:
+            current = ir.IntegerAttr(o.attributes["tigris.stage"]).value
+        elif o.name.startswith("tigris."):
+            o.attributes["tigris.stage"] = attr(current)
