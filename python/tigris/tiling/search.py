@@ -154,6 +154,9 @@ class Problem:
                           for inf, mc in zip(self.info, self.flat_macs)]
         self._memo: dict = {}
         self._strips_memo: dict = {}    # (i, j, h, stream) -> strips; placement-independent
+        self._full_strips: dict = {}    # (first, j, h, stream) -> (strips, fails_from)
+        self._needs_memo: dict = {}     # (k, c0, c1) -> needs(info[k], c0, c1)
+        self._band_memo: dict = {}      # (k, c0, c1) -> (macs, call cost) of computing rows c0..c1
 
     def long_lived(self, min_size: int = 4096) -> set:
         """Storages that stay live across several ops (skip connections). Not
@@ -216,12 +219,26 @@ class Problem:
         ends with) are copied from that band, which stays alive until then."""
         key = (i, j, h, stream)
         if key not in self._strips_memo:
-            self._strips_memo[key] = self._strips(i, j, h, stream)
+            first = max(0, j - MAX_SEGMENT + 1)
+            if i < first:
+                first = i
+            full = (first, j, h, stream)
+            if full not in self._full_strips:
+                self._full_strips[full] = self._strips(first, j, h, stream)
+            strips, fails_from = self._full_strips[full]
+            # An op's bands do not depend on where the segment starts (only on
+            # the ops after it): the strips of i..j are those of first..j
+            # without the ops before i.
+            self._strips_memo[key] = None if i <= fails_from else \
+                [[b for b in strip if b.op >= i] for strip in strips]
         return self._strips_memo[key]
 
     def _strips(self, i: int, j: int, h: int, stream: bool):
+        """(strips of i..j, the last op k at which a segment k'..j with k' <= k
+        cannot be tiled at height h, or i - 1)."""
         oh = self.info[j].out_shape[1]
         out = []
+        fails_from = i - 1
         last: dict = {}        # op -> its band in the latest strip that had it
         for a in range(0, oh, h):
             bands = {j: [a, min(a + h, oh)]}
@@ -234,14 +251,15 @@ class Problem:
                 if stream and k != j and k in last:
                     plo, phi = last[k].rows
                     if lo < plo:
-                        return None
+                        fails_from = max(fails_from, k)   # rows must advance to stream
                     c0 = min(max(lo, phi), hi)
                 compute[k] = (c0, hi)
                 if c0 == hi:
                     continue
-                need = needs(self.info[k], c0, hi)
+                need = self.needs(k, c0, hi)
                 if self.info[k].kind in WINDOWED and need[0][1] <= need[0][0]:
-                    return None     # a band of padding only: no kernel call reads zero rows
+                    fails_from = max(fails_from, k)   # a band of padding only: no
+                    continue                          # kernel call reads zero rows
                 for v, rows in zip(self.ops[k].operands, need):
                     p = self.position.get(v)
                     if p is None or p < i or rows is None or rows[1] <= rows[0]:
@@ -257,7 +275,26 @@ class Problem:
                 strip.append(band)
                 last[k] = band
             out.append(strip)
-        return out
+        return out, fails_from
+
+    def needs(self, k: int, c0: int, c1: int):
+        """The operand rows op k reads to compute its output rows [c0, c1) (memoized:
+        every segment ending at the same op, at the same height, asks again)."""
+        key = (k, c0, c1)
+        n = self._needs_memo.get(key)
+        if n is None:
+            n = self._needs_memo[key] = needs(self.info[k], c0, c1)
+        return n
+
+    def band_cost(self, k: int, c0: int, c1: int) -> tuple[int, float]:
+        """(MACs, cost-model charge) of one call of op k computing rows [c0, c1)."""
+        key = (k, c0, c1)
+        e = self._band_memo.get(key)
+        if e is None:
+            m = macs(self.info[k], c1 - c0)
+            e = self._band_memo[key] = (m, call_cost(self.info[k], m, self._rows_bytes(
+                k, (c0, c1), align=False)))
+        return e
 
     def tiled(self, i: int, j: int, h: int, stream: bool = False) -> Stage | None:
         key = (i, j, h, stream)
@@ -283,18 +320,18 @@ class Problem:
                 k = b.op
                 (lo, _), (c0, c1) = b.rows, b.compute
                 if c1 > c0:
-                    m = macs(self.info[k], c1 - c0)
+                    m, c = self.band_cost(k, c0, c1)
                     total_macs += m
-                    cost += call_cost(self.info[k], m, self._rows_bytes(k, (c0, c1), align=False))
+                    cost += c
                     if b.src is not None:      # the carried rows: one copy
                         cost += op_cost("insert", self._rows_bytes(k, (lo, c0), align=False))
                     if prev is not None and prev in self.reads[k]:
-                        for v, rows in zip(self.ops[k].operands, needs(self.info[k], c0, c1)):
+                        for v, rows in zip(self.ops[k].operands, self.needs(k, c0, c1)):
                             if v == prev:
                                 prev_read += self.vbytes(v) if rows is None else \
                                     (rows[1] - rows[0]) * prev_row
                     if self.slow and self.reads[k] & self.slow:
-                        for v, rows in zip(self.ops[k].operands, needs(self.info[k], c0, c1)):
+                        for v, rows in zip(self.ops[k].operands, self.needs(k, c0, c1)):
                             p = self.position.get(v)
                             if v in self.slow and v != prev and (p is None or p < i):
                                 slow_read += self.vbytes(v) if rows is None else \
@@ -331,7 +368,7 @@ class Problem:
         """Aligned kernel scratch of op k computing its rows [c0, c1)."""
         if c1 <= c0 or not self.scratch or self.info[k].kind not in ("conv2d", "depthwise_conv2d"):
             return 0
-        lo, hi = needs(self.info[k], c0, c1)[0]
+        lo, hi = self.needs(k, c0, c1)[0]
         key = (k, hi - lo, c1 - c0)
         if key not in self._scratch_memo:
             self._scratch_memo[key] = align_up(self.scratch(self.ops[k], rows=key[1:]),
@@ -362,7 +399,7 @@ class Problem:
             if any(u < i or u >= j for u in users) or v in self.returned_values or v in self.slow:
                 continue  # still needed after the stage, or read by the writing op
             if any(rows is None for k in users
-                   for operand, rows in zip(self.ops[k].operands, needs(self.info[k], 0, 1))
+                   for operand, rows in zip(self.ops[k].operands, self.needs(k, 0, 1))
                    if operand == v):
                 continue  # read whole by every strip (a broadcast scale): never overwritable
             if any(self.info[k].kind == "insert" and self.ops[k].operands[1] == v for k in users):
@@ -379,8 +416,7 @@ class Problem:
                     # The whole band, carried rows included: in a streamed stage
                     # they are copied from the previous band, which is the input's
                     # own rows when the op writes into it (a channel insert).
-                    info = self.info[k]
-                    for operand, rows in zip(self.ops[k].operands, needs(info, *here[k].rows)):
+                    for operand, rows in zip(self.ops[k].operands, self.needs(k, *here[k].rows)):
                         if operand == v and rows is not None:
                             lo = rows[0] if lo is None else min(lo, rows[0])
                 lows.append(lo if lo is not None else _shape(v)[1])
