@@ -64,6 +64,35 @@ def test_cpsat_proves_an_arena_above_the_bound():
     assert verify_packing(st, p.offsets, p.arena, 16) == []
 
 
+def test_packing_and_schedule_do_not_depend_on_the_clock():
+    """A plan is a build artifact: the same storages give the same offsets and
+    the same graph the same order, also when the exact search stops at its
+    limit (a FEASIBLE answer) and while other work loads the machine."""
+    import threading
+    st = lifetimes(random_dag(4, 60))      # the heuristic misses the bound here
+    stop = threading.Event()
+
+    def burn():                      # load the interpreter between the two runs
+        while not stop.is_set():
+            sum(i * i for i in range(10_000))
+    first = pack(st, alignment=16, restarts=0, time_limit=0.2)
+    assert first.method == "cp-sat"
+    g = random_dag(7, 120)
+    s = schedule(g, time_limit=0.05)
+    assert not s.exact               # the search was cut at its limit
+    order = s.order
+    t = threading.Thread(target=burn)
+    t.start()
+    try:
+        again = pack(st, alignment=16, restarts=0, time_limit=0.2)
+        order_again = schedule(g, time_limit=0.05).order
+    finally:
+        stop.set()
+        t.join()
+    assert first.offsets == again.offsets and first.arena == again.arena
+    assert order == order_again
+
+
 def test_tflm_greedy_hand_example():
     # C and D (size 2) go first, each at 0; A then lands above C, and B, which
     # overlaps A and D, above both: 4 bytes where 3 suffice.

@@ -2,10 +2,12 @@
 
 The MLIR passes (tigris-schedule, tigris-liveness, tigris-assign-offsets)
 translate IR into a :class:`Graph`, call these functions and write the
-answers back. Results are deterministic except where a wall-clock limit
-binds: the scheduler's ``time_limit`` (only very wide graphs reach it; the
-``beam``/``max_transitions`` budgets are deterministic) and CP-SAT's
-``time_limit`` (only when the packing heuristics miss the bound).
+answers back. Results are deterministic: the same graph gives the same
+order, lifetimes and offsets on any machine and under any load. Time limits
+are counted in work, not on the clock: the scheduler's ``time_limit`` in
+search states, the packing heuristic's restarts in placements, CP-SAT's
+``time_limit`` in its deterministic time (one worker, or interleaved workers).
+A wall-clock stop at 20x remains only as a safety net.
 
 Data model (:mod:`.graph`)
     ``Node(name, inputs=(), outputs=(), scratch=0, aliases={}, inplace_ok=())``
@@ -44,8 +46,8 @@ Liveness (:mod:`.liveness`)
 
 Packing (:mod:`.packing`); ``storages`` is a ``lifetimes`` result or any
 ``{name: (size, birth, death)}``
-    ``pack(storages, alignment=16, time_limit=2.0, workers=2, solver=True,
-    heuristic_time=0.2, restarts=200, seed=0) -> Packing(offsets, arena,
+    ``pack(storages, alignment=16, time_limit=2.0, workers=1, solver=True,
+    restarts=200, seed=0) -> Packing(offsets, arena,
     bound, method, optimal, alignment, heuristic_arena, solver_seconds,
     solver_status, seconds, tried)`` with ``gap = arena - bound``: greedy
     placements first, CP-SAT (2D no-overlap, lifetimes fixed) when above the
