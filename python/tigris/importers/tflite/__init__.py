@@ -17,6 +17,7 @@ from mlir import ir
 from tigris.errors import ModelError
 from tigris.importers.onnx import ImportResult
 from tigris.importers.tflite.convert import Converter
+from tigris.importers.tflite.translate import translate
 from tigris.importers.tflite.emit import emit_tflite
 from tigris.importers.tflite.load import is_tflite, load_tflite
 
@@ -33,7 +34,7 @@ def import_tflite(path: str, ctx: ir.Context, input_shapes: dict | None = None,
                          "shapes are fixed")
     model = load_tflite(path, label)
     try:
-        graph = Converter(model).run()
+        graph = translate(Converter(model))
     except ModelError as e:
         raise ModelError(f"{label}: {e}") from None
     with ctx, ir.Location.unknown():

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from tigris.errors import ModelError
-from tigris.importers.onnx.graph import Act, Const, QGraph, QNode
-from tigris.importers.tflite.load import Operator, OptionsError, TFLiteModel
+from tigris.importers.onnx.graph import Act, Const, QNode
+from tigris.importers.tflite.load import Operator, TFLiteModel
 
 INT8, UINT8, FLOAT32, INT32 = 9, 3, 0, 2
 NHWC_TO_NCHW_AXIS = (0, 2, 3, 1)      # TFLite axis a of a rank-4 tensor is ONNX axis [a]
@@ -125,53 +125,10 @@ class Converter:
             self.add("Reshape", [src], [out])
 
     # --------------------------------------------------------------- graph
-    def run(self) -> QGraph:
-        self._edges()
-        from tigris.importers.tflite import ops
-        from tigris.importers.tflite.state import PREFIX, find_state
-        state = find_state(self.m)
-        for v in state:      # each variable: a plan input (its value) and output (the next)
-            self.m.inputs.append(v.read)
-            self.m.outputs.append(v.value)
-            for a in v.aliases:
-                self.alias[a] = v.read
-        missing = [op for op in self.m.operators if op.name not in ops.CONVERTERS]
-        if missing:   # every unsupported operator named before any is converted
-            names = [f"CUSTOM '{op.custom}'" if op.name == "CUSTOM" else op.name for op in missing]
-            errors = [f"operator {op.index} ({n})" for op, n in zip(missing, names)]
-            more = f" and {len(errors) - 6} more" if len(errors) > 6 else ""
-            kinds = sorted(set(names))
-            raise ModelError(", ".join(errors[:6]) + more + " not supported" +
-                             (f" ({len(kinds)} kinds: {', '.join(kinds)})" if more else "") +
-                             "; docs/tflite-import.md lists the supported operators")
-        for op in self.m.operators:
-            self.op = op
-            if op.name in ("QUANTIZE", "DEQUANTIZE") and self._is_edge(op):
-                continue
-            need_in, need_out = ops.ARITY.get(op.name, (1, 1))
-            if len(op.inputs) < need_in or len(op.outputs) < need_out:
-                self.fail(f"has {len(op.inputs)} inputs and {len(op.outputs)} outputs; "
-                          f"{op.name} needs {need_in} and {need_out}")
-            if op.options is None and op.name in ops.NEEDS_OPTIONS:
-                self.fail("has no options table")
-            try:
-                ops.CONVERTERS[op.name](self, op)
-            except OptionsError as e:
-                self.fail(f"its options table has no field {e} (options of another operator)")
-        self.op = None
-        inputs = [self.act(i) for i in self.m.inputs]
-        outputs = [self.act(i) for i in self.m.outputs]
-        names = [self.tensor(i).name for i in self.m.inputs]
-        onames = [self.tensor(i).name for i in self.m.outputs]
-        k_in, k_out = len(names) - len(state), len(onames) - len(state)
-        for j, v in enumerate(state):
-            names[k_in + j] = onames[k_out + j] = PREFIX + v.name
-        return QGraph("model", inputs, outputs, self.nodes, True, self.uint8, names, onames)
-
-    def _is_edge(self, op: Operator) -> bool:
+    def is_edge(self, op: Operator) -> bool:
         return op.index in self.m.extra.get("edges", ())
 
-    def _edges(self) -> None:
+    def find_edges(self) -> None:
         """QUANTIZE of a float graph input and DEQUANTIZE to a float graph
         output: the int8 tensor becomes the graph's input or output (its scale
         and zero point go with it, so `tigris run` quantizes float data)."""
