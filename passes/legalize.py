@@ -157,10 +157,7 @@ class Legalizer:
             concat, groups, x, w, b = group
             result = concat.results[0]
         else:
-            result, groups = op.results[0], 1
-            src = x.owner
-            if getattr(src, "name", "") == "tosa.slice" and _floor_fold(src, op):
-                x = src.operands[0]
+            result, groups, x = op.results[0], 1, _input(op)
         if not _is_int(x, 8):
             raise PassError(f"'{op.name}' on {ir.RankedTensorType(x.type).element_type}: "
                             "compilation needs an int8 model", op.location)
@@ -321,11 +318,11 @@ class Legalizer:
                  "dilation": [1, 1], "pad": list(ir.DenseI64ArrayAttr(op.attributes["pad"])),
                  "act_min": lo, "act_max": hi}
         with ir.InsertionPoint(last):
-            new = kernel_op("max_pool", [op.operands[0]], last.results[0].type, attrs, loc=op.location)
+            new = kernel_op("max_pool", [_input(op)], last.results[0].type, attrs, loc=op.location)
         self.replace(last, new.result, [op] + ([clamp] if clamp else []))
 
     def on_avg_pool2d(self, op):
-        x = op.operands[0]
+        x = _input(op)
         if not _is_int(x, 8):
             raise PassError("float tosa.avg_pool2d: compilation needs an int8 model", op.location)
         kernel = list(ir.DenseI64ArrayAttr(op.attributes["kernel"]))
@@ -419,7 +416,7 @@ class Legalizer:
         self.replace(op, dest, [op])
 
 
-_WINDOWED = ("tosa.conv2d", "tosa.depthwise_conv2d")
+_WINDOWED = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.max_pool2d", "tosa.avg_pool2d")
 
 
 def _shape(value: ir.Value) -> list[int]:
@@ -427,16 +424,28 @@ def _shape(value: ir.Value) -> list[int]:
 
 
 def _window(op) -> tuple[list[int], list[int], list[int], list[int]]:
-    """(kernel, stride, dilation, pad) of a TOSA convolution."""
-    w = _shape(op.operands[1])
-    kernel = w[1:3] if op.name == "tosa.conv2d" else w[0:2]
-    return (kernel, list(ir.DenseI64ArrayAttr(op.attributes["stride"])),
-            list(ir.DenseI64ArrayAttr(op.attributes["dilation"])),
+    """(kernel, stride, dilation, pad) of a TOSA convolution or pool."""
+    if op.name in ("tosa.conv2d", "tosa.depthwise_conv2d"):
+        w = _shape(op.operands[1])
+        kernel = w[1:3] if op.name == "tosa.conv2d" else w[0:2]
+        dil = list(ir.DenseI64ArrayAttr(op.attributes["dilation"]))
+    else:
+        kernel, dil = list(ir.DenseI64ArrayAttr(op.attributes["kernel"])), [1, 1]
+    return (kernel, list(ir.DenseI64ArrayAttr(op.attributes["stride"])), dil,
             list(ir.DenseI64ArrayAttr(op.attributes["pad"])))
 
 
+def _input(op) -> ir.Value:
+    """The input of windowed op `op`, with the importer's floor-mode slice folded."""
+    x = op.operands[0]
+    src = x.owner
+    if getattr(src, "name", "") == "tosa.slice" and _floor_fold(src, op):
+        return src.operands[0]
+    return x
+
+
 def _floor_fold(s, user, channels: bool = False) -> bool:
-    """Whether tosa.slice `s`, the input of convolution `user`, only drops trailing
+    """Whether tosa.slice `s`, the input of windowed op `user`, only drops trailing
     rows/columns no window of `user` reads (the importer's form of ONNX floor
     mode), so the kernel op can read the slice's source instead: begins 0 (the
     channels may be any contiguous range with `channels`), and on each cut axis

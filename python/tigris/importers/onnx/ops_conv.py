@@ -48,6 +48,17 @@ def fit_tosa_padding(size_hw, k_hw, strides, dil, pad) -> list[int] | None:
     return pad
 
 
+def floor_window(hw, out_hw, k_hw, strides, dil, pad):
+    """For a windowed op whose TOSA padding does not fit (ONNX floor mode): the
+    input rows and columns its windows read, (used_h, used_w), and the TOSA
+    padding on that part. The caller slices the input to them; tigris-legalize
+    folds the slice back into the kernel op, which reads the whole input."""
+    used = [min(size, (o - 1) * s + d * (k - 1) + 1 - before)
+            for size, o, s, d, k, before in zip(hw, out_hw, strides, dil, k_hw, pad[0::2])]
+    pad = [pad[0], pad[1] if used[0] == hw[0] else 0, pad[2], pad[3] if used[1] == hw[1] else 0]
+    return used, fit_tosa_padding(used, k_hw, strides, dil, pad)
+
+
 def int_bias(em: EmitterBase, real, scale) -> np.ndarray:
     """A real bias as int32 accumulator units of `scale` (input scale x weight
     scale), clamped to int32; a scale that underflows to 0 is an error, not a
@@ -162,17 +173,11 @@ def convert_conv(em: EmitterBase, node: QNode) -> None:
     used_h, used_w = h, wd
     if tosa_pad is None:
         # Floor mode (ONNX floors the output size, TOSA wants it exact): drop the
-        # input rows/columns that no window reaches. tigris-legalize folds the
-        # slice back into the kernel op, which reads the whole input.
-        used_h = (oh - 1) * strides[0] + dil[0] * (kh - 1) + 1 - pad[0]
-        used_w = (ow - 1) * strides[1] + dil[1] * (kw - 1) + 1 - pad[2]
-        used_h, used_w = min(h, used_h), min(wd, used_w)
+        # input rows/columns that no window reaches (floor_window).
+        (used_h, used_w), tosa_pad = floor_window((h, wd), (oh, ow), (kh, kw), strides, dil, pad)
         if not grouped:   # (a grouped one slices each group's channels so)
             xv = tosa.slice(em.tensor([n, used_h, used_w, cin]), xv, em.shape_const([0, 0, 0, 0]),
                             em.shape_const([n, used_h, used_w, cin]))
-        pad = [pad[0], max(0, pad[1] - (h - used_h)) if used_h == h else 0, pad[2],
-               max(0, pad[3] - (wd - used_w)) if used_w == wd else 0]
-        tosa_pad = fit_tosa_padding((used_h, used_w), (kh, kw), strides, dil, pad)
     pad_a = ir.DenseI64ArrayAttr.get(tosa_pad)
     if depthwise:
         acc = tosa.depthwise_conv2d(acc_t, xv, wv, bv, izp, wzp, pad_a, st_a, dl_a,

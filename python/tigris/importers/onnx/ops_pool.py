@@ -16,7 +16,7 @@ from tigris.dialects import kernel_op
 from tigris.importers.onnx.emit_core import STORED_LAYOUTS, EmitterBase
 from tigris.importers.onnx.graph import Act, Const, QNode
 from tigris.importers.onnx.ops_conv import (conv_padding, convert_conv, fit_tosa_padding,
-                                            lift_1d_attrs)
+                                            floor_window, lift_1d_attrs)
 from tigris.reference.fixedpoint import softmax_exp_table, softmax_output_scale_q16
 
 
@@ -78,13 +78,16 @@ def convert_maxpool(em: EmitterBase, node: QNode) -> None:
         k, strides, dil, pad = _pool_geometry(em, node, h, w)
     shape = [out.shape[i] for i in (0, 2, 3, 1)]
     tosa_pad = fit_tosa_padding((h, w), k, strides, dil, pad)
-    if dil != [1, 1] or tosa_pad is None:
+    if dil != [1, 1]:
+        # TOSA has no dilated pooling: the tigris kernel op directly.
         if not em.quantized:
-            em.fail("dilated or floor-mode max pooling in a float model is not supported")
+            em.fail("dilated max pooling in a float model is not supported")
         y = kernel_op("max_pool", [xv], em.tensor(shape), {
             "kernel": k, "stride": strides, "dilation": dil, "pad": pad,
             "act_min": -128, "act_max": 127}).result
     else:
+        if tosa_pad is None:
+            xv, tosa_pad = _floor_slice(em, xv, shape, k, strides, pad)
         y = tosa.max_pool2d(em.tensor(shape), xv, ir.DenseI64ArrayAttr.get(k),
                             ir.DenseI64ArrayAttr.get(strides), ir.DenseI64ArrayAttr.get(tosa_pad))
     em.put(out, y, "nhwc")
@@ -117,18 +120,23 @@ def convert_avgpool(em: EmitterBase, node: QNode) -> None:
     h2, w2 = ir.RankedTensorType(xv.type).shape[1:3]
     tosa_pad = fit_tosa_padding((h2, w2), k, strides, [1, 1], pad)
     if tosa_pad is None:
-        if not em.quantized:
-            em.fail("floor-mode average pooling in a float model is not supported")
-        y = kernel_op("avg_pool", [xv], em.tensor(shape), {
-            "kernel": k, "stride": strides, "pad": pad, "count_include_pad": 0,
-            "act_min": -128, "act_max": 127}).result
-    else:
-        y = tosa.avg_pool2d(em.tensor(shape), xv, em.zp(zp, em.act_type), em.zp(zp, em.act_type),
-                            ir.DenseI64ArrayAttr.get(k), ir.DenseI64ArrayAttr.get(strides),
-                            ir.DenseI64ArrayAttr.get(tosa_pad), ir.TypeAttr.get(acc))
+        xv, tosa_pad = _floor_slice(em, xv, shape, k, strides, pad)
+    y = tosa.avg_pool2d(em.tensor(shape), xv, em.zp(zp, em.act_type), em.zp(zp, em.act_type),
+                        ir.DenseI64ArrayAttr.get(k), ir.DenseI64ArrayAttr.get(strides),
+                        ir.DenseI64ArrayAttr.get(tosa_pad), ir.TypeAttr.get(acc))
     if em.quantized and not x.same_quant(out):
         y = em.rescale(y, em.i8, x.scale / out.scale, x.zp, out.zp)
     em.put(out, y, "nhwc")
+
+
+def _floor_slice(em: EmitterBase, xv, out_shape, k, strides, pad):
+    """A floor-mode pool's input cut to the rows/columns its windows read, and its
+    TOSA padding (floor_window; tigris-legalize folds the slice back)."""
+    n, h, w, c = ir.RankedTensorType(xv.type).shape
+    (uh, uw), tosa_pad = floor_window((h, w), out_shape[1:3], k, strides, [1, 1], pad)
+    xv = tosa.slice(em.tensor([n, uh, uw, c]), xv, em.shape_const([0, 0, 0, 0]),
+                    em.shape_const([n, uh, uw, c]))
+    return xv, tosa_pad
 
 
 def _dilated_avgpool(em: EmitterBase, node: QNode, hw, k, strides, dil, pad, include) -> None:
