@@ -23,9 +23,10 @@ from tigris.targets import ROUNDING, op_scratch_bytes
 from tigris.tiling.fit import also_fits
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
+# 3: tiling.seconds, the planning time of tigris-tile at the budget.
 # 2: flash.plan is the written plan's size (null for a float model), flash.weights
 # the plan's constant bytes; 1 had an estimate there.
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 
 
 def _shape_text(value: ir.Value) -> list[int]:
@@ -77,8 +78,11 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         run_pipeline(ctx, result.module, pipeline(*schedule_passes(device)), label)
         # Smaller budgets this model would also fit (estimates of the stage search).
         also = also_fits(func, budget.fast, target, alignment) if quantized else []
-        tile = tile_passes(device, strict=False) if quantized else []
-        run_pipeline(ctx, result.module, pipeline(*tile, *memory_passes(device)), label)
+        t_tile = time.perf_counter()
+        if quantized:
+            run_pipeline(ctx, result.module, pipeline(*tile_passes(device, strict=False)), label)
+        tile_seconds = time.perf_counter() - t_tile
+        run_pipeline(ctx, result.module, pipeline(*memory_passes(device)), label)
         fa = {k: attr_value(v) for k, v in
               ((a.name, a.attr) for a in (func.attributes[i] for i in range(len(func.attributes))))}
         arena = fa["tigris.arena"]
@@ -144,7 +148,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
             "latency_ratio": round(tiling["cost"] / tiling["flat_cost"], 4),
             "min_peak_estimate": tiling["min_peak"], "strip_heights": tiling["strip_heights"],
             "streamed_stages": tiling["streamed_stages"], "channel_groups": tiling["channel_groups"],
-            "also_fits": also},
+            "also_fits": also, "seconds": round(tile_seconds, 3)},
         "slow": {"peak": fa.get("tigris.slow_arena", {}).get("size", 0),
                  "traffic": tiling["slow_traffic"] if tiling else 0},
         "flash": {"budget": None, "weights": weights, "plan": plan_bytes, "fits": None},

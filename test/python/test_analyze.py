@@ -68,7 +68,8 @@ def test_json_report_is_versioned_and_complete():
     out = tigris("analyze", str(zoo.build("resnet8")), "-m", "64K", "--json")
     assert out.returncode == 0, out.stderr
     r = json.loads(out.stdout)
-    assert r["version"] == 2
+    assert r["version"] == 3
+    assert 0 < r["tiling"]["seconds"] <= r["seconds"]      # the planning time, within the whole
     for key in ("naive", "plan", "lower_bound", "gap", "tflm_greedy", "no_reuse"):
         assert isinstance(r["peak"][key], int)
     assert r["budget"]["fits"] and r["budget"]["fast"] == 65536
