@@ -16,13 +16,10 @@ import numpy as np
 import pytest
 from onnx_check import ort_session
 
-from tigris.dialects import make_context
-from tigris.importers.onnx import import_onnx
-from tigris.modelio import io_specs, quantize_input, to_model_layout
-from tigris.passes.registry import functions
-from tigris.pipeline import build
+from tigris.modelio import quantize_input, to_model_layout
 from tigris.reference.interpreter import run_function
-from tigris.resources import WeightTable
+
+import zoo_cache
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 import zoo  # noqa: E402
@@ -48,16 +45,11 @@ INPUTS = 20
 
 def compare(name: str):
     path = str(zoo.build(name))
-    ctx = make_context()
-    result = import_onnx(path, ctx)
-    with ctx:
-        build("builtin.module(tigris-legalize,tigris-verify)", ctx).run(result.module.operation)
-    fn = functions(result.module.operation)[0]
-    (ispec,), (ospec,) = io_specs(fn)
+    ref = zoo_cache.reference(name)     # imported, legalized and verified once per session
+    fn, weights, ispec, ospec = ref.fn, ref.weights, ref.ispec, ref.ospec
     sess = ort_session(path)
     rng = np.random.default_rng(2024)
     diffs, agree = [], 0
-    weights = WeightTable(result.weights)
     for _ in range(INPUTS):
         x = rng.standard_normal(ispec["shape"]).astype(np.float32)
         y_ort = sess.run(None, {sess.get_inputs()[0].name: x})[0]

@@ -1,21 +1,15 @@
 """The plan executor (tigris.plan.execute): the reference kernels run over a
 plan's own arenas give the C runtime's bytes, on the plan that uses every
 kernel and on a tiled plan of a zoo model with a slow pool; and it sees a misplaced buffer."""
-import sys
-from pathlib import Path
-
 import numpy as np
 
-from tigris.budget import Budget
-from tigris.plan.compiler import compile_onnx
 from tigris.plan.execute import run_plan
 from tigris.plan.host import HostPlan
 from tigris.plan.reader import read_plan
 from tigris.plan.testing import compile_mlir, kitchen_sink_mlir
 from tigris.plan.verify_tiling import seeded_inputs
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
-import zoo  # noqa: E402
+import zoo_cache
 
 
 def _same_as_runtime(data: bytes, count: int = 2) -> None:
@@ -36,8 +30,7 @@ def test_every_kernel_equals_the_c_runtime_and_the_reference():
 
 
 def test_a_tiled_zoo_plan_equals_the_c_runtime():
-    path = str(zoo.build("mobilenet_v1_0.25_96"))
-    _same_as_runtime(compile_onnx(path, Budget(16 << 10, 8 << 20)).data)
+    _same_as_runtime(zoo_cache.compiled("mobilenet_v1_0.25_96", "16K+8M").data)
 
 
 def test_a_buffer_overwritten_while_live_shows():

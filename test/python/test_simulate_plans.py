@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from tigris import simulate as sim
-from tigris.budget import Budget
 from tigris.cli import main as tigris_main
 from tigris.errors import BudgetError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 import zoo  # noqa: E402
 from test_simulate_kernels import require_simulator  # noqa: E402
+import zoo_cache  # noqa: E402
 
 # (model, budget, tile). 16K is the issue's budget; ResNet-8's smallest
 # SRAM-only plan is 24K today (the test then checks the clean BudgetError; 24K
@@ -39,14 +39,10 @@ CASES = [("resnet8", "256K", False), ("resnet8", "24K", True),
 
 def reference(name: str, x: np.ndarray) -> list[np.ndarray]:
     """The numpy reference interpreter on the legalized (untiled) function."""
-    from tigris.commands.common import load_onnx
-    from tigris.passes.registry import functions
     from tigris.reference.interpreter import run_function
-    from tigris.resources import WeightTable
-    ctx, res = load_onnx(str(zoo.build(name)), None, legalize=True)
-    with ctx:
-        fn = functions(res.module.operation)[0]
-        return run_function(fn, WeightTable(res.weights), [x])
+    ref = zoo_cache.reference(name)
+    with ref.ctx:
+        return run_function(ref.fn, ref.weights, [x])
 
 
 # Plans that do not compile or whose output differs from the reference on the
@@ -57,11 +53,8 @@ _refs: dict = {}
 
 
 def compile_plan(name, budget, tile, tmp_path) -> Path:
-    from tigris.plan.compiler import compile_onnx
-    c = compile_onnx(str(zoo.build(name)), Budget.parse(budget), tile=tile)
-    path = tmp_path / f"{name}_{budget.replace('+', '_')}.tgrs"
-    path.write_bytes(c.data)
-    return path
+    """compile_onnx at `budget` (once per session: zoo_cache), written to a file."""
+    return zoo_cache.plan_file(name, budget, tmp_path, tile=tile)
 
 
 @pytest.mark.parametrize("name,budget,tile", CASES,
