@@ -1,7 +1,7 @@
 """Registry entries of the weighted kernels: conv2d, depthwise_conv2d, fully_connected."""
 from __future__ import annotations
 
-from tigris.kernels import esp32s3
+from tigris.kernels.esp32s3 import conv2d as s3_conv2d, depthwise_conv2d as s3_depthwise
 from tigris.kernels.base import (CALL_SINGLE_ROUNDING, CONST, IN, OUT, SCRATCH, Kind, Param,
                                  PlanKernel, Slot)
 
@@ -92,7 +92,7 @@ def _emit_fc(e, c, p) -> str:
 
 KINDS = [
     Kind("conv2d", arrays=REQUANT_ARRAYS, int8=True, weighted=True,
-         scratch={"esp32s3": esp32s3.conv2d}, scratch_shape=_conv_scratch_shape,
+         scratch={"esp32s3": s3_conv2d}, scratch_shape=_conv_scratch_shape,
          per_mac=10.44, per_out=260.1, per_tap=27.1,
          work=lambda n, n_in, w, a: n * _prod(w[1:]), rows="window",
          plan=PlanKernel("conv2d", 1, (*_WEIGHTED_SLOTS, _OUT, _SCRATCH),
@@ -101,7 +101,7 @@ KINDS = [
                          call_flags=CALL_SINGLE_ROUNDING),
          emit_c=_emit_conv),
     Kind("depthwise_conv2d", arrays=REQUANT_ARRAYS, int8=True, weighted=True,
-         scratch={"esp32s3": esp32s3.depthwise_conv2d}, scratch_shape=_depthwise_scratch_shape,
+         scratch={"esp32s3": s3_depthwise}, scratch_shape=_depthwise_scratch_shape,
          per_mac=48.85, per_out=5.4,
          work=lambda n, n_in, w, a: n * w[1] * w[2], weights_view=depthwise_view, rows="window",
          plan=PlanKernel("depthwise_conv2d", 2, (*_WEIGHTED_SLOTS, _OUT, _SCRATCH),

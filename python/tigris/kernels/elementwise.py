@@ -1,7 +1,7 @@
 """Registry entries of the elementwise kernels: add, mul, lut, softmax."""
 from __future__ import annotations
 
-from tigris.kernels import esp32s3
+from tigris.kernels.esp32s3 import softmax as s3_softmax
 from tigris.kernels.base import CALL_SINGLE_ROUNDING, CONST, IN, OUT, Kind, Param, PlanKernel, Slot
 
 _OUT = Slot("output", OUT)
@@ -72,7 +72,7 @@ KINDS = [
                          inplace=("input1", "input2"), call_flags=CALL_SINGLE_ROUNDING),
          emit_c=_emit_binary),
     Kind("softmax", arrays={"exp_table": "i32"}, int8=True, check=_check_softmax,
-         scratch={"esp32s3": esp32s3.softmax}, per_mac=3596.29,
+         scratch={"esp32s3": s3_softmax}, per_mac=3596.29,
          plan=PlanKernel("softmax", 9, (Slot("input", IN), Slot("exp_table", CONST, "i32"), _OUT),
                          (Param("output_scale_q16"), Param("output_offset")), inplace=("input",)),
          emit_c=_emit_softmax),
