@@ -21,11 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
 sys.path.insert(0, str(ROOT / "test" / "models"))
+sys.path.insert(0, str(ROOT / "test" / "python"))
 
 import zoo  # noqa: E402
 from tigris.budget import Budget  # noqa: E402
 from tigris.plan.compiler import compile_onnx  # noqa: E402
-from tigris.plan.testing import compile_mlir, kitchen_sink_mlir  # noqa: E402
+from kitchen_sink import compile_mlir, kitchen_sink_mlir  # noqa: E402
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ import numpy as np
 from tigris.plan.execute import run_plan
 from tigris.plan.host import HostPlan
 from tigris.plan.reader import read_plan
-from tigris.plan.testing import compile_mlir, kitchen_sink_mlir
+from kitchen_sink import compile_mlir, kitchen_sink_mlir
 from tigris.plan.verify_tiling import seeded_inputs
 
 import zoo_cache

@@ -239,7 +239,7 @@ def test_reader_rejects_overlapping_slots_like_the_loader(tiny):
 # ------------------------------------------------ call flags: single rounding
 
 def compile_with_rounding(text: str, rounding, target: str = "reference") -> bytes:
-    """Plan bytes for MLIR text of tigris kernel ops (as tigris.plan.testing.compile_mlir),
+    """Plan bytes for MLIR text of tigris kernel ops (as kitchen_sink.compile_mlir),
     with the lowered calls' `tigris.rounding` attribute set by `rounding(kernel name)`:
     a string, or None to leave the call as the lowering made it (absent: "double")."""
     from mlir import ir
@@ -288,7 +288,7 @@ def test_flag_constants():
 def test_writer_sets_the_single_rounding_flag():
     """`tigris.rounding = "single"` on a requantizing call sets flag bit 0, read back as
     Call.rounding; absent or "double" leaves the flags 0."""
-    from tigris.plan.testing import kitchen_sink_mlir
+    from kitchen_sink import kitchen_sink_mlir
     text = kitchen_sink_mlir(3)
     single = compile_with_rounding(text, single_where_requantizing)
     flags = call_flags(single)
@@ -314,7 +314,7 @@ def test_writer_sets_the_single_rounding_flag():
 
 
 def test_writer_rejects_bad_rounding_attributes():
-    from tigris.plan.testing import kitchen_sink_mlir
+    from kitchen_sink import kitchen_sink_mlir
     text = kitchen_sink_mlir(0)
     with pytest.raises(F.PlanError, match=r"\(lut\): single rounding on a kernel that does "
                                           r"not requantize"):
@@ -352,7 +352,7 @@ def test_reader_and_loader_check_the_flags_alike():
     (HostPlan, given the plan the reader made before the change) both refuse; single
     rounding with shifts -31 and 30 and double rounding with any shift load in both."""
     from tigris.plan.host import HostPlan, HostRuntimeError
-    from tigris.plan.testing import kitchen_sink_mlir
+    from kitchen_sink import kitchen_sink_mlir
     base = compile_with_rounding(kitchen_sink_mlir(3), lambda k: "double" if
                                  F.KERNELS[k].requantizes else None)
     plan = read_plan(base)
@@ -397,7 +397,7 @@ def test_reader_and_loader_check_the_flags_alike():
 
 def test_codegen_emits_the_rounding_mode():
     from tigris.plan.codegen import generate
-    from tigris.plan.testing import kitchen_sink_mlir
+    from kitchen_sink import kitchen_sink_mlir
     text = kitchen_sink_mlir(3)
     single = read_plan(compile_with_rounding(text, single_where_requantizing))
     n = sum(c.kernel.requantizes for c in single.calls)

@@ -27,7 +27,7 @@ from tigris.cli import main as tigris
 from tigris.plan import format as F
 from tigris.plan.host import HostPlan, build_library, include_dirs, sources
 from tigris.plan.reader import read_plan
-from tigris.plan.testing import compile_mlir, kitchen_sink_mlir
+from kitchen_sink import compile_mlir, kitchen_sink_mlir
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtime"

@@ -1,4 +1,5 @@
-"""Plans for tests and benchmarks: a seeded function that uses every kernel of the runtime.
+"""Plans for tests and benchmarks (test-only, not in the package): a seeded function
+that uses every kernel of the runtime.
 
 The zoo models cover conv, depthwise, fully connected, add, pools, softmax,
 lut, resize (nearest) and concat; `kitchen_sink_mlir(seed)` adds the rest
