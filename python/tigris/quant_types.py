@@ -33,9 +33,37 @@ def strip_quant_types(func_op) -> int:
         return _strip(func_op)
 
 
+def _io_spec(t: ir.Type, name: str) -> ir.Attribute:
+    """The plan I/O record of a function argument or result: a per-tensor
+    quantized type gives the scale and zero point `tigris run` quantizes with."""
+    d = {"name": ir.StringAttr.get(name), "layout": ir.StringAttr.get("plain"),
+         "shape": ir.DenseI64ArrayAttr.get(list(ir.RankedTensorType(t).shape))}
+    et = t.element_type
+    if isinstance(et, quant.UniformQuantizedType):
+        d["scale"] = ir.FloatAttr.get(ir.F64Type.get(), float(et.scale))
+        d["zero_point"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(et.zero_point))
+        d["uint8"] = ir.BoolAttr.get(False)
+    return ir.DictAttr.get(d)
+
+
+def _record_io(func_op) -> None:
+    """tigris.inputs / tigris.outputs from the signature's quantized types, unless the
+    function has them (an importer's)."""
+    ftype = ir.FunctionType(ir.TypeAttr(func_op.attributes["function_type"]).value)
+    for key, types, prefix in (("tigris.inputs", ftype.inputs, "input"),
+                               ("tigris.outputs", ftype.results, "output")):
+        if key in func_op.attributes or not all(isinstance(t, ir.RankedTensorType)
+                                                for t in types):
+            continue
+        if any(isinstance(t.element_type, quant.UniformQuantizedType) for t in types):
+            func_op.attributes[key] = ir.ArrayAttr.get(
+                [_io_spec(t, f"{prefix}{i}") for i, t in enumerate(types)])
+
+
 def _strip(func_op) -> int:
     changed = 0
     block = func_op.regions[0].blocks[0]
+    _record_io(func_op)
     for arg in block.arguments:
         new = _storage(arg.type, func_op.location)
         if new is not None:
