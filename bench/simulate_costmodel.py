@@ -1,4 +1,5 @@
-"""Calibrate the tiling cost model (python/tigris/costmodel.py) on measured runs.
+"""Calibrate the tiling cost model (python/tigris/costmodel.py, the per-kind constants
+in the kernel registry python/tigris/kernels/) on measured runs.
 
 Every zoo model's untiled plan and its plans at 256K..16K run on the simulated
 Xtensa core (tools/iss); each kernel call's instructions are counted on their
@@ -43,11 +44,11 @@ sys.path.insert(0, str(sim.ISS))
 import kcall  # noqa: E402
 import kcases  # noqa: E402
 
-# Kinds whose work per output element varies (a window or a depth): a per-output term.
-OUT_KINDS = {"conv2d", "depthwise_conv2d", "fully_connected", "avg_pool", "max_pool",
-             "global_avg_pool"}
-# Kinds whose inner loop (input channels) is set up once per filter position.
-TAP_KINDS = {"conv2d"}
+# Kinds whose work per output element varies (a window or a depth): a per-output
+# term; and kinds whose inner loop (input channels) is set up once per filter
+# position: a per-tap term. Both are the kinds whose registry entry has the term.
+OUT_KINDS = set(costmodel.PER_OUT)
+TAP_KINDS = set(costmodel.PER_TAP)
 
 
 @dataclass
@@ -232,12 +233,14 @@ def main() -> int:
         print("\nnot compiled: " + "; ".join(skipped))
     print("\nfor python/tigris/costmodel.py:")
     print(f"PER_CALL = {per_call:.0f}")
-    print("PER_MAC = {" + ", ".join(f'"{k}": {c["mac"]:.2f}' for k, c in sorted(full.items()))
-          + "}")
-    print("PER_OUT = {" + ", ".join(f'"{k}": {c["out"]:.1f}' for k, c in sorted(full.items())
-                                   if k in OUT_KINDS) + "}")
-    print("PER_TAP = {" + ", ".join(f'"{k}": {c["tap"]:.1f}' for k, c in sorted(full.items())
-                                   if k in TAP_KINDS) + "}")
+    print("\nfor the kernel registry entries (python/tigris/kernels/):")
+    for k, c in sorted(full.items()):
+        terms = [f"per_mac={c['mac']:.2f}"]
+        if k in OUT_KINDS:
+            terms.append(f"per_out={c['out']:.1f}")
+        if k in TAP_KINDS:
+            terms.append(f"per_tap={c['tap']:.1f}")
+        print(f"{k}: " + ", ".join(terms))
     return 0
 
 
