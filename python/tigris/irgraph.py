@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from mlir import ir
 
+from tigris import kernels
 from tigris.planning import Graph, Node
 
 CONSTANT_OPS = {"tosa.const", "tosa.const_shape", "arith.constant"}
@@ -20,8 +21,9 @@ CONSTANT_OPS = {"tosa.const", "tosa.const_shape", "arith.constant"}
 VIEW_OPS = {"tigris.reshape", "tosa.reshape"}
 # Ops writing their result into operand 1 (destination-passing insert).
 DEST_OPS = {"tigris.insert"}
-# Elementwise kernels that may write over an input that dies at them.
-INPLACE_OPS = {"tigris.lut": (0,), "tigris.add": (0, 1), "tigris.mul": (0, 1)}
+# Elementwise kernels that may write over an input that dies at them (the
+# kernel registry's `overwrites`).
+INPLACE_OPS = {f"tigris.{k.name}": k.overwrites for k in kernels.REGISTRY.values() if k.overwrites}
 
 
 def value_bytes(value: ir.Value) -> int:

@@ -109,6 +109,9 @@ class Kind:
     rows: str | RowRule | None = None
     # A further condition for streaming rows: attrs -> bool (None: always).
     streams: Callable | None = None
+    # Operands the planner may let the result overwrite when they die here (the
+    # elementwise kernels; tigris.irgraph), by operand index.
+    overwrites: tuple = ()
     # The plan call record, None when the op never becomes a call.
     plan: PlanKernel | None = None
     # Optional slots a call leaves empty given the op's attributes: attrs -> names.

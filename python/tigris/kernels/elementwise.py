@@ -55,7 +55,7 @@ def _check_softmax(in_shapes, out_shape, attrs):
 
 
 KINDS = [
-    Kind("add", int8=True, per_mac=434.22, rows="rows",
+    Kind("add", int8=True, per_mac=434.22, rows="rows", overwrites=(0, 1),
          plan=PlanKernel("add", 4, _BINARY,
                          tuple(Param(n) for n in (
                              "input1_offset", "input2_offset", "input1_multiplier",
@@ -64,7 +64,7 @@ KINDS = [
                              "act_max")),
                          inplace=("input1", "input2"), call_flags=CALL_SINGLE_ROUNDING),
          emit_c=_emit_binary),
-    Kind("mul", int8=True, per_mac=196.87, rows="rows",
+    Kind("mul", int8=True, per_mac=196.87, rows="rows", overwrites=(0, 1),
          plan=PlanKernel("mul", 5, _BINARY,
                          tuple(Param(n) for n in (
                              "input1_offset", "input2_offset", "output_offset",
@@ -79,6 +79,7 @@ KINDS = [
     # table: 256 entries, or 256 per channel (C x 256, C = the last dimension of
     # input and output); the count alone selects the form (docs/kernels.md).
     Kind("lut", arrays={"table": "i8"}, int8=True, check=_check_lut, per_mac=8.14, rows="rows",
+         overwrites=(0,),
          plan=PlanKernel("lut", 10, (Slot("input", IN), Slot("table", CONST), _OUT),
                          inplace=("input",)),
          emit_c=_emit_lut),
