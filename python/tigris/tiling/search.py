@@ -247,6 +247,10 @@ class Problem:
                 if k not in bands:
                     continue
                 lo, hi = bands[k]
+                if not self.ok_stream[k]:
+                    fails_from = max(fails_from, k)   # no band of it can be computed alone
+                    compute[k] = (lo, hi)
+                    continue
                 c0 = lo
                 if stream and k != j and k in last:
                     plo, phi = last[k].rows
