@@ -57,7 +57,7 @@ def analyze(path: str, budget: Budget, flash: int | None, target: str = "referen
 def plan_report(path: str, budget: Budget, target: str = "reference", alignment: int = 16,
                 input_shapes=None) -> dict:
     """Every figure of the report but the flash budget's verdict."""
-    from tigris.plan.compiler import lower
+    from tigris.plan.compiler import lower, record_device
     t0 = time.perf_counter()
     label = os.path.basename(path)
     ctx = make_context()
@@ -111,6 +111,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
     plan_bytes = None   # a float model has no plan (tigris compile needs int8)
     if quantized:       # the plan tigris compile writes (this rewrites the module: last)
         try:
+            record_device(result.module, device)
             compiled = lower(ctx, result, label, arena["size"])
             plan_bytes, weights = len(compiled.data), compiled.weights
         except TigrisError:

@@ -97,9 +97,15 @@ def mlir_to_plan(path: str):
         top = _top_ops(module)
         funcs = [o for o in top if o.name == "func.func"]
         plans = [o for o in top if o.name == "builtin.module"]
+        if "tigris.plan_inputs" in module.operation.attributes:   # a plan module itself
+            plans, funcs = [module.operation], []
         if plans and not funcs:           # already lowered by tigris-lower-to-plan
             if len(plans) != 1:
                 raise ModelError(f"{path}: {len(plans)} plan modules; a plan file holds one")
+            if _elided(plans[0], weights):
+                raise ModelError(f"{path}: the constants were elided when this MLIR was "
+                                 "printed (tigris compile --emit-mlir, --plan-to-mlir without "
+                                 "--keep-constants): it cannot be translated")
             return _compiled_from_plan(write_plan(plans[0], weights, label), plans[0])
         if len(funcs) != 1:
             raise ModelError(f"{path}: expected one func.func to translate, found {len(funcs)}")
@@ -120,6 +126,17 @@ def mlir_to_plan(path: str):
                              "resources?)") from None
         arena = int(attr_value(func_op.attributes["tigris.arena"])["size"])
         return lower(ctx, SimpleNamespace(module=module, weights=arrays), label, arena)
+
+
+def _elided(plan_op, weights: WeightTable) -> bool:
+    """Whether a constant's data is missing (printed with large elements elided)."""
+    for op in plan_op.regions[0].blocks[0].operations:
+        op = op.operation
+        if "tigris.data" in op.attributes:
+            name = resource_name(op.attributes["tigris.data"])
+            if name is not None and name not in weights.blobs:
+                return True
+    return False
 
 
 def _compiled_from_plan(data: bytes, plan_op):

@@ -149,3 +149,32 @@ def test_one_line_errors(planned, capsys):
     assert "missing.mlir" in err
     _error(capsys, ["translate", "--mlir-to-plan", str(d / "hand.mlir")])
     assert not (d / "never.tgrs").exists()
+
+
+def test_compile_records_the_device_on_the_emitted_mlir(tmp_path, capsys):
+    """tigris compile records tigris.target/budget/slow/alignment on the module
+    (after planning: the plan bytes are those of a compile without them)."""
+    from onnx import TensorProto, helper
+    from onnx_check import he_weights, quantize, small_bias
+    rng = np.random.default_rng(0)
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w", "b"], ["y"], pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["y"], ["z"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 4, 8, 8])],
+        [he_weights(rng, "w", 4, 3, 3, 3), small_bias(rng, "b", 4)])
+    model = quantize(g, tmp_path / "conv.onnx", (1, 3, 8, 8))
+    out = tmp_path / "conv.tgrs"
+    assert tigris(["compile", str(model), "-m", "2K+64K", "--target", "esp32s3",
+                   "--alignment", "32", "-o", str(out), "--emit-mlir",
+                   str(tmp_path / "conv.mlir")]) == 0
+    text = (tmp_path / "conv.mlir").read_text()
+    head = text.split("{", 1)[0] + text.split("attributes {", 1)[1].split("} {", 1)[0]
+    for want in ('tigris.target = "esp32s3"', "tigris.budget = 2048 : i64",
+                 "tigris.slow = 65536 : i64", "tigris.alignment = 32 : i64"):
+        assert want in head, want
+    # its constants are elided: translate says so in one line
+    capsys.readouterr()
+    err = _error(capsys, ["translate", "--mlir-to-plan", str(tmp_path / "conv.mlir"),
+                          "-o", str(tmp_path / "again.tgrs")])
+    assert "elided" in err

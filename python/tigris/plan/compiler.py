@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from mlir import ir
 
 from tigris.budget import Budget, human, kib
-from tigris.dialects import attr_value, make_context
+from tigris.dialects import attr, attr_value, make_context
 from tigris.driver import Device, pipeline, planning_pipeline, run_pipeline
 from tigris.errors import BudgetError, ModelError
 from tigris.importers.model import import_model
@@ -77,7 +77,28 @@ def plan_onnx(path: str, budget: Budget, target: str = "reference", alignment: i
         if slow > budget.slow:
             raise BudgetError(f"{label} does not fit {human(budget.slow)} of slow RAM: the plan "
                               f"needs {human(slow)} ({slow} bytes)")
+        record_device(result.module, Device(target, alignment, budget))
     return lower(ctx, result, label, arena)
+
+
+DEVICE_ATTRS = ("tigris.target", "tigris.budget", "tigris.slow", "tigris.alignment")
+
+
+def record_device(module, device: Device) -> None:
+    """Record the device a planned module was made for as the module attributes
+    tigris-configure sets (tigris.target, tigris.budget, tigris.slow,
+    tigris.alignment). Set after the planning pipeline: set before it, they
+    would make tigris-assign-offsets fail an over-budget plan as a pipeline
+    error, where compile and analyze report what the plan needs (exit 3).
+    They are the facts the pipeline's options already gave every pass, and the
+    plan writer does not read them: the plan bytes do not change."""
+    op = module.operation
+    values = {"tigris.target": device.target, "tigris.alignment": device.alignment}
+    if device.budget is not None:
+        values.update({"tigris.budget": device.budget.fast, "tigris.slow": device.budget.slow})
+    with module.context:
+        for name, value in values.items():
+            op.attributes[name] = attr(value)
 
 
 def lower(ctx: ir.Context, result, label: str, arena: int) -> Compiled:
@@ -91,6 +112,10 @@ def lower(ctx: ir.Context, result, label: str, arena: int) -> Compiled:
         if len(modules) != 1:
             raise ModelError(f"{label}: expected one function, found {len(modules)}")
         plan_op = modules[0]
+        outer = result.module.operation.attributes
+        for name in DEVICE_ATTRS:      # the device, on the plan module --emit-mlir prints
+            if name in outer and name not in plan_op.attributes:
+                plan_op.attributes[name] = outer[name]
         data = write_plan(plan_op, WeightTable(result.weights), label)
         weights = weight_bytes_of(plan_op)
         params = weight_bytes_of(plan_op, params_only=True)
@@ -115,4 +140,4 @@ def check_flash(label: str, size: int, flash: int | None) -> None:
                           f"{human(flash)} flash budget")
 
 
-__all__ = ["compile_onnx", "plan_onnx", "lower", "check_flash", "flash_fits", "Compiled"]
+__all__ = ["compile_onnx", "plan_onnx", "lower", "record_device", "check_flash", "flash_fits", "Compiled"]
