@@ -29,7 +29,6 @@ import contextlib
 import dataclasses
 import hashlib
 import importlib.metadata
-import logging
 import math
 import os
 import sys
@@ -53,6 +52,8 @@ FORMATS = ("qdq", "float")
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE))
 from onnx_graph import BUILDER_VERSION, Graph  # noqa: E402  (the float graph builder)
+# The quantization the int8 models go through (part of the cache key).
+_QUANTIZE_SOURCE = _HERE.parents[1] / "python" / "tigris" / "quantize.py"
 
 
 # ----------------------------------------------------------------------------
@@ -265,55 +266,17 @@ def float_graph(name: str, fold_bn: bool = False) -> onnx.ModelProto:
     return g.model(out, base)
 
 
-@contextlib.contextmanager
-def _quiet_logging():
-    """Mute onnxruntime.quantization's root-logger warnings without installing a handler."""
-    root = logging.getLogger()
-    handler = None
-    if not root.handlers:  # logging.warning() would call basicConfig() otherwise
-        handler = logging.NullHandler()
-        root.addHandler(handler)
-    previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
-    try:
-        yield
-    finally:
-        logging.disable(previous)
-        if handler is not None:
-            root.removeHandler(handler)
-
-
 def _quantize(name: str, workdir: Path) -> bytes:
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
-                                          QuantType, quantize_static)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self, feeds):
-            self.it = iter(feeds)
-
-        def get_next(self):
-            return next(self.it, None)
-
+    """The int8 model: tigris.quantize (what `tigris quantize` runs) on the float graph
+    with BatchNormalization folded, calibrated on seeded inputs."""
+    from tigris.quantize import quantize_static_int8
     spec = _spec(name)
     model = float_graph(name, fold_bn=True)
     # Calibrate X_qop on X's data so that both formats get the same scales.
     feeds = sample_input(name, seed=_seed(spec.base or name) + 1, count=CALIB_SAMPLES)
-    out = workdir / "quantized.onnx"
-    with _quiet_logging(), contextlib.redirect_stdout(sys.stderr):
-        quantize_static(model, out, Reader(feeds),
-                        quant_format=QuantFormat.QOperator if spec.qop else QuantFormat.QDQ,
-                        per_channel=True, reduce_range=False,
-                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod.MinMax,
-                        extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
-    q = onnx.load(str(out))
+    q = quantize_static_int8(model, workdir / "quantized.onnx", feeds, per_channel=True,
+                             qoperator=spec.qop)
     q.graph.name = name
-    # quantize_static keeps the float graph's inferred value_info, including
-    # tensors it renamed or removed (a Conv's output when its Relu was folded).
-    live = {o for nd in q.graph.node for o in nd.output}
-    kept = [v for v in q.graph.value_info if v.name in live]
-    del q.graph.value_info[:]
-    q.graph.value_info.extend(kept)
     onnx.helper.set_model_props(q, {"onnx.infer": "onnxruntime.quant", "tigris.zoo.model": name,
                                     "tigris.zoo.version": str(BUILDER_VERSION)})
     return q.SerializeToString()
@@ -338,7 +301,8 @@ def cache_dir() -> Path:
 def cache_key(name: str, fmt: str) -> str:
     versions = [f"{p}={importlib.metadata.version(p)}" for p in ("onnx", "onnxruntime", "numpy")]
     source = hashlib.sha256(Path(__file__).read_bytes()
-                            + (_HERE / "onnx_graph.py").read_bytes()).hexdigest()
+                            + (_HERE / "onnx_graph.py").read_bytes()
+                            + _QUANTIZE_SOURCE.read_bytes()).hexdigest()
     text = "|".join([f"v{BUILDER_VERSION}", *versions, source, name, fmt])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
