@@ -86,6 +86,33 @@ def kernel_op(name: str, operands, result_type: ir.Type, attrs: dict | None = No
                                operands=list(operands), attributes=attributes, loc=loc)
 
 
+# A kernel the importer computes itself and TOSA has no operator for (softmax,
+# an index-table resize, one lookup table per channel, a dilated pool) is a
+# `tosa.custom` of this domain: operator_name = the kernel kind,
+# implementation_attrs = the kernel op's attribute dictionary as MLIR text.
+# tigris-legalize turns it into the kernel op (`custom_attributes`).
+CUSTOM_DOMAIN = "tigris"
+
+
+def custom_kernel(name: str, operands, result_type: ir.Type, attrs: dict | None = None
+                  ) -> ir.Value:
+    """`tosa.custom` standing for `tigris.<name>` with `attrs`, at the current
+    insertion point (see CUSTOM_DOMAIN)."""
+    from mlir.dialects import tosa
+    text = str(ir.DictAttr.get({k: attr(v, _ARRAY_KINDS.get(k))
+                                for k, v in (attrs or {}).items()}))
+    return tosa.custom([result_type], name, CUSTOM_DOMAIN, text, list(operands))
+
+
+def custom_attributes(op) -> tuple[str, dict] | None:
+    """(kernel kind, attributes) of a `tosa.custom` made by `custom_kernel`, else None."""
+    a = op.attributes
+    if op.name != "tosa.custom" or ir.StringAttr(a["domain_name"]).value != CUSTOM_DOMAIN:
+        return None
+    d = ir.DictAttr(ir.Attribute.parse(ir.StringAttr(a["implementation_attrs"]).value))
+    return ir.StringAttr(a["operator_name"]).value, {d[i].name: d[i].attr for i in range(len(d))}
+
+
 def attr_value(a: ir.Attribute):
     """MLIR attribute -> Python value (the inverse of `attr`)."""
     if isinstance(a, ir.BoolAttr):

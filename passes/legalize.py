@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 
-from tigris.dialects import kernel_op
+from tigris import kernels
+from tigris.dialects import custom_attributes, kernel_op
 from tigris.effects import erase_dead
 from tigris.passes.registry import Pass, PassError
 from tigris.quant_types import strip_quant_types
@@ -354,6 +355,19 @@ class Legalizer:
                             {"kernel": kernel, "stride": stride, "pad": pad,
                              "count_include_pad": 0, "act_min": -128, "act_max": 127},
                             loc=op.location)
+        self.replace(op, new.result, [op])
+
+    # ------------------------------------------------------------ custom kernels
+    def on_custom(self, op):
+        """A kernel the importer computed itself (tigris.dialects.custom_kernel)."""
+        found = custom_attributes(op)
+        if found is None or kernels.get(found[0]) is None:
+            raise PassError(f"cannot legalize tosa.custom "
+                            f"'{ir.StringAttr(op.attributes['operator_name']).value}'",
+                            op.location)
+        new = ir.Operation.create(f"tigris.{found[0]}", results=[op.results[0].type],
+                                  operands=list(op.operands), attributes=found[1],
+                                  loc=op.location)
         self.replace(op, new.result, [op])
 
     # ------------------------------------------------------------ data movement

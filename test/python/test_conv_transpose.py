@@ -261,7 +261,7 @@ def test_float_model_imports(name, tmp_path):
     onnx.save(conv_transpose(CASES[name]), path)
     text = _ops(path)
     conv = "tosa.depthwise_conv2d" if name == "depthwise" else "tosa.conv2d"
-    assert "tigris.resize" in text and conv in text and "acc_type = f32" in text
+    assert 'operator_name = "resize"' in text and conv in text and "acc_type = f32" in text
 
 
 def test_float_unet_analyzes(tmp_path):

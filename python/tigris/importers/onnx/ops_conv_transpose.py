@@ -34,7 +34,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
-from tigris.dialects import kernel_op
+from tigris.dialects import custom_kernel
 from tigris.importers.onnx.emit_core import EmitterBase
 from tigris.importers.onnx.graph import Act, Const, QNode
 from tigris.importers.onnx.ops_conv import convert_conv
@@ -157,9 +157,9 @@ def _spread(em: EmitterBase, value: ir.Value, strides, first, counts, fill: ir.V
     if any(extra):
         value = tosa.pad(em.tensor([n, h + extra[0], w + extra[1], c]), value,
                          em.shape_const([0, 0, 0, extra[0], 0, extra[1], 0, 0]), fill)
-    return kernel_op("resize", [value], em.tensor([n, counts[0], counts[1], c]), {
+    return custom_kernel("resize", [value], em.tensor([n, counts[0], counts[1], c]), {
         "mode": "nearest", "y_index0": ys, "y_index1": ys, "y_weight": [0] * len(ys),
-        "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)}).result
+        "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)})
 
 
 def convert_conv_transpose(em: EmitterBase, node: QNode) -> None:

@@ -31,7 +31,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
-from tigris.dialects import kernel_op
+from tigris.dialects import custom_kernel
 from tigris.errors import ModelError
 from tigris.importers.onnx.emit_core import EmitterBase
 from tigris.importers.onnx.graph import Act, Const, QNode
@@ -288,7 +288,7 @@ def convert_lut(em: EmitterBase, node: QNode) -> None:
     val = em.in_layout(v, layout)
     stored = list(ir.RankedTensorType(val.type).shape)
     assert stored and stored[-1] == channels == tables.shape[0], (stored, channels)
-    y = kernel_op("lut", [val], val.type, {"table": tables.reshape(-1)}).result
+    y = custom_kernel("lut", [val], val.type, {"table": tables.reshape(-1)})
     em.put(out, y, layout)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
-from tigris.dialects import kernel_op
+from tigris.dialects import custom_kernel
 from tigris.importers.onnx.emit_core import STORED_LAYOUTS, EmitterBase
 from tigris.importers.onnx.graph import Act, Const, QNode
 from tigris.importers.onnx.ops_conv import (conv_padding, convert_conv, fit_tosa_padding,
@@ -82,9 +82,9 @@ def convert_maxpool(em: EmitterBase, node: QNode) -> None:
         # TOSA has no dilated pooling: the tigris kernel op directly.
         if not em.quantized:
             em.fail("dilated max pooling in a float model is not supported")
-        y = kernel_op("max_pool", [xv], em.tensor(shape), {
+        y = custom_kernel("max_pool", [xv], em.tensor(shape), {
             "kernel": k, "stride": strides, "dilation": dil, "pad": pad,
-            "act_min": -128, "act_max": 127}).result
+            "act_min": -128, "act_max": 127})
     else:
         if tosa_pad is None:
             xv, tosa_pad = _floor_slice(em, xv, shape, k, strides, pad)
@@ -383,9 +383,9 @@ def convert_resize(em: EmitterBase, node: QNode) -> None:
     except ValueError as e:
         em.fail(f"unsupported Resize mode '{e}'")
     xv = em.as_nhwc(em.get(x))
-    y = kernel_op("resize", [xv], em.tensor([out.shape[i] for i in (0, 2, 3, 1)]), {
+    y = custom_kernel("resize", [xv], em.tensor([out.shape[i] for i in (0, 2, 3, 1)]), {
         "mode": mode, "y_index0": y0, "y_index1": y1, "y_weight": wy,
-        "x_index0": x0, "x_index1": x1, "x_weight": wx}).result
+        "x_index0": x0, "x_index1": x1, "x_weight": wx})
     em.put(out, y, "nhwc")
 
 
@@ -412,7 +412,7 @@ def convert_softmax(em: EmitterBase, node: QNode) -> None:
             else:
                 val = em.transpose(em.as_plain(v), perm)
         t = ir.RankedTensorType(val.type)
-        y = kernel_op("softmax", [val], em.tensor(list(t.shape)), _softmax_attrs(x, out, node)).result
+        y = custom_kernel("softmax", [val], em.tensor(list(t.shape)), _softmax_attrs(x, out, node))
         if opset_lt_13:
             em.put(out, em.reshape(y, list(out.shape)), "plain")
         elif perm is None:
@@ -422,7 +422,7 @@ def convert_softmax(em: EmitterBase, node: QNode) -> None:
             em.put(out, em.transpose(y, inv), "plain")
         return
     val = em.as_plain(v)
-    y = kernel_op("softmax", [val], em.tensor(list(out.shape)), _softmax_attrs(x, out, node)).result
+    y = custom_kernel("softmax", [val], em.tensor(list(out.shape)), _softmax_attrs(x, out, node))
     em.put(out, y, "plain")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import tosa
 
-from tigris.dialects import kernel_op
+from tigris.dialects import custom_kernel
 from tigris.errors import ModelError
 from tigris.importers.onnx.emit import Emitter
 from tigris.importers.onnx.emit_core import V
@@ -36,7 +36,7 @@ class TFLiteEmitter(Emitter):
                 return
             # One table per channel (the last axis as TFLite stores it).
             val = self.as_nhwc(v) if len(x.shape) == 4 else self.as_plain(v)
-            y = kernel_op("lut", [val], val.type, {"table": tables.reshape(-1)}).result
+            y = custom_kernel("lut", [val], val.type, {"table": tables.reshape(-1)})
         self.put(out, y, "nhwc" if len(x.shape) == 4 else "plain")
 
     def _resize_index(self, node: QNode) -> None:
@@ -47,9 +47,9 @@ class TFLiteEmitter(Emitter):
         ys, xs = node.attrs["rows"], node.attrs["cols"]
         n, c = out.shape[0], out.shape[1]
         with ir.Location.name(node.name):
-            y = kernel_op("resize", [xv], self.tensor([n, len(ys), len(xs), c]), {
+            y = custom_kernel("resize", [xv], self.tensor([n, len(ys), len(xs), c]), {
                 "mode": "nearest", "y_index0": ys, "y_index1": ys, "y_weight": [0] * len(ys),
-                "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)}).result
+                "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)})
         self.put(out, y, "nhwc")
 
     def fail(self, reason: str):
