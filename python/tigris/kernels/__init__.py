@@ -1,17 +1,18 @@
 """The kernel registry: one `Kind` entry per kernel kind of the tigris dialect.
 
 Everything the compiler knows of a kind is read from its entry: its
-attributes' array element types (dialects), its verifier rule (tigris-verify),
-its scratch per target family (tigris.targets), its cost-model constants
-(tigris.costmodel), its row dependencies (tigris.tiling.rows), its weights
-layout (the reference interpreter, tigris-lower-to-plan), its plan call
-record (tigris.plan.format: opcode, slots, parameters) and its C call
+attributes' array element types (dialects), its verifier rules (tigris-verify),
+its scratch per target family (tigris.targets), its cost-model constants and
+MAC count (tigris.costmodel, the tiler, the simulator), its row dependencies
+(tigris.tiling.rows), the operands it may overwrite (tigris.irgraph), its
+weights layout (the reference interpreter, tigris-lower-to-plan), its plan
+call record (tigris.plan.format: opcode, slots, parameters) and its C call
 (tigris.plan.codegen). The numpy reference function is
 `tigris.reference.kernels.<name>`, the C kernels are in runtime/kernels.
 
 Adding a kernel kind: an entry in one of the modules here (conv, elementwise,
-pool, movement), the op in dialects/tigris.irdl.mlir, its reference function,
-its C kernel and dispatch (runtime/), tests and docs/kernels.md.
+pool, movement) and the kernel's own files (docs/kernels.md, "Adding a kernel
+kind", lists them).
 """
 from __future__ import annotations
 
