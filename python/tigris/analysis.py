@@ -13,6 +13,7 @@ from mlir import ir
 from tigris.budget import Budget
 from tigris.errors import TigrisError
 from tigris.dialects import attr_value, make_context
+from tigris import progress
 from tigris.driver import (Device, legalize, memory_passes, pipeline, run_pipeline,
                            schedule_passes, tile_passes)
 from tigris.importers.model import import_model
@@ -61,11 +62,13 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
     t0 = time.perf_counter()
     label = os.path.basename(path)
     ctx = make_context()
+    progress.stage("import")
     result = import_model(path, ctx, input_shapes, rounding=ROUNDING[target])
     quantized = result.graph.quantized
     with ctx:
         func = functions(result.module.operation)[0]
         if quantized:
+            progress.stage("legalize")
             legalize(ctx, result.module, label)
         given = build_graph(func, scratch=lambda op: op_scratch_bytes(op, target))
         model_ops = [(op.name.split(".", 1)[1], _shape_text(op.results[0]),
@@ -75,13 +78,18 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         tflm = tflm_greedy(given_storages, alignment=alignment)
         no_reuse = no_reuse_sum(given_storages, alignment=alignment)
         device = Device(target, alignment, budget)
+        progress.stage("schedule")
         run_pipeline(ctx, result.module, pipeline(*schedule_passes(device)), label)
         # Smaller budgets this model would also fit (estimates of the stage search).
+        if quantized:
+            progress.stage("smaller budgets")
         also = also_fits(func, budget.fast, target, alignment) if quantized else []
         t_tile = time.perf_counter()
         if quantized:
+            progress.stage("tile")
             run_pipeline(ctx, result.module, pipeline(*tile_passes(device, strict=False)), label)
         tile_seconds = time.perf_counter() - t_tile
+        progress.stage("offsets")
         run_pipeline(ctx, result.module, pipeline(*memory_passes(device)), label)
         fa = {k: attr_value(v) for k, v in
               ((a.name, a.attr) for a in (func.attributes[i] for i in range(len(func.attributes))))}

@@ -152,6 +152,17 @@ def plot(r: dict, path: str) -> None:
 
 
 def run(args) -> int:
+    from tigris import progress
+    if not args.json:     # stage lines, only when stderr is a terminal
+        progress.enable()
+    try:
+        return _analyze(args)
+    finally:
+        progress.disable()
+
+
+def _analyze(args) -> int:
+    from tigris import progress
     from tigris.analysis import analyze
     budget = Budget.parse(args.memory)
     flash = parse_size(args.flash, "flash budget") if args.flash is not None else None
@@ -159,7 +170,9 @@ def run(args) -> int:
     report = analyze(args.model, budget, flash, args.target, args.alignment,
                      parse_input_shapes(args.input_shape))
     if args.plot:
+        progress.stage("plot")
         plot(report, args.plot)
+    progress.done()
     if args.json:
         json.dump(report, sys.stdout, indent=1)
         sys.stdout.write("\n")

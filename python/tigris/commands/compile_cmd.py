@@ -31,21 +31,34 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from tigris.plan.compiler import compile_onnx
+    from tigris import progress
     budget = Budget.parse(args.memory)
     flash = parse_size(args.flash, "flash budget") if args.flash is not None else None
     check_alignment(args.alignment)
+    progress.enable()     # stage lines, only when stderr is a terminal
+    try:
+        return _compile(args, budget, flash)
+    finally:
+        progress.disable()
+
+
+def _compile(args, budget, flash) -> int:
+    from tigris import progress
+    from tigris.plan.compiler import compile_onnx
     c = compile_onnx(args.model, budget, args.target, args.alignment,
                      parse_input_shapes(args.input_shape), flash, tile=not args.flat)
     if args.verify_tiling and not args.flat:
         from tigris.plan.verify_tiling import verify_tiling
+        progress.stage("verify tiling")
         checked = verify_tiling(args.model, c.data, args.target, args.alignment,
                                 parse_input_shapes(args.input_shape))
         print(f"tigris: the tiled plan equals the flat plan on {checked} seeded inputs",
               file=sys.stderr)
     # the plan and the MLIR asked for beside it: both or neither
+    progress.stage("write")
     write_outputs([(args.output, c.data)] + ([(args.emit_mlir, c.plan_mlir)] if args.emit_mlir
                                              else []))
+    progress.done()
     print(f"tigris: wrote {args.output} ({len(c.data)} bytes: {c.weights} of weights, "
           f"{c.overhead} of plan; {c.calls} calls; fast arena {c.arena} bytes)", file=sys.stderr)
     return 0

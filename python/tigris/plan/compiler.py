@@ -14,7 +14,9 @@ from mlir import ir
 
 from tigris.budget import Budget, human, kib
 from tigris.dialects import attr, attr_value, make_context
-from tigris.driver import Device, pipeline, planning_pipeline, run_pipeline
+from tigris import progress
+from tigris.driver import (LEGALIZE, Device, memory_passes, pipeline, planning_pipeline,
+                           run_pipeline, schedule_passes, tile_passes)
 from tigris.errors import BudgetError, ModelError
 from tigris.importers.model import import_model
 from tigris.passes.registry import functions
@@ -59,14 +61,18 @@ def plan_onnx(path: str, budget: Budget, target: str = "reference", alignment: i
     """compile_onnx without the flash check."""
     label = os.path.basename(path)
     ctx = make_context()
+    progress.stage("import")
     result = import_model(path, ctx, input_shapes, rounding=ROUNDING[target])
     if not result.graph.quantized:
         raise ModelError(f"{label}: a float model; tigris compile needs an int8 model "
-                         "(QDQ or QOperator)")
+                         "(QDQ or QOperator; `tigris quantize` makes one)")
     with ctx:
         check_tensor_limits(functions(result.module.operation)[0], label)   # before planning
         device = Device(target, alignment, budget if tile else None)
-        run_pipeline(ctx, result.module, planning_pipeline(device), label)
+        # planning_pipeline(device), one stage at a time (for the progress report)
+        for stage, passes in planning_stages(device):
+            progress.stage(stage)
+            run_pipeline(ctx, result.module, pipeline(*passes), label)
         func = functions(result.module.operation)[0]
         arena = int(_func_attr(func, "tigris.arena")["size"])
         slow = int((_func_attr(func, "tigris.slow_arena") or {}).get("size", 0))
@@ -101,11 +107,22 @@ def record_device(module, device: Device) -> None:
             op.attributes[name] = attr(value)
 
 
+def planning_stages(device: Device) -> list[tuple[str, list[str]]]:
+    """driver.planning_pipeline(device) cut into named stages: legalize, schedule,
+    tile (with a budget), offsets (bufferize, liveness, assign-offsets)."""
+    stages = [("legalize", list(LEGALIZE)), ("schedule", schedule_passes(device)),
+              ("tile", tile_passes(device, strict=False)), ("offsets", memory_passes(device))]
+    stages = [(name, passes) for name, passes in stages if passes]
+    assert pipeline(*(p for _, passes in stages for p in passes)) == planning_pipeline(device)
+    return stages
+
+
 def lower(ctx: ir.Context, result, label: str, arena: int) -> Compiled:
     """The planned module of `result` (an ImportResult after the planning pipeline)
     -> tigris-lower-to-plan -> the binary plan, checked as the runtime's loader
     checks it. `tigris compile` writes these bytes; `tigris analyze` reports their
     count as the plan's flash figure."""
+    progress.stage("lower")
     with ctx:
         run_pipeline(ctx, result.module, pipeline("tigris-lower-to-plan"), label)
         modules = plan_modules(result.module)
