@@ -20,6 +20,7 @@ from tigris.importers.model import import_model
 from tigris.irgraph import build_graph, compute_ops, value_bytes
 from tigris.modelio import io_specs
 from tigris.passes.registry import functions
+from tigris.stages import stage_table
 from tigris.targets import ROUNDING, op_scratch_bytes
 from tigris.tiling.fit import also_fits
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
@@ -114,6 +115,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         activations = len(given.graph.buffers)
         largest = max(model_ops, key=lambda r: r[2], default=None)
         ins, outs = io_specs(func)
+        stages = stage_table(func, alignment)    # before lowering, which erases func
     fits = arena["size"] <= budget.fast and \
         fa.get("tigris.slow_arena", {}).get("size", 0) <= budget.slow
     plan_bytes = None   # a float model has no plan (tigris compile needs int8)
@@ -163,6 +165,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         "flash": {"budget": None, "weights": weights, "plan": plan_bytes, "fits": None},
         "inputs": ins, "outputs": outs,
         "operators_table": rows,
+        "stages": stages,
         "buffers": {k: {"size": v[0], "birth": v[1], "death": v[2],
                         "offset": fa["tigris.offsets"].get(k)} for k, v in table.items()},
         "seconds": round(time.perf_counter() - t0, 3),

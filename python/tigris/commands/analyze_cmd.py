@@ -25,7 +25,8 @@ def register(sub) -> None:
     p.add_argument("--input-shape", action="append", metavar="NAME:1x3x96x96")
     p.add_argument("--json", action="store_true", help="print the versioned JSON report")
     p.add_argument("--plot", metavar="FILE.png|svg", help="draw the arena over time")
-    p.add_argument("-v", "--verbose", action="store_true", help="add the per-operator table")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="add the per-stage table (-vv: also the per-step table)")
     p.set_defaults(func=run)
 
 
@@ -108,12 +109,38 @@ def format_report(r: dict, verbose: bool) -> str:
                      f"writes it; weights {human(f['weights'])}){budget}{fv}")
     if verbose:
         lines.append("")
+        lines += stage_lines(r)
+    if verbose > 1:
+        lines.append("")
         lines.append(f"plan: {r['plan_steps']} steps")
         lines.append(f"{'step':>4}  {'op':<18} {'node':<28} {'output shape':<16} {'live bytes':>10}")
         for row in r["operators_table"]:
             lines.append(f"{row['step']:>4}  {row['op']:<18} {row['node'][:28]:<28} "
                          f"{_shape(row['shape']):<16} {row['live']:>10}")
     return "\n".join(lines)
+
+
+def _how(st: dict) -> str:
+    if st["strategy"] == "channel groups":
+        return f"{st['groups']} groups"
+    if st["strips"]:
+        return f"{st['strips']} x {st['strip_height']} row{'s' if st['strip_height'] != 1 else ''}"
+    return ""
+
+
+def stage_lines(r: dict) -> list[str]:
+    """One line per stage: strategy, strips x height, model ops, calls, fast and
+    slow bytes live at the stage's peak, MACs, the nodes it spans."""
+    st = r.get("stages") or []
+    lines = [f"plan: {len(st)} stage{'s' if len(st) != 1 else ''}, {r['plan_steps']} steps",
+             f"{'stage':>5}  {'strategy':<14} {'strips':<12} {'ops':>4} {'calls':>5} "
+             f"{'fast':>10} {'slow':>10} {'MACs':>13}  nodes"]
+    for s in st:
+        nodes = s["first"] if s["first"] == s["last"] else f"{s['first']} .. {s['last']}"
+        lines.append(f"{s['stage']:>4}   {s['strategy']:<14} {_how(s):<12} {s['ops']:>4} "
+                     f"{s['calls']:>5} {kib(s['fast']):>10} {kib(s['slow']) if s['slow'] else '-':>10} "
+                     f"{s['macs']:>13,}  {nodes}")
+    return lines
 
 
 def plot(r: dict, path: str) -> None:

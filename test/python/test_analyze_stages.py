@@ -1,0 +1,58 @@
+"""`tigris analyze -v`: one line per stage (python/tigris/stages.py), checked
+against the tiler's own figures (tigris.tiling) for MobileNetV1 1.0/128 at
+32K+8M, and the `stages` records against the report schema."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tigris.analysis import analyze
+from tigris.budget import Budget
+from tigris.commands.analyze_cmd import format_report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+import zoo  # noqa: E402
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "analyze-report.schema.json"
+ROW = re.compile(r"^\s*(\d+)\s+(flat|strips|streamed|channel groups)\s")
+
+
+@pytest.fixture(scope="module")
+def mobilenet():
+    return analyze(str(zoo.build("mobilenet_v1_1.0_128")), Budget.parse("32K+8M"), None)
+
+
+def test_one_line_per_stage_at_32k_8m(mobilenet):
+    r = mobilenet
+    t, stages = r["tiling"], r["stages"]
+    assert len(stages) == r["budget"]["stages"] and [s["stage"] for s in stages] == \
+        list(range(len(stages)))
+    tiled = [s for s in stages if s["strategy"] != "flat"]
+    assert len(tiled) == r["budget"]["tiled_stages"] > 0
+    assert [s["strip_height"] for s in tiled if s["strip_height"]] == t["strip_heights"]
+    assert sum(s["strategy"] == "streamed" for s in stages) == t["streamed_stages"]
+    assert [s["groups"] for s in stages if s["groups"]] == t["channel_groups"]
+    assert sum(s["macs"] for s in stages) == t["macs"]
+    assert sum(s["ops"] for s in stages) <= r["operators"]
+    assert all(s["fast"] <= r["peak"]["plan"] and s["slow"] <= r["slow"]["peak"] for s in stages)
+    assert all(s["calls"] > s["ops"] for s in tiled if s["strips"])
+    text = format_report(r, verbose=1)
+    rows = [ROW.match(line) for line in text.splitlines()]
+    assert [int(m.group(1)) for m in rows if m] == [s["stage"] for s in stages]
+    assert len(text.splitlines()) <= 20 + len(stages)          # no per-step wall
+    assert "step  op" not in text
+    assert "step  op" in format_report(r, verbose=2)           # -vv: the per-step table too
+
+
+def test_untiled_model_has_a_flat_stage_per_op_and_valid_schema(mobilenet):
+    jsonschema = pytest.importorskip("jsonschema")
+    r = analyze(str(zoo.build("ds_cnn")), Budget.parse("256K"), None)
+    assert all(s["strategy"] == "flat" and s["calls"] == 1 for s in r["stages"])
+    assert sum(s["macs"] for s in r["stages"]) == r["tiling"]["macs"]
+    schema = json.loads(SCHEMA.read_text())
+    for report in (r, mobilenet):
+        jsonschema.validate(json.loads(json.dumps(report)), schema)
