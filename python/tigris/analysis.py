@@ -116,6 +116,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         largest = max(model_ops, key=lambda r: r[2], default=None)
         ins, outs = io_specs(func)
         stages = stage_table(func, alignment)    # before lowering, which erases func
+        slow_buffers = set(fa.get("tigris.slow_buffers") or [])
     fits = arena["size"] <= budget.fast and \
         fa.get("tigris.slow_arena", {}).get("size", 0) <= budget.slow
     plan_bytes = None   # a float model has no plan (tigris compile needs int8)
@@ -167,7 +168,9 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         "operators_table": rows,
         "stages": stages,
         "buffers": {k: {"size": v[0], "birth": v[1], "death": v[2],
-                        "offset": fa["tigris.offsets"].get(k)} for k, v in table.items()},
+                        "offset": fa["tigris.offsets"].get(k),
+                        "pool": "slow" if k in slow_buffers else "fast"}
+                    for k, v in table.items()},
         "seconds": round(time.perf_counter() - t0, 3),
     }
     return report

@@ -42,7 +42,8 @@ def _align(n: int, a: int) -> int:
 
 
 def stage_table(func_op, alignment: int = 16) -> list[dict]:
-    """One dict per stage: stage, strategy, strips, strip_height, groups, ops (model
+    """One dict per stage: stage, strategy, strips, steps ([first, last] plan step),
+    strip_height, groups, ops (model
     ops), calls, first/last (node names), fast/slow (peak bytes live in each pool
     during the stage), macs (executed)."""
     func_op = getattr(func_op, "operation", func_op)
@@ -102,6 +103,7 @@ def stage_table(func_op, alignment: int = 16) -> list[dict]:
                 pass
         rows.append({
             "stage": index if staged else len(rows), "strategy": strategy, "strips": strips,
+            "steps": [members[0][0], members[-1][0]],
             "strip_height": height, "groups": n_groups, "ops": max(len(names), 1),
             "calls": len(work), "first": names[0] if names else "",
             "last": names[-1] if names else "",

@@ -56,3 +56,34 @@ def test_untiled_model_has_a_flat_stage_per_op_and_valid_schema(mobilenet):
     schema = json.loads(SCHEMA.read_text())
     for report in (r, mobilenet):
         jsonschema.validate(json.loads(json.dumps(report)), schema)
+
+
+def test_stage_steps_cover_the_plan_in_order(mobilenet):
+    steps = [s["steps"] for s in mobilenet["stages"]]
+    assert steps[0][0] == 0 and steps[-1][1] == mobilenet["plan_steps"] - 1
+    assert all(a[1] + 1 == b[0] for a, b in zip(steps, steps[1:]))
+    assert all(b["pool"] in ("fast", "slow") for b in mobilenet["buffers"].values())
+    assert any(b["pool"] == "slow" for b in mobilenet["buffers"].values())
+
+
+def test_plot_at_485_steps_has_stage_bands_a_labelled_budget_and_an_outside_legend(mobilenet):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+    from tigris.arena_plot import draw, render
+    fig = draw(mobilenet)
+    try:
+        ax = fig.axes[0]
+        assert ax.bands == len(mobilenet["stages"])
+        texts = [t.get_text() for t in ax.texts]
+        assert any("budget 32.0 KiB" in t for t in texts)
+        assert sum(t.startswith("S") for t in texts) >= 4        # tiled stages named
+        fig.canvas.draw()
+        legend = ax.get_legend().get_window_extent()
+        assert legend.x0 >= ax.get_window_extent().x1            # right of the data
+        # slow-pool buffers are not drawn on the fast arena's axis
+        top = ax.get_ylim()[1]
+        assert all(p.get_y() + p.get_height() <= top for p in ax.patches
+                   if hasattr(p, "get_y"))
+    finally:
+        plt.close(fig)
+    assert render(mobilenet, "png").startswith(b"\x89PNG")

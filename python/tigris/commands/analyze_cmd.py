@@ -1,7 +1,6 @@
 """`tigris analyze model.onnx -m 256K -f 16M`: the memory plan and whether it fits."""
 from __future__ import annotations
 
-import io
 import json
 import math
 import sys
@@ -146,36 +145,9 @@ def stage_lines(r: dict) -> list[str]:
 def plot(r: dict, path: str) -> None:
     if not path.lower().endswith((".png", ".svg")):
         raise UsageError(f"--plot wants a .png or .svg file, got '{path}'")
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-    fig, ax = plt.subplots(figsize=(10, 5))
-    steps = max((b["death"] for b in r["buffers"].values()), default=0) + 1
-    cmap = plt.get_cmap("tab20")
-    for i, (name, b) in enumerate(sorted(r["buffers"].items())):
-        if b["offset"] is None:
-            continue
-        ax.add_patch(Rectangle((b["birth"], b["offset"] / 1024), b["death"] - b["birth"] + 1,
-                               b["size"] / 1024, facecolor=cmap(i % 20), edgecolor="black",
-                               linewidth=0.4))
-    arena = r["peak"]["plan"] / 1024
-    ax.axhline(arena, color="red", linewidth=1, label=f"arena {arena:.1f} KiB")
-    ax.axhline(r["budget"]["fast"] / 1024, color="green", linestyle="--", linewidth=1,
-               label=f"budget {r['budget']['fast'] / 1024:.1f} KiB")
-    ax.set_xlim(0, steps)
-    ax.set_ylim(0, max(arena, r["budget"]["fast"] / 1024) * 1.05)
-    ax.set_xlabel("step (operator)")
-    ax.set_ylabel("offset (KiB)")
-    ax.set_title(f"{r['model']}: arena over time")
-    ax.legend(loc="upper right")
-    fig.tight_layout()
-    try:
-        buf = io.BytesIO()      # rendered first, then written whole or not at all
-        fig.savefig(buf, format=path.lower().rsplit(".", 1)[1])
-        write_output(path, buf.getvalue())
-    finally:
-        plt.close(fig)
+    from tigris.arena_plot import render
+    # rendered first, then written whole or not at all
+    write_output(path, render(r, path.lower().rsplit(".", 1)[1]))
 
 
 def run(args) -> int:
