@@ -178,3 +178,22 @@ def test_compile_records_the_device_on_the_emitted_mlir(tmp_path, capsys):
     err = _error(capsys, ["translate", "--mlir-to-plan", str(tmp_path / "conv.mlir"),
                           "-o", str(tmp_path / "again.tgrs")])
     assert "elided" in err
+
+
+def test_import_opt_translate_equals_compile(tmp_path, capsys):
+    """tigris import + tigris-opt (the pipeline compile runs) + translate writes the
+    bytes tigris compile writes (weights from the dense_resource blobs of the text)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+    import zoo
+    model = str(zoo.build("ds_cnn"))
+    device = Device("reference", 16, Budget.parse("8K+1M"))
+    assert tigris(["import", model, "-o", str(tmp_path / "m.mlir")]) == 0
+    assert tigris_opt([str(tmp_path / "m.mlir"), f"--pass-pipeline={planning_pipeline(device)}",
+                       "-o", str(tmp_path / "p.mlir")]) == 0
+    assert "dense_resource<" in (tmp_path / "p.mlir").read_text()
+    assert tigris(["translate", "--mlir-to-plan", str(tmp_path / "p.mlir"),
+                   "-o", str(tmp_path / "t.tgrs")]) == 0
+    assert tigris(["compile", model, "-m", "8K+1M", "-o", str(tmp_path / "c.tgrs")]) == 0
+    assert (tmp_path / "t.tgrs").read_bytes() == (tmp_path / "c.tgrs").read_bytes()
