@@ -49,7 +49,6 @@ def _what_is(data: bytes) -> str | None:
 
 def parse_module(path: str) -> tuple[ir.Context, ir.Module, WeightTable]:
     """Read MLIR text or bytecode; one-line ModelError for anything else."""
-    label = os.path.basename(path)
     try:
         with open(path, "rb") as f:
             data = f.read()
