@@ -197,3 +197,13 @@ def test_import_opt_translate_equals_compile(tmp_path, capsys):
                    "-o", str(tmp_path / "t.tgrs")]) == 0
     assert tigris(["compile", model, "-m", "8K+1M", "-o", str(tmp_path / "c.tgrs")]) == 0
     assert (tmp_path / "t.tgrs").read_bytes() == (tmp_path / "c.tgrs").read_bytes()
+
+
+def test_compile_points_mlir_and_plans_to_translate(planned, capsys):
+    d, _, _ = planned
+    err = _error(capsys, ["compile", str(d / "hand.mlir"), "-o", str(d / "never.tgrs")])
+    assert "hand.mlir: not an ONNX model but MLIR" in err and "translate --mlir-to-plan" in err
+    plan = d / "hand-None.tgrs"
+    if plan.exists():
+        err = _error(capsys, ["analyze", str(plan)])
+        assert "a TiGrIS plan" in err and "--plan-to-mlir" in err
