@@ -113,12 +113,17 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
         return fit(problem, func_op, limit, target, alignment, attempts)
 
     real, plan = search(budget)
-    if real > budget and problem.slow_ok:
-        # Skip connections outlive the stages around them: put them in the
-        # slow pool too and search again.
-        problem.set_slow(problem.long_lived())
+    long_lived = problem.long_lived() if problem.slow_ok else set()
+    if long_lived:
+        # Skip connections outlive the stages around them: with them in the slow
+        # pool the search may fit where it did not, or find a plan that costs
+        # less (moves fewer bytes) than the one above. Both are searched at
+        # every budget, so a larger budget does not lose the plan a smaller
+        # one finds this way.
+        problem.set_slow(long_lived)
         r2, p2 = search(budget)
-        if r2 < real:
+        if (r2 <= budget and (real > budget or p2.cost < plan.cost)) or \
+                (real > budget and r2 < real):
             real, plan = r2, p2
         else:
             problem.set_slow()
