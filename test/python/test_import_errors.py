@@ -1,19 +1,17 @@
 """`tigris import` on broken or unsupported models.
 
 Every case builds a small model with onnx.helper into tmp_path, runs the real
-CLI in a subprocess and checks the contract of cli.py: exit code 2, nothing on
-stdout, exactly one line on stderr, `tigris: <file>: <the specific problem>`,
-and never a Python traceback.
+CLI in a process of its own (cli_server: forked from one warm Python) and
+checks the contract of cli.py: exit code 2, nothing on stdout, exactly one
+line on stderr, `tigris: <file>: <the specific problem>`, and never a Python
+traceback.
 """
-import concurrent.futures
-import os
-import subprocess
-import sys
-
 import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
+
+import cli_server
 
 F = TensorProto.FLOAT
 OPSET = 17
@@ -386,8 +384,8 @@ CASES = {name[len("case_"):]: fn for name, fn in sorted(globals().items())
 # ---------------------------------------------------------------------------
 
 def _tigris(*args):
-    return subprocess.run([sys.executable, "-m", "tigris.cli", "import", *map(str, args)],
-                          capture_output=True, text=True, timeout=60)
+    """`tigris import ARGS...` in a process of its own (forked from a warm Python: cli_server)."""
+    return cli_server.run(["import", *args], timeout=60)
 
 
 def test_enough_kinds():
@@ -396,12 +394,9 @@ def test_enough_kinds():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Every case built, then run through the CLI a few at a time (to keep the file fast)."""
+    """Every case built, then run through the CLI."""
     built = {name: CASES[name](tmp_path_factory.mktemp(name)) for name in CASES}
-    workers = min(8, 2 * (os.cpu_count() or 1))
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        done = {name: pool.submit(_tigris, *args) for name, (args, _) in built.items()}
-        return {name: (f.result(), built[name][1]) for name, f in done.items()}
+    return {name: (_tigris(*args), words) for name, (args, words) in built.items()}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
