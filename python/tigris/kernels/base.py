@@ -112,6 +112,9 @@ class Kind:
     # Operands the planner may let the result overwrite when they die here (the
     # elementwise kernels; tigris.irgraph), by operand index.
     overwrites: tuple = ()
+    # The tiler may split a call by output channels (groups 1 only): one call per
+    # group on views of the weights, bias, multipliers and shifts (tigris.tiling).
+    channel_split: bool = False
     # The plan call record, None when the op never becomes a call.
     plan: PlanKernel | None = None
     # Optional slots a call leaves empty given the op's attributes: attrs -> names.

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from mlir import ir
 
+from tigris import kernels
 from tigris.costmodel import PER_SLOW_BYTE, op_cost
 from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
@@ -31,7 +32,6 @@ HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 SPLITS = (2, 4, 8, 16, 32, 64)    # channel groups of a split conv / fully connected layer
 # Ops reading a window of input rows: a strip whose window holds no real row
 # (it lies in the padding) is not offered.
-WINDOWED = {"conv2d", "depthwise_conv2d", "max_pool", "avg_pool"}
 
 
 @dataclass
@@ -92,8 +92,9 @@ def call_cost(info: OpInfo, macs_done: int, out_elems: int) -> float:
     """The cost model's charge for one call of `info`'s kernel (int8 outputs:
     elements = bytes)."""
     window = 1
-    if info.kind == "conv2d":
-        w = info.in_shapes[1]
+    entry = kernels.REGISTRY[info.kind]
+    if entry.per_tap:      # charged per filter tap: kh * kw of the weights as the kernel reads them
+        w = entry.weights_view(info.in_shapes[1]) if entry.weights_view else info.in_shapes[1]
         window = w[1] * w[2]
     return op_cost(info.kind, macs_done, out_elems, window)
 
@@ -261,7 +262,8 @@ class Problem:
                 if c0 == hi:
                     continue
                 need = self.needs(k, c0, hi)
-                if self.info[k].kind in WINDOWED and need[0][1] <= need[0][0]:
+                if kernels.REGISTRY[self.info[k].kind].rows == "window" \
+                        and need[0][1] <= need[0][0]:
                     fails_from = max(fails_from, k)   # a band of padding only: no
                     continue                          # kernel call reads zero rows
                 for v, rows in zip(self.ops[k].operands, need):
@@ -370,7 +372,7 @@ class Problem:
 
     def _strip_scratch(self, k: int, c0: int, c1: int) -> int:
         """Aligned kernel scratch of op k computing its rows [c0, c1)."""
-        if c1 <= c0 or not self.scratch or self.info[k].kind not in ("conv2d", "depthwise_conv2d"):
+        if c1 <= c0 or not self.scratch or kernels.REGISTRY[self.info[k].kind].scratch_shape is None:
             return 0
         lo, hi = self.needs(k, c0, c1)[0]
         key = (k, hi - lo, c1 - c0)
@@ -463,7 +465,7 @@ class Problem:
         shrinks with the group; each group's output is copied into the stage
         output (written in place for a fully connected layer's [1, N])."""
         info, op = self.info[j], self.ops[j]
-        if info.kind not in ("conv2d", "fully_connected") or info.attrs.get("groups", 1) != 1:
+        if not kernels.REGISTRY[info.kind].channel_split or info.attrs.get("groups", 1) != 1:
             return None
         if any(getattr(v.owner, "name", None) not in CONSTANT_OPS for v in list(op.operands)[1:]):
             return None     # the groups read views of constant weights and bias
@@ -476,7 +478,7 @@ class Problem:
         part = out_elems // groups
         scratch_all = self.scratch(op) if self.scratch else 0
         scratch_part = self.scratch(op, cout // groups) if self.scratch else 0
-        temp = 0 if info.kind == "fully_connected" else align_up(part, al)
+        temp = 0 if len(info.out_shape) == 2 else align_up(part, al)   # [1, N]: in place
         peak = flat.peak - align_up(scratch_all, al) + align_up(scratch_part, al) + temp
         cost = groups * call_cost(info, flat.macs // groups, part)
         if temp:
