@@ -487,7 +487,7 @@ def _floor_fold(s, user, channels: bool = False) -> bool:
 def _grouped(conv):
     """The tosa.concat that makes `conv` one group of a grouped convolution (see
     Legalizer._grouped_conv), or None."""
-    if conv.name != "tosa.conv2d":
+    if getattr(conv, "name", None) != "tosa.conv2d":   # a block argument's owner is a Block
         return None
     concat = _single_user(conv.results[0], "tosa.concat")
     if concat is None or int(ir.IntegerAttr(concat.attributes["axis"]).value) != 3:
