@@ -187,14 +187,23 @@ def test_quant_uniform_tosa_legalizes_like_its_storage_types():
     plain = re.sub(r"!quant\.uniform<i8(<-127:127>)?:f32(:0)?, [^>]*>", "i8", src)
     code = [line for line in plain.splitlines() if not line.startswith("//")]
     assert code and not any("quant" in line for line in code)
-    out = []
+    out, io = [], []
     for text in (src, plain):
         ctx = make_context()
         with ctx:
             m = ir.Module.parse(text)
             build("builtin.module(tigris-legalize,tigris-verify)", ctx).run(m.operation)
+            f = m.body.operations[0].operation
+            # The quantized signature leaves its scales and zero points to the
+            # plan's inputs and outputs; the storage-typed one has none to give.
+            io.append({k: str(f.attributes[k]) for k in ("tigris.inputs", "tigris.outputs")
+                       if k in f.attributes})
+            for k in io[-1]:
+                del f.attributes[k]
             out.append(str(m))
     assert out[0] == out[1]
+    assert io[1] == {} and set(io[0]) == {"tigris.inputs", "tigris.outputs"}
+    assert "scale = 5.000000e-01" in io[0]["tigris.inputs"] and "zero_point = -3" in io[0]["tigris.inputs"]
 
 
 def test_module_options_win_and_contradictions_fail():
