@@ -28,7 +28,7 @@ from tigris.plan.host import HostPlan, build_library, include_dirs
 from tigris.plan.reader import read_plan
 
 import zoo_cache
-from zoo_cache import Reference, reference  # noqa: F401  (Reference: used by other files)
+from zoo_cache import reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 import zoo  # noqa: E402
