@@ -403,8 +403,11 @@ def test_interrupt_during_start_up(tmp_path, delay):
     out = tmp_path / "o.tgrs"
     model = _save(tmp_path, "ok", qdq_conv())
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    # SIGINT as a shell leaves it: pytest-xdist's workers ignore it, and an
+    # ignored signal stays ignored across exec (Python would not see Ctrl-C).
     p = subprocess.Popen([sys.executable, "-c", _GO, "compile", str(model), "-o", str(out)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert p.stdout.readline() == "go\n"
     time.sleep(delay)
     p.send_signal(signal.SIGINT)
