@@ -8,7 +8,6 @@ import os
 import time
 
 import numpy as np
-from mlir import ir
 
 from tigris.budget import Budget
 from tigris.errors import TigrisError
@@ -17,7 +16,7 @@ from tigris import progress
 from tigris.driver import (Device, legalize, memory_passes, pipeline, run_pipeline,
                            schedule_passes, tile_passes)
 from tigris.importers.model import import_model
-from tigris.irgraph import build_graph, compute_ops, value_bytes
+from tigris.irgraph import build_graph, compute_ops, loc_name, tensor_shape, value_bytes
 from tigris.modelio import io_specs
 from tigris.passes.registry import functions
 from tigris.stages import stage_table
@@ -30,16 +29,6 @@ from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, t
 # the plan's constant bytes; 1 had an estimate there.
 REPORT_VERSION = 3
 
-
-def _shape_text(value: ir.Value) -> list[int]:
-    return list(ir.RankedTensorType(value.type).shape)
-
-
-def _loc_name(op) -> str:
-    text = str(op.location)
-    if text.startswith('loc("') and '"' in text[5:]:
-        return text[5:text.index('"', 5)]
-    return ""
 
 
 def analyze(path: str, budget: Budget, flash: int | None, target: str = "reference",
@@ -72,8 +61,8 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
             progress.stage("legalize")
             legalize(ctx, result.module, label)
         given = build_graph(func, scratch=lambda op: op_scratch_bytes(op, target))
-        model_ops = [(op.name.split(".", 1)[1], _shape_text(op.results[0]),
-                      value_bytes(op.results[0]), _loc_name(op)) for op in compute_ops(func)]
+        model_ops = [(op.name.split(".", 1)[1], tensor_shape(op.results[0]),
+                      value_bytes(op.results[0]), loc_name(op)) for op in compute_ops(func)]
         naive = naive_peak(given.graph, alignment=1, inplace=False)
         given_storages = lifetimes(given.graph, given.graph.order, inplace=False)
         tflm = tflm_greedy(given_storages, alignment=alignment)
@@ -102,8 +91,8 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         peak_step = int(np.argmax(profile)) if profile else 0
         rows = []
         for step, op in enumerate(ops):
-            rows.append({"step": step, "op": op.name.split(".", 1)[1], "node": _loc_name(op),
-                         "shape": _shape_text(op.results[0]), "bytes": value_bytes(op.results[0]),
+            rows.append({"step": step, "op": op.name.split(".", 1)[1], "node": loc_name(op),
+                         "shape": tensor_shape(op.results[0]), "bytes": value_bytes(op.results[0]),
                          "live": profile[step] if step < len(profile) else 0})
         weights = 0
         consts = 0

@@ -70,6 +70,18 @@ def ensure_names(func_op, ops=None) -> None:
             nxt += 1
 
 
+def tensor_shape(value) -> list[int]:
+    return list(ir.RankedTensorType(value.type).shape)
+
+
+def loc_name(op) -> str:
+    """The name in an op's `loc("name")` location (the model's node), or ""."""
+    text = str(op.location)
+    if text.startswith('loc("') and '"' in text[5:]:
+        return text[5:text.index('"', 5)]
+    return ""
+
+
 def node_name(op) -> str:
     return ir.StringAttr(op.attributes["tigris.name"]).value
 

@@ -19,22 +19,12 @@ from __future__ import annotations
 from mlir import ir
 
 from tigris.dialects import attr_value
-from tigris.irgraph import compute_ops
+from tigris.irgraph import compute_ops, loc_name, tensor_shape
 from tigris.tiling.rows import OpInfo, macs
 
 # Kernel ops that only move bytes between a stage's bands (not model work).
 _PLUMBING = ("tigris.empty", "tigris.insert", "tigris.slice", "tigris.reshape")
 
-
-def _shape(value) -> list[int]:
-    return list(ir.RankedTensorType(value.type).shape)
-
-
-def _loc_name(op) -> str:
-    text = str(op.location)
-    if text.startswith('loc("') and '"' in text[5:]:
-        return text[5:text.index('"', 5)]
-    return ""
 
 
 def _align(n: int, a: int) -> int:
@@ -73,8 +63,8 @@ def stage_table(func_op, alignment: int = 16) -> list[dict]:
         work = [op for _, op in members if op.name not in _PLUMBING]
         if not work:
             work = [op for _, op in members]
-        names = list(dict.fromkeys(_loc_name(op) for op in work))
-        out_shape = _shape(members[-1][1].results[0])
+        names = list(dict.fromkeys(loc_name(op) for op in work))
+        out_shape = tensor_shape(members[-1][1].results[0])
         inserts = [op for _, op in members if op.name == "tigris.insert"]
         rank = len(out_shape)
 
@@ -83,15 +73,15 @@ def stage_table(func_op, alignment: int = 16) -> list[dict]:
         # rows are axis 1 of a 4-D (NHWC) tensor; channels the last axis
         channel = [op for op in inserts if axis(op) == rank - 1]
         rows_in = [op for op in inserts if rank == 4 and axis(op) == 1]
-        row_out = [op for op in rows_in if _shape(op.results[0]) == out_shape]
-        carried = [op for op in rows_in if _shape(op.results[0]) != out_shape]
+        row_out = [op for op in rows_in if tensor_shape(op.results[0]) == out_shape]
+        carried = [op for op in rows_in if tensor_shape(op.results[0]) != out_shape]
         strips = height = n_groups = None
         if channel:
             strategy, n_groups = "channel groups", len(channel)
         elif row_out:
             strategy = "streamed" if carried else "strips"
             strips = len(row_out)
-            height = max(_shape(op.operands[0])[1] for op in row_out)
+            height = max(tensor_shape(op.operands[0])[1] for op in row_out)
         else:
             strategy = "flat"
         stage_steps = [s for s, _ in members if s < steps]

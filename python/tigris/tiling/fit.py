@@ -19,7 +19,8 @@ from tigris.errors import PassError
 from tigris.planning import pack
 from tigris.targets import op_scratch_bytes
 from tigris.tiling.rewrite import apply
-from tigris.tiling.search import Problem, choose
+from tigris.tiling.choose import choose
+from tigris.tiling.search import Problem
 
 
 def _translate(plan, original: Problem, copy: Problem, copy_func):
