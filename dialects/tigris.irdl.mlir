@@ -179,6 +179,17 @@ irdl.dialect @tigris {
     irdl.attributes {"exp_table" = %table, "output_scale_q16" = %oscale, "output_offset" = %ooff}
   }
 
+  // TFLite's int8 softmax over the last axis (output scale 1/256, zero point
+  // -128): exp_table[255 + x - max(row)] is exp in Q0.31 (docs/kernels.md).
+  irdl.operation @softmax_tfl {
+    %in = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %table = irdl.base "#builtin.dense_array"
+    irdl.operands(input: %in)
+    irdl.results(output: %out)
+    irdl.attributes {"exp_table" = %table}
+  }
+
   // Any int8 -> int8 elementwise function (activations, requantization):
   // output = table[input + 128]. With 256 x C entries (C = the last dimension,
   // equal input and output shapes) each channel has its own table (PRelu,

@@ -39,6 +39,7 @@ static const tg_kernel_info_t KERNELS[TG_K_COUNT] = {
     {"slice", 2, 6, 0, {S_IN, S_OUT}},
     {"insert", 3, 2, 0, {S_IN, S_IN_INPLACE, S_OUT}},
     {"reshape", 2, 0, 0, {S_IN_INPLACE, S_OUT}},
+    {"softmax_tfl", 3, 0, 0, {S_IN_INPLACE, S_W32, S_OUT}},
 };
 
 const tg_kernel_info_t *tg_kernel_info(uint32_t id)

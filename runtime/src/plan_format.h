@@ -97,7 +97,8 @@
 #define TG_K_SLICE 14u
 #define TG_K_INSERT 15u
 #define TG_K_RESHAPE 16u
-#define TG_K_COUNT 17u /* ids are 1 .. TG_K_COUNT - 1 */
+#define TG_K_SOFTMAX_TFL 17u
+#define TG_K_COUNT 18u /* ids are 1 .. TG_K_COUNT - 1 */
 
 /* Slot roles. */
 #define TG_ROLE_NONE 0u

@@ -356,6 +356,31 @@ static tigris_status_t k_softmax(const tg_operands_t *o, int run)
     return ran(tigris_softmax_s8(I8(0), o->t[0].count / depth, depth, table, P(0), P(1), O8(2)));
 }
 
+/* TFLite's softmax: entries >= 0, and exp_table[255] (the row maximum's)
+ * at least 2^11 so that every row's Q12.19 sum is >= 1. A row whose sum
+ * reaches 2^28 is the kernel's error at run time (TFLM aborts there). */
+static tigris_status_t k_softmax_tfl(const tg_operands_t *o, int run)
+{
+    const int32_t depth = last_dim(&o->t[0]);
+    const int32_t *table = I32(1);
+    int32_t i;
+    if (o->t[0].count != o->t[2].count || o->t[1].count != 256) {
+        return TIGRIS_STATUS_BAD_SHAPE;
+    }
+    for (i = 0; i < 256; i++) {
+        if (table[i] < 0) {
+            return TIGRIS_STATUS_BAD_PARAM;
+        }
+    }
+    if (table[255] < ((int32_t)1 << 11)) {
+        return TIGRIS_STATUS_BAD_PARAM;
+    }
+    if (!run) {
+        return TIGRIS_STATUS_OK;
+    }
+    return ran(tigris_softmax_tfl_s8(I8(0), o->t[0].count / depth, depth, table, O8(2)));
+}
+
 /* One table of 256 entries, or one per channel: channels x 256 entries with
  * channels the last dimension of both the input and the output. */
 static tigris_status_t k_lut(const tg_operands_t *o, int run)
@@ -558,6 +583,7 @@ tigris_status_t tg_kernel(const tg_operands_t *o, int run)
     case TG_K_SLICE: return k_slice(o, run);
     case TG_K_INSERT: return k_insert(o, run);
     case TG_K_RESHAPE: return k_reshape(o, run);
+    case TG_K_SOFTMAX_TFL: return k_softmax_tfl(o, run);
     default: return TIGRIS_STATUS_BAD_CALL;
     }
 }

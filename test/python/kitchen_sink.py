@@ -3,7 +3,8 @@ that uses every kernel of the runtime.
 
 The zoo models cover conv, depthwise, fully connected, add, pools, softmax,
 lut, resize (nearest) and concat; `kitchen_sink_mlir(seed)` adds the rest
-(mul, avg_pool, transpose, pad, a non-view slice, linear resize, grouped and
+(mul, avg_pool, transpose, pad, a non-view slice, linear resize, TFLite's
+softmax, grouped and
 dilated conv, broadcasting add with a constant, a lut with one table per
 channel, several outputs) in one small
 function of tigris kernel ops, so that the runtime and the code generator
@@ -129,6 +130,10 @@ def kitchen_sink_mlir(seed: int = 0) -> str:
     sm = f.op("softmax", [rs], [_t([1, 8, 20])], [1, 8, 20],
               {"exp_table": _arr(exp, "i32"), "output_scale_q16": _i(1 << 24),
                "output_offset": _i(-128)})
+    # TFLite's softmax on the softmax's output (tables as the TFLite importer makes them)
+    from tigris.reference.gemmlowp import softmax_exp_table
+    sm = f.op("softmax_tfl", [sm], [_t([1, 8, 20])], [1, 8, 20],
+              {"exp_table": _arr(softmax_exp_table(0.05, 1.0), "i32")})
     # linear resize 4x4 -> 7x6
     def tables(n_in, n_out):
         src = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)

@@ -398,6 +398,45 @@ def test_softmax(lib):
         check(out.value(), want, f"softmax {shape}")
 
 
+def test_softmax_tfl(lib):
+    """TFLite's int8 softmax: the C kernel equals the reference on tables
+    made as the TFLite importer makes them and on random ones; a row whose
+    sum reaches 2^28, a negative entry, are errors that write nothing."""
+    from tigris.reference import gemmlowp
+    rng = np.random.default_rng(71)
+    for _ in range(CASES):
+        shape = [int(v) for v in rng.integers(1, 5, size=int(rng.integers(0, 3)))]
+        shape.append(int(rng.integers(1, 120)))
+        x = rand_i8(rng, shape)
+        if rng.random() < 0.3:
+            x = np.clip(x, -128, int(rng.integers(-128, -60))).astype(np.int8)
+        if rng.random() < 0.8:
+            table = gemmlowp.softmax_exp_table(float(np.exp(rng.uniform(np.log(2e-3), 0.0))),
+                                               float(rng.uniform(0.5, 2.0)))
+        else:
+            table = [int(v) for v in rng.integers(0, 1 << 24, size=256)]
+            table[255] = int(rng.integers(1 << 11, 1 << 31))
+        out = Out(x.shape)
+        try:
+            want = ref.softmax_tfl(x, exp_table=table)
+        except ValueError:
+            assert lib.tigris_softmax_tfl_s8(p8(x), x.size // shape[-1], shape[-1], p32(table),
+                                             out.ptr) != 0
+            assert (out.value() == GUARD_BYTE).all()
+            continue
+        assert lib.tigris_softmax_tfl_s8(p8(x), x.size // shape[-1], shape[-1], p32(table),
+                                         out.ptr) == 0
+        check(out.value(), want, f"softmax_tfl {shape}")
+    x = np.zeros((2, 600), np.int8)            # 600 * 2^19 >= 2^28: TFLM aborts
+    table = gemmlowp.softmax_exp_table(0.1, 1.0)
+    out = Out(x.shape)
+    assert lib.tigris_softmax_tfl_s8(p8(x), 2, 600, p32(table), out.ptr) != 0
+    assert (out.value() == GUARD_BYTE).all()
+    bad = list(table)
+    bad[3] = -1
+    assert lib.tigris_softmax_tfl_s8(p8(np.zeros((2, 10), np.int8)), 2, 10, p32(bad), out.ptr) != 0
+
+
 # -------------------------------------------------------- data movement
 
 

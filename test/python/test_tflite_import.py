@@ -274,3 +274,52 @@ def test_grouped_conv_2d(tmp_path):
 
 def test_fully_connected_keep_num_dims(tmp_path):
     check(tmp_path, tm.fc_keep_dims_model(), [(1, 3, 8)])
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(shape=(1, 3, 4, 12), s_in=0.05, zp_in=4),
+                                dict(shape=(4, 33), s_in=0.02, zp_in=0, beta=0.7),
+                                dict(shape=(3, 7), s_in=0.08, zp_in=-20),
+                                dict(shape=(5, 64), s_in=0.004, zp_in=-100, beta=2.0)],
+                         ids=["rows", "image", "beta0.7", "coarse", "fine-beta2"])
+def test_softmax(tmp_path, kw):
+    """TFLite's int8 softmax (gemmlowp exp and reciprocal per row): the
+    softmax_tfl kernel gives TFLM's bytes."""
+    check(tmp_path, tm.softmax_model(**kw), [kw.get("shape", (3, 10))], seeds=range(6))
+
+
+def test_softmax_not_tflm_quantization_is_one_line(tmp_path, capsys):
+    b = TFLiteBuilder()
+    x = b.tensor([2, 8], scale=0.1, zp=0)
+    y = b.tensor([2, 8], scale=1 / 255, zp=-128)
+    b.op("SOFTMAX", [x], [y], "SoftmaxOptions", Beta=1.0)
+    path = tmp_path / "sm.tflite"
+    path.write_bytes(b.build([x], [y]))
+    assert tigris(["analyze", str(path), "-m", "16K"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert err.startswith("tigris: sm.tflite: operator 0 (SOFTMAX): the output has scale")
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(half=True), dict(align=True),
+                                dict(in_hw=(9, 7), out_hw=(4, 3), half=True),
+                                dict(in_hw=(3, 3), out_hw=(8, 5)),
+                                dict(in_hw=(5, 4), out_hw=(10, 8), half=True)],
+                         ids=["plain", "half", "align", "down-half", "up", "x2-half"])
+def test_resize_bilinear(tmp_path, kw):
+    """TFLM's integer interpolation (Q10 weights, Q20 sum rounded half away
+    from zero) as the resize kernel's Q11 weights: the same bytes."""
+    check(tmp_path, tm.resize_bilinear_model(**kw), [(1, *kw.get("in_hw", (4, 5)), 3)])
+
+
+def test_relu_n1_to_1_every_int8_value(tmp_path):
+    """TFLM has no RELU_N1_TO_1 kernel (its op resolver fails to allocate);
+    TFLite's reference kernel (ai-edge-litert, BUILTIN_REF) is the oracle."""
+    from tflite_litert import litert
+    for kw in (dict(s_in=0.01, zp_in=3, s_out=0.009, zp_out=-2), dict(s_in=0.02, zp_in=-40)):
+        data = tm.unary_model("RELU_N1_TO_1", **kw)
+        with pytest.raises(RuntimeError):
+            tflm(data, [ALL_INT8])
+        want = litert(data, [ALL_INT8])[0]
+        got = ours(tmp_path, data, [ALL_INT8])[0]
+        np.testing.assert_array_equal(got.reshape(want.shape), want)
+        assert np.unique(want).size > 20

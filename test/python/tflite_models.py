@@ -319,6 +319,24 @@ def resize_model(out_hw=(7, 10), align=False, half=False) -> bytes:
     return b.build([x], [y])
 
 
+def resize_bilinear_model(in_hw=(4, 5), out_hw=(7, 10), align=False, half=False) -> bytes:
+    b = TFLiteBuilder()
+    x = b.tensor([1, *in_hw, 3], scale=0.05, zp=3, name="input")
+    y = b.tensor([1, *out_hw, 3], scale=0.05, zp=3, name="output")
+    b.op("RESIZE_BILINEAR", [x, b.tensor([2], "int32", data=list(out_hw))], [y],
+         "ResizeBilinearOptions", AlignCorners=align, HalfPixelCenters=half)
+    return b.build([x], [y])
+
+
+def softmax_model(shape=(3, 10), s_in=0.1, zp_in=-7, beta=1.0) -> bytes:
+    """SOFTMAX over the last axis (TFLite's int8 output: 1/256, -128)."""
+    b = TFLiteBuilder()
+    x = b.tensor(list(shape), scale=s_in, zp=zp_in, name="input")
+    y = b.tensor(list(shape), scale=1 / 256, zp=-128, name="output")
+    b.op("SOFTMAX", [x], [y], "SoftmaxOptions", Beta=beta)
+    return b.build([x], [y])
+
+
 def mean_model(keep=True, s_out=0.05, zp_out=3, hw=(4, 5)) -> bytes:
     b = TFLiteBuilder()
     x = b.tensor([1, *hw, 6], scale=0.05, zp=3, name="input")

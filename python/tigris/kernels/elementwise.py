@@ -1,4 +1,4 @@
-"""Registry entries of the elementwise kernels: add, mul, lut, softmax."""
+"""Registry entries of the elementwise kernels: add, mul, lut, softmax, softmax_tfl."""
 from __future__ import annotations
 
 from tigris.kernels.esp32s3 import softmax as s3_softmax
@@ -37,6 +37,15 @@ def _emit_softmax(e, c, p) -> str:
             f"{p['output_scale_q16']}, {p['output_offset']}, {e.ptr(t[2], True)})")
 
 
+def _emit_softmax_tfl(e, c, p) -> str:
+    t = c.tensors
+    sh = e.shape(t[0])
+    depth = sh[-1] if sh else 1
+    rows = e.count(t[0]) // depth
+    return (f"tigris_softmax_tfl_s8({e.ptr(t[0])}, {rows}, {depth}, {e.ptr(t[1])}, "
+            f"{e.ptr(t[2], True)})")
+
+
 def _check_lut(in_shapes, out_shape, attrs):
     # One table, or one per channel (the last axis): C x 256 entries.
     in_shape = in_shapes[0]
@@ -51,6 +60,13 @@ def _check_lut(in_shapes, out_shape, attrs):
 def _check_softmax(in_shapes, out_shape, attrs):
     if len(attrs["exp_table"]) != 256:
         return f"exp_table has {len(attrs['exp_table'])} entries, expected 256"
+    return None
+
+
+def _check_softmax_tfl(in_shapes, out_shape, attrs):
+    table = list(attrs["exp_table"])
+    if len(table) != 256 or min(table) < 0 or table[255] < (1 << 11):
+        return "exp_table must hold 256 entries >= 0, the last one >= 2^11"
     return None
 
 
@@ -76,6 +92,12 @@ KINDS = [
          plan=PlanKernel("softmax", 9, (Slot("input", IN), Slot("exp_table", CONST, "i32"), _OUT),
                          (Param("output_scale_q16"), Param("output_offset")), inplace=("input",)),
          emit_c=_emit_softmax),
+    # TFLite's int8 softmax (gemmlowp fixed point; the TFLite importer's SOFTMAX).
+    Kind("softmax_tfl", arrays={"exp_table": "i32"}, int8=True, check=_check_softmax_tfl,
+         per_mac=3596.29,
+         plan=PlanKernel("softmax_tfl", 17, (Slot("input", IN), Slot("exp_table", CONST, "i32"),
+                                             _OUT), inplace=("input",)),
+         emit_c=_emit_softmax_tfl),
     # table: 256 entries, or 256 per channel (C x 256, C = the last dimension of
     # input and output); the count alone selects the form (docs/kernels.md).
     Kind("lut", arrays={"table": "i8"}, int8=True, check=_check_lut, per_mac=8.14, rows="rows",

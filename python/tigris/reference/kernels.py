@@ -20,11 +20,12 @@ import inspect
 
 import numpy as np
 
-from .fixedpoint import requant, wrap_int32
+from . import gemmlowp
+from .fixedpoint import rdbpot, requant, srdhm, wrap_int32
 
 __all__ = [
     "conv2d", "depthwise_conv2d", "fully_connected", "add", "mul", "avg_pool",
-    "max_pool", "global_avg_pool", "softmax", "lut", "reshape", "transpose", "pad",
+    "max_pool", "global_avg_pool", "softmax", "softmax_tfl", "lut", "reshape", "transpose", "pad",
     "resize", "slice", "empty", "insert",
 ]
 
@@ -320,6 +321,23 @@ def softmax(x, *, exp_table, output_scale_q16, output_offset):
         raise ValueError("softmax: zero exp sum (exp_table[255] must be non-zero)")
     q = (e * int(output_scale_q16) + s * (1 << 15)) // (s * (1 << 16))
     return np.clip(q + int(output_offset), -128, 127).astype(np.int8)
+
+
+@_kernel
+def softmax_tfl(x, *, exp_table):
+    """TFLite's int8 softmax (docs/kernels.md): output scale 1/256, zero point -128."""
+    x = np.asarray(x).astype(np.int64)
+    table = np.asarray(exp_table, dtype=np.int64).ravel()
+    if table.size != 256 or table.min() < 0:
+        raise ValueError("softmax_tfl: exp_table must hold 256 non-negative entries")
+    rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
+    out = np.empty(rows.shape, np.int8)
+    for r, row in enumerate(rows):
+        e = table[255 + row - row.max()]
+        scale, exponent = gemmlowp.softmax_row_scale(e)
+        q = rdbpot(srdhm(scale, e), exponent).astype(np.int64) - 128
+        out[r] = np.clip(q, -128, 127)
+    return out.reshape(x.shape)
 
 
 # ------------------------------------------------------------- data movement

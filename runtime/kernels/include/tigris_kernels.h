@@ -247,6 +247,14 @@ int32_t tigris_softmax_s8(const int8_t *input, int32_t rows, int32_t depth,
                           const int32_t exp_table[256], int32_t output_scale_q16,
                           int32_t output_offset, int8_t *output);
 
+/* TFLite's int8 softmax over the last axis (softmax_tfl in docs/kernels.md;
+ * output scale 1/256, zero point -128): exp_table holds exp of each
+ * difference to the row maximum in Q0.31 (entries >= 0). TIGRIS_ERR_PARAM
+ * for a negative entry, or a row whose Q12.19 sum of exponentials is 0 or
+ * reaches 2^28 (where TFLM aborts); nothing is written then. */
+int32_t tigris_softmax_tfl_s8(const int8_t *input, int32_t rows, int32_t depth,
+                              const int32_t exp_table[256], int8_t *output);
+
 /* --------------------------------------------------------- data movement */
 
 /* out.shape[d] = in.shape[perm[d]]; out_shape is checked against it. */

@@ -1,8 +1,9 @@
 """The ONNX emitter plus one QNode form of the TFLite importer's own:
 "Table", an int8 -> int8 lookup table computed at import time
 (tflm_tables.py), emitted as a `tosa.table` (tigris-legalize: a tigris.lut),
-and "ResizeIndex", a nearest resize by index tables computed as TFLM
-computes them (a tigris.resize)."""
+"ResizeIndex" and "ResizeLinear", resizes by index (and weight) tables
+computed as TFLM computes them (a tigris.resize), and "SoftmaxTFL", TFLite's
+int8 softmax over the last axis (a tigris.softmax_tfl)."""
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,11 @@ from tigris.importers.onnx.graph import Act, QGraph, QNode
 
 class TFLiteEmitter(Emitter):
     def convert(self, node: QNode) -> None:
-        if node.op == "ResizeIndex":
+        if node.op in ("ResizeIndex", "ResizeLinear"):
             self._resize_index(node)
+            return
+        if node.op == "SoftmaxTFL":
+            self._softmax_tfl(node)
             return
         if node.op != "Table":
             super().convert(node)
@@ -40,17 +44,33 @@ class TFLiteEmitter(Emitter):
         self.put(out, y, "nhwc" if len(x.shape) == 4 else "plain")
 
     def _resize_index(self, node: QNode) -> None:
-        """A nearest resize by explicit row and column index tables."""
+        """A resize by explicit row and column tables: nearest (index tables)
+        or linear (two indices and a Q11 weight per output row and column)."""
         self.node = node
         x, out = node.inputs[0], node.outputs[0]
         xv = self.as_nhwc(self.get(x))
-        ys, xs = node.attrs["rows"], node.attrs["cols"]
+        a = node.attrs
         n, c = out.shape[0], out.shape[1]
+        if node.op == "ResizeIndex":
+            ys, xs = a["rows"], a["cols"]
+            attrs = {"mode": "nearest", "y_index0": ys, "y_index1": ys, "y_weight": [0] * len(ys),
+                     "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)}
+        else:
+            ys, xs = a["y_index0"], a["x_index0"]
+            attrs = dict(a, mode="linear")
         with ir.Location.name(node.name):
-            y = custom_kernel("resize", [xv], self.tensor([n, len(ys), len(xs), c]), {
-                "mode": "nearest", "y_index0": ys, "y_index1": ys, "y_weight": [0] * len(ys),
-                "x_index0": xs, "x_index1": xs, "x_weight": [0] * len(xs)})
+            y = custom_kernel("resize", [xv], self.tensor([n, len(ys), len(xs), c]), attrs)
         self.put(out, y, "nhwc")
+
+    def _softmax_tfl(self, node: QNode) -> None:
+        """TFLite's softmax over the last axis as TFLite stores the tensor."""
+        self.node = node
+        x, out = node.inputs[0], node.outputs[0]
+        v = self.get(x)
+        val = self.as_nhwc(v) if len(x.shape) == 4 else self.as_plain(v)
+        with ir.Location.name(node.name):
+            y = custom_kernel("softmax_tfl", [val], val.type, {"exp_table": node.attrs["exp_table"]})
+        self.put(out, y, "nhwc" if len(x.shape) == 4 else "plain")
 
     def fail(self, reason: str):
         """Errors name the TFLite operator: "operator 3 (CONV_2D): ..."."""

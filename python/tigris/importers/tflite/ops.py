@@ -8,10 +8,11 @@ from tigris.importers.onnx.graph import Act, Const
 from tigris.importers.tflite.convert import INT8, Converter
 from tigris.importers.tflite.load import Operator
 from tigris.importers.tflite.ops_shape import (_image, _int_const, _operand, concatenation, pad,
-                                               reshape, resize_nearest, slice_op,
+                                               reshape, resize_bilinear, resize_nearest,
+                                               slice_op,
                                                strided_slice, split, transpose)
 from tigris.importers.tflite.ops_tables import (hard_swish, leaky_relu, logistic, prelu, relu,
-                                                tanh)
+                                                softmax, tanh)
 
 SAME, VALID = 0, 1
 
@@ -216,6 +217,8 @@ CONVERTERS = {
     "PRELU": prelu,
     "MEAN": mean,
     "RESIZE_NEAREST_NEIGHBOR": resize_nearest,
+    "RESIZE_BILINEAR": resize_bilinear,
+    "SOFTMAX": softmax,
     "HARD_SWISH": hard_swish,
     "TRANSPOSE": transpose,
     "STRIDED_SLICE": strided_slice,
@@ -226,6 +229,7 @@ CONVERTERS = {
     "TANH": tanh,
     "RELU": relu,
     "RELU6": relu,
+    "RELU_N1_TO_1": relu,
     "LEAKY_RELU": leaky_relu,
     "CONV_2D": conv_2d,
     "DEPTHWISE_CONV_2D": depthwise_conv_2d,
@@ -250,7 +254,8 @@ CONVERTERS = {
 ARITY = {"CONV_2D": (2, 1), "DEPTHWISE_CONV_2D": (2, 1), "FULLY_CONNECTED": (2, 1),
          "ADD": (2, 1), "SUB": (2, 1), "MUL": (2, 1), "STRIDED_SLICE": (3, 1), "SLICE": (3, 1),
          "SPLIT": (2, 1), "SPLIT_V": (3, 1), "PAD": (2, 1), "PADV2": (2, 1), "TRANSPOSE": (2, 1),
-         "RESIZE_NEAREST_NEIGHBOR": (2, 1), "MEAN": (2, 1), "PRELU": (2, 1),
+         "RESIZE_NEAREST_NEIGHBOR": (2, 1), "RESIZE_BILINEAR": (2, 1), "MEAN": (2, 1),
+         "PRELU": (2, 1),
          "VAR_HANDLE": (0, 1), "READ_VARIABLE": (1, 1), "ASSIGN_VARIABLE": (2, 0),
          "CALL_ONCE": (0, 0)}
 # Operators whose options table the converter reads.

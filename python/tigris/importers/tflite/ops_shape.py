@@ -1,5 +1,5 @@
 """TFLite operators that move int8 values: reshapes, slices, concatenation,
-padding, transposes, nearest resizing (QNodes with ONNX semantics; see
+padding, transposes, nearest and bilinear resizing (QNodes with ONNX semantics; see
 convert.py)."""
 from __future__ import annotations
 
@@ -179,6 +179,30 @@ def resize_nearest(cv: Converter, op: Operator) -> None:
     rows = tflm_tables.nearest_indices(h, size[0], align, half)
     cols = tflm_tables.nearest_indices(w, size[1], align, half)
     cv.add("ResizeIndex", [x], [out], {"rows": rows, "cols": cols})
+
+
+def resize_bilinear(cv: Converter, op: Operator) -> None:
+    """RESIZE_BILINEAR of int8 values as TFLM's ResizeBilinearInteger
+    interpolates them (Q10 weights, the sum rounded half away from zero)."""
+    x = _image(cv, op.inputs[0])
+    out = cv.act(op.outputs[0])
+    if not x.same_quant(out):
+        cv.fail("different input and output quantization (TFLite interpolates the int8 values)")
+    size = _int_const(cv, op.inputs[1], "size")
+    _, _, h, w = x.shape
+    if len(size) != 2 or tuple(size) != tuple(out.shape[2:]):
+        cv.fail(f"size {size} disagrees with the output shape")
+    o = op.options
+    align, half = (bool(o.AlignCorners()), bool(o.HalfPixelCenters())) if o else (False, False)
+    if align and half:
+        cv.fail("align_corners and half_pixel_centers together (TFLite refuses them)")
+    ys = tflm_tables.bilinear_tables(h, size[0], align, half)
+    xs = tflm_tables.bilinear_tables(w, size[1], align, half)
+    if ys is None or xs is None:
+        cv.fail(f"resizing {[h, w]} to {size}: TFLM's integer coordinates leave the input")
+    cv.add("ResizeLinear", [x], [out], {
+        "y_index0": ys[0], "y_index1": ys[1], "y_weight": ys[2],
+        "x_index0": xs[0], "x_index1": xs[1], "x_weight": xs[2]})
 
 def _operand(cv: Converter, idx: int, rank: int):
     """An elementwise operand: an activation of the output's rank, or a

@@ -11,103 +11,9 @@ from __future__ import annotations
 import math
 
 from tigris.reference.fixedpoint import quantize_multiplier
-
-INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
-
-
-def _wrap(x: int) -> int:
-    return (x + (1 << 31)) % (1 << 32) - (1 << 31)
-
-
-def srdhm(a: int, b: int) -> int:
-    """SaturatingRoundingDoublingHighMul (the product of two fixed-point values)."""
-    if a == b == INT_MIN:
-        return INT_MAX
-    ab = a * b
-    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    q = ab + nudge
-    return q // (1 << 31) if q >= 0 else -((-q) // (1 << 31))   # C division: toward zero
-
-
-def rdbpot(x: int, e: int) -> int:
-    """RoundingDivideByPOT."""
-    mask = (1 << e) - 1
-    rem = x & mask
-    threshold = (mask >> 1) + (1 if x < 0 else 0)
-    return (x >> e) + (1 if rem > threshold else 0)
-
-
-def mul_pot(x: int, e: int) -> int:
-    """SaturatingRoundingMultiplyByPOT<e>."""
-    if e <= 0:
-        return rdbpot(x, -e)
-    threshold = (1 << (31 - e)) - 1
-    if x > threshold:
-        return INT_MAX
-    if x < -threshold:
-        return INT_MIN
-    return _wrap(x << e)
-
-
-def requant(x: int, mult: int, shift: int) -> int:
-    """MultiplyByQuantizedMultiplier (double rounding), shift > 0 to the left."""
-    left, right = max(shift, 0), max(-shift, 0)
-    return rdbpot(srdhm(_wrap(x * (1 << left)), mult), right)
-
-
-def _round_away(x: float) -> int:
-    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
-
-
-def _one(ib: int) -> int:
-    return INT_MAX if ib == 0 else 1 << (31 - ib)
-
-
-def _rescale(raw: int, ib_src: int, ib_dst: int) -> int:
-    return mul_pot(raw, ib_src - ib_dst)
-
-
-def _exp_quarter(a: int) -> int:
-    """exp_on_interval_between_negative_one_quarter_and_0_excl (ib 0 -> ib 0)."""
-    constant_term, one_third = 1895147668, 715827883
-    x = _wrap(a + (1 << 28))
-    x2 = srdhm(x, x)
-    x3 = srdhm(x2, x)
-    x4 = srdhm(x2, x2)
-    x4_over_4 = mul_pot(x4, -2)
-    poly = mul_pot(_wrap(srdhm(_wrap(x4_over_4 + x3), one_third) + x2), -1)
-    return _wrap(constant_term + srdhm(constant_term, _wrap(x + poly)))
-
-
-_BARREL = [(-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
-           (2, 39332535), (3, 720401), (4, 242)]
-
-
-def exp_on_negative_values(a: int, ib: int) -> int:
-    """gemmlowp::exp_on_negative_values: an ib-integer-bit a <= 0 -> exp(a), ib 0."""
-    frac = 31 - ib
-    quarter = 1 << (frac - 2)
-    mask = quarter - 1
-    a_mod = _wrap((a & mask) - quarter)
-    result = _exp_quarter(_rescale(a_mod, ib, 0))
-    remainder = _wrap(a_mod - a)
-    for exponent, mult in _BARREL:
-        if ib > exponent:
-            if remainder & (1 << (frac + exponent)):
-                result = srdhm(result, mult)
-    return INT_MAX if a == 0 else result
-
-
-def _newton_reciprocal(a: int) -> int:
-    """x ~= 1 / ((1 + a) / 2) in 2 integer bits, gemmlowp's Newton-Raphson."""
-    s = a + INT_MAX + (1 if a + INT_MAX >= 0 else -1)     # RoundingHalfSum(a, One)
-    half_den = s // 2 if s >= 0 else -((-s) // 2)
-    x = _wrap(1515870810 + srdhm(half_den, -1010580540))
-    for _ in range(3):
-        hdx = srdhm(half_den, x)
-        one_minus = _wrap((1 << 29) - hdx)
-        x = _wrap(x + _rescale(srdhm(x, one_minus), 4, 2))
-    return x
+from tigris.reference.gemmlowp import (  # noqa: F401
+    INT_MAX, INT_MIN, _newton_reciprocal, _one, _rescale, _round_away, _wrap,
+    exp_on_negative_values, mul_pot, rdbpot, requant, srdhm)
 
 
 def logistic_raw(a: int, ib: int) -> int:
@@ -277,6 +183,34 @@ def nearest_indices(in_size: int, out_size: int, align_corners: bool,
         j = min(j, in_size - 1)
         out.append(max(0, j) if half_pixel_centers else j)
     return out
+
+
+def bilinear_tables(in_size: int, out_size: int, align_corners: bool,
+                    half_pixel_centers: bool) -> tuple[list[int], list[int], list[int]] | None:
+    """TFLM's ResizeBilinearInteger along one axis: for each output position
+    the lower and upper input index and the upper one's weight. TFLM weighs
+    in Q10 and rounds the Q20 sum; the resize kernel weighs in Q11 and
+    rounds the Q22 sum the same way (half away from zero), so a weight of
+    2 w gives TFLM's bytes. Where both indices agree the weight does not
+    matter (TFLM's may be negative there) and is 0. None when an index would
+    fall outside the input (TFLM would read beyond it)."""
+    def cdiv(a: int, b: int) -> int:          # C division, toward zero
+        return a // b if a >= 0 else -((-a) // b)
+    if align_corners and out_size > 1:
+        scale = ((1 << 10) * (in_size - 1) + (out_size - 1) // 2) // (out_size - 1)
+    else:
+        scale = ((1 << 10) * in_size + out_size // 2) // out_size
+    lo, hi, weight = [], [], []
+    for v in range(out_size):
+        sv = v * scale + scale // 2 - (1 << 9) if half_pixel_centers else v * scale
+        i0 = max(cdiv(sv, 1 << 10), 0)
+        i1 = min(cdiv(sv + (1 << 10) - 1, 1 << 10), in_size - 1)
+        if i0 > in_size - 1:
+            return None
+        lo.append(i0)
+        hi.append(i1)
+        weight.append(0 if i0 == i1 else 2 * (sv - (i0 << 10)))
+    return lo, hi, weight
 
 
 def prelu_tables(s_in: float, zp_in: int, alphas, s_a: float, zp_a: int, s_out: float,
