@@ -129,7 +129,11 @@ def test_streamed_strips_compute_each_row_once():
                             computed.setdefault(band.op, []).extend(range(c0, c1))
                     for rows in computed.values():
                         assert len(rows) == len(set(rows))
-                    assert problem.tiled(i, j, h, True).macs <= problem.tiled(i, j, h).macs
+                    streamed = problem.tiled(i, j, h, True)
+                    if streamed is None:    # nothing carried: the recomputing stage is offered
+                        assert all(b.src is None for strip in strips for b in strip)
+                        continue
+                    assert streamed.macs <= problem.tiled(i, j, h).macs
                     checked += 1
         assert checked > 20
 

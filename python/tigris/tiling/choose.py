@@ -50,24 +50,31 @@ def choose(problem: Problem, budget: int) -> TilePlan:
     """Phase 1: the smallest achievable fast peak; phase 2: the cheapest plan
     (cost model, slow traffic included) whose every stage fits `budget`."""
     m = len(problem.ops)
-    opts = [list(problem.options(j)) for j in range(m)]
     places = (False, True) if problem.slow_ok else (False,)
+    key = ("variants", problem.allow_overlay, problem.allow_stream, places)
+    if key not in problem.derived:      # the same for every budget until the placement changes
+        problem.derived[key] = [[(st, list(_variants(problem, st))) for st in problem.options(j)]
+                                for j in range(m)]
+    opts = problem.derived[key]
 
     def run(limit):
         # (ops done, previous result in slow?) -> (peak, cost, traffic, stage, back key)
         table = {(0, q): (0, 0.0, 0, None, None) for q in places}
+        by_cost = limit is not None
         for j in range(m):
-            for st in opts[j]:
-                for peak, cost, traffic, q, p in _variants(problem, st):
+            for st, variants in opts[j]:
+                for peak, cost, traffic, q, p in variants:
+                    if limit is not None and peak > limit:
+                        continue
                     prev = table.get((st.first, q))
-                    if prev is None or (limit is not None and peak > limit):
+                    if prev is None:
                         continue
                     cand = (max(prev[0], peak), prev[1] + cost, prev[2] + traffic, st,
                             (st.first, q))
                     key = (j + 1, p)
                     old = table.get(key)
-                    rank = (lambda e: (e[1], e[0])) if limit is not None else (lambda e: (e[0], e[1]))
-                    if old is None or rank(cand) < rank(old):
+                    if old is None or ((cand[1], cand[0]) < (old[1], old[0]) if by_cost
+                                       else (cand[0], cand[1]) < (old[0], old[1])):
                         table[key] = cand
         ends = [(m, p) for p in places if (m, p) in table]
         if not ends:
@@ -76,10 +83,15 @@ def choose(problem: Problem, budget: int) -> TilePlan:
             (lambda k: (table[k][0], table[k][1]))
         return min(ends, key=rank), table
 
-    end_key, table = run(None)
+    def cached(limit):
+        if (key, limit) not in problem.derived:
+            problem.derived[(key, limit)] = run(limit)
+        return problem.derived[(key, limit)]
+
+    end_key, table = cached(None)
     min_peak = table[end_key][0]
     if min_peak <= budget:
-        end_key, table = run(budget)
+        end_key, table = cached(budget)
     stages, slow_values = [], set()
     key = end_key
     while table[key][3] is not None:

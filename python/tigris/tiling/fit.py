@@ -60,11 +60,28 @@ def measured_peak(func_op, target: str, alignment: int, limit: int | None = None
     return pack(fast, alignment=alignment).arena   # the exact search assign-offsets also runs
 
 
+def signature(problem: Problem, plan) -> tuple:
+    """What the rewrite of `plan` depends on: its stages and slow values."""
+    def where(v):
+        if v is None:
+            return None
+        return ("arg", v.arg_number) if isinstance(v, ir.BlockArgument) else problem.position[v]
+    return (tuple((s.first, s.last, s.height, s.stream, s.groups, s.out_slow, where(s.overlay),
+                   s.delta, s.size) for s in plan.stages),
+            tuple(sorted(map(str, map(where, plan.slow_values)))))
+
+
 def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
         attempts: int = 8):
     """(real fast peak, plan) for `limit`: the cheapest plan that really fits,
     else the one with the smallest real peak."""
     def measure(plan) -> int:
+        key = signature(problem, plan)
+        if key not in problem.measured:     # the tightening loops often find a plan again
+            problem.measured[key] = build_and_measure(plan)
+        return problem.measured[key]
+
+    def build_and_measure(plan) -> int:
         copy = func_op.clone()
         copy_problem = Problem(copy, alignment, scratch=problem.scratch)
         apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)

@@ -72,6 +72,15 @@ class Band:
 
 
 @dataclass
+class _Sweep:
+    """Every segment ending at one op at one strip height (Problem._sweep)."""
+    strips: list                                # the strips of the longest segment
+    starts: dict = field(default_factory=dict)  # i -> (MACs, cost, working set) of i..j
+    reads: dict = field(default_factory=dict)   # op -> per operand: (whole reads, rows read)
+    overlays: dict = field(default_factory=dict)  # input -> Problem._overlay_of
+
+
+@dataclass
 class TilePlan:
     stages: list[Stage]
     peak: int
@@ -156,6 +165,8 @@ class Problem:
         self._full_strips: dict = {}    # (first, j, h, stream) -> (strips, fails_from)
         self._needs_memo: dict = {}     # (k, c0, c1) -> needs(info[k], c0, c1)
         self._band_memo: dict = {}      # (k, c0, c1) -> (macs, call cost) of computing rows c0..c1
+        self._sweeps: dict = {}         # (j, h, stream) -> _Sweep; placement-independent
+        self.measured: dict = {}        # plan signature -> real fast peak (tigris.tiling.fit)
 
     def long_lived(self, min_size: int = 4096) -> set:
         """Storages that stay live across several ops (skip connections). Not
@@ -193,6 +204,7 @@ class Problem:
             for i in range(max(born + 1, 0), min(st.death, m - 1) + 1):
                 self.entering[i] += align_up(st.size, al)
         self._memo = {}
+        self.derived: dict = {}     # figures derived from the stages (tigris.tiling.choose)
 
     def set_overlay(self, allowed: bool) -> None:
         self.allow_overlay = allowed
@@ -221,16 +233,30 @@ class Problem:
             first = max(0, j - MAX_SEGMENT + 1)
             if i < first:
                 first = i
-            full = (first, j, h, stream)
-            if full not in self._full_strips:
-                self._full_strips[full] = self._strips(first, j, h, stream)
-            strips, fails_from = self._full_strips[full]
+            strips, fails_from = self._full(first, j, h, stream)
             # An op's bands do not depend on where the segment starts (only on
             # the ops after it): the strips of i..j are those of first..j
             # without the ops before i.
             self._strips_memo[key] = None if i <= fails_from else \
                 [[b for b in strip if b.op >= i] for strip in strips]
         return self._strips_memo[key]
+
+    def _full(self, first: int, j: int, h: int, stream: bool):
+        key = (first, j, h, stream)
+        if key not in self._full_strips:
+            self._full_strips[key] = self._strips(first, j, h, stream)
+        return self._full_strips[key]
+
+    def _overlapping(self, first: int, j: int, h: int) -> bool:
+        """Whether some op's band in a recomputing strip overlaps its band in
+        the strip before (a halo), i.e. whether streaming has rows to carry."""
+        last: dict = {}
+        for strip in self._full(first, j, h, False)[0]:
+            for b in strip:
+                if b.op in last and b.rows[0] < last[b.op]:
+                    return True
+                last[b.op] = b.rows[1]
+        return False
 
     def _strips(self, i: int, j: int, h: int, stream: bool):
         """(strips of i..j, the last op k at which a segment k'..j with k' <= k
@@ -301,55 +327,36 @@ class Problem:
         return e
 
     def tiled(self, i: int, j: int, h: int, stream: bool = False) -> Stage | None:
+        """Segment i..j in strips of height h: its figures for the current
+        placement (the placement-independent ones come from `_sweep`)."""
         key = (i, j, h, stream)
         if key in self._memo:
             return self._memo[key]
-        al = self.alignment
-        strips = self.strips(i, j, h, stream)
-        if strips is None:
+        sweep = self._sweep(j, h, stream)
+        core = sweep.starts.get(i)
+        if core is None:
             self._memo[key] = None
             return None
+        total_macs, cost, work = core
+        al = self.alignment
         prev = self.prev_value(i)
-        prev_row = self.vbytes(prev) // _shape(prev)[1] if prev is not None and \
-            len(_shape(prev)) == 4 else 0
-        total_macs, cost, work, prev_read, slow_read = 0, 0.0, 0, 0, 0
-        sources = {id(b.src) for strip in strips for b in strip if b.src is not None}
-        pending: dict = {}     # op -> bytes of an earlier band a later carry copies from
-        # The last op of the segment (or j) reading each op's result: its band
-        # is held in a strip until then (until the end if a later strip copies from it).
-        live_until = {k: max([u for u in self.users[k] if u <= j] + [k]) for k in range(i, j + 1)}
-        for strip in strips:
-            held = []          # (last op holding it, bytes) of this strip's earlier bands
-            for b in strip:
-                k = b.op
-                (lo, _), (c0, c1) = b.rows, b.compute
-                if c1 > c0:
-                    m, c = self.band_cost(k, c0, c1)
-                    total_macs += m
-                    cost += c
-                    if b.src is not None:      # the carried rows: one copy
-                        cost += op_cost("insert", self._rows_bytes(k, (lo, c0), align=False))
-                    if prev is not None and prev in self.reads[k]:
-                        for v, rows in zip(self.ops[k].operands, self.needs(k, c0, c1)):
-                            if v == prev:
-                                prev_read += self.vbytes(v) if rows is None else \
-                                    (rows[1] - rows[0]) * prev_row
-                    if self.slow and self.reads[k] & self.slow:
-                        for v, rows in zip(self.ops[k].operands, self.needs(k, c0, c1)):
-                            p = self.position.get(v)
-                            if v in self.slow and v != prev and (p is None or p < i):
-                                slow_read += self.vbytes(v) if rows is None else \
-                                    (rows[1] - rows[0]) * (self.vbytes(v) // _shape(v)[1])
-                resident = sum(n for until, n in held if until >= k) + sum(pending.values())
-                own = 0 if k == j else self._rows_bytes(k, b.rows)   # j writes into the output
-                work = max(work, resident + own + self._strip_scratch(k, c0, c1))
-                if b.src is not None:
-                    pending.pop(k, None)
-                if k != j:
-                    held.append((j if id(b) in sources else live_until[k], own))
-            for b in strip:
-                if id(b) in sources:
-                    pending[b.op] = self._rows_bytes(b.op, b.rows)
+        prev_read, slow_read = 0, 0
+        if prev is not None:
+            prev_row = self.vbytes(prev) // _shape(prev)[1] if len(_shape(prev)) == 4 else 0
+            for k in self.uses.get(prev, ()):
+                if i <= k <= j:
+                    for v, (whole, rows) in zip(self.ops[k].operands, sweep.reads[k]):
+                        if v == prev:
+                            prev_read += whole * self.vbytes(v) + rows * prev_row
+        if self.slow:
+            for k in range(i, j + 1):
+                if not self.reads[k] & self.slow:
+                    continue
+                for v, (whole, rows) in zip(self.ops[k].operands, sweep.reads[k]):
+                    p = self.position.get(v)
+                    if v in self.slow and v != prev and (p is None or p < i):
+                        slow_read += whole * self.vbytes(v) + \
+                            rows * (self.vbytes(v) // _shape(v)[1])
         out_value = self.ops[j].results[0]
         out_size = 0 if out_value in self.slow else align_up(self.vbytes(out_value), al)
         traffic = slow_read + (self.vbytes(out_value) if out_value in self.slow else 0)
@@ -357,7 +364,7 @@ class Problem:
                       cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
                       prev_read=prev_read, stream=stream)
-        overlay = self._overlay(i, j, strips) if out_value not in self.slow else None
+        overlay = self._overlay(i, j, sweep) if out_value not in self.slow else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
@@ -367,6 +374,96 @@ class Problem:
                 stage.overlay_saving = saving
         self._memo[key] = stage
         return stage
+
+    def _sweep(self, j: int, h: int, stream: bool) -> "_Sweep":
+        """MACs, cost and strip working set of every segment i..j at height h
+        (placement-independent, so kept when `set_slow` changes placements),
+        found in one pass over the starts i = j, j-1, ...: a start adds op i's
+        bands and only ever raises the working set of the ops after it, so
+        each strip keeps its largest figure instead of recounting the segment.
+
+        An op's figure in a strip is what is resident when it runs (bands of
+        earlier ops of the strip still read by later ones, and bands of
+        earlier strips a carry will copy from) plus its own band (none for
+        op j, which writes into the stage output) plus its kernel scratch."""
+        key = (j, h, stream)
+        sweep = self._sweeps.get(key)
+        if sweep is not None:
+            return sweep
+        first = max(0, j - MAX_SEGMENT + 1)
+        if stream and not self._overlapping(first, j, h):
+            self._sweeps[key] = _Sweep([])
+            return self._sweeps[key]   # nothing to carry: the strips of recomputing
+        strips, fails_from = self._full(first, j, h, stream)
+        sweep = self._sweeps[key] = _Sweep(strips)
+        n = len(strips)
+        sources = {id(b.src) for strip in strips for b in strip if b.src is not None}
+        # Bytes of op k's bands a carry will copy from, pending when strip s starts.
+        pending_at = []
+        pending: dict = {}
+        for strip in strips:
+            pending_at.append(dict(pending))
+            for b in strip:
+                if b.src is not None:
+                    pending.pop(b.op, None)
+            for b in strip:
+                if id(b) in sources:
+                    pending[b.op] = self._rows_bytes(b.op, b.rows)
+        bands_of: dict = {}
+        for s, strip in enumerate(strips):
+            for b in strip:
+                bands_of.setdefault(b.op, []).append((s, b))
+        live_until = {k: max([u for u in self.users[k] if u <= j] + [k])
+                      for k in range(first, j + 1)}
+        offset = [0] * n        # added to every figure already in the strip
+        top = [0] * n           # the strip's largest figure
+        pend_total = [0] * n    # pending bytes of the segment's ops when the strip starts
+        value: list = [dict() for _ in range(n)]   # op -> figure - offset
+        total_macs, cost, work = 0, 0.0, 0
+        for i in range(j, max(first, fails_from + 1) - 1, -1):
+            mine = bands_of.get(i, [])
+            present = {s for s, _ in mine}
+            for s in range(n):
+                extra = pending_at[s].get(i, 0)
+                if not extra:
+                    continue
+                pend_total[s] += extra
+                if s not in present:        # never copied in this strip: resident throughout
+                    offset[s] += extra
+                    top[s] += extra
+                    work = max(work, top[s])
+            reads = []
+            for s, b in mine:
+                (lo, _), (c0, c1) = b.rows, b.compute
+                if c1 > c0:
+                    m, c = self.band_cost(i, c0, c1)
+                    total_macs += m
+                    cost += c
+                    if b.src is not None:      # the carried rows: one copy
+                        cost += op_cost("insert", self._rows_bytes(i, (lo, c0), align=False))
+                    reads.append(self.needs(i, c0, c1))
+                own = 0 if i == j else self._rows_bytes(i, b.rows)
+                figure = pend_total[s] + own + self._strip_scratch(i, c0, c1)
+                if i != j and own:
+                    until = j if id(b) in sources else live_until[i]
+                    if until == j:
+                        offset[s] += own
+                        top[s] += own
+                    else:
+                        vals = value[s]
+                        for k in range(i + 1, until + 1):
+                            if k in vals:
+                                vals[k] += own
+                                top[s] = max(top[s], vals[k] + offset[s])
+                value[s][i] = figure - offset[s]
+                top[s] = max(top[s], figure)
+                work = max(work, top[s])
+            sweep.reads[i] = [
+                (sum(1 for r in reads if r[x] is None),
+                 sum(r[x][1] - r[x][0] for r in reads if r[x] is not None))
+                for x in range(len(self.ops[i].operands))]
+            sweep.starts[i] = (total_macs, cost, work)
+        return sweep
 
     def _strip_scratch(self, k: int, c0: int, c1: int) -> int:
         """Aligned kernel scratch of op k computing its rows [c0, c1)."""
@@ -385,11 +482,8 @@ class Problem:
             n = self._vbytes[value] = value_bytes(value)
         return n
 
-    def _overlay(self, i: int, j: int, strips):
+    def _overlay(self, i: int, j: int, sweep: "_Sweep"):
         """The best input to write the stage's output over: (value, delta, size)."""
-        out = self.ops[j].results[0]
-        oh = self.info[j].out_shape[1]
-        row_out = value_bytes(out) // oh
         best = None
         candidates = []
         for k in range(i, j + 1):
@@ -399,45 +493,56 @@ class Problem:
                 if external and v not in candidates and len(_shape(v)) == 4:
                     candidates.append(v)
         for v in candidates:
-            users = self.uses.get(v, [])
-            if any(u < i or u >= j for u in users) or v in self.returned_values or v in self.slow:
+            if any(u < i or u >= j for u in self.uses.get(v, [])) or \
+                    v in self.returned_values or v in self.slow:
                 continue  # still needed after the stage, or read by the writing op
-            if any(rows is None for k in users
-                   for operand, rows in zip(self.ops[k].operands, self.needs(k, 0, 1))
-                   if operand == v):
-                continue  # read whole by every strip (a broadcast scale): never overwritable
-            if any(self.info[k].kind == "insert" and self.ops[k].operands[1] == v for k in users):
-                continue  # bands written into its own bytes, read by later ops of the strip
-                #           (the output would overlap them partially, not only later strips)
-            row_in = value_bytes(v) // _shape(v)[1]
-            lows = []
-            for strip in strips:
-                here = {b.op: b for b in strip}
-                lo = None
-                for k in users:
-                    if k not in here:
-                        continue
-                    # The whole band, carried rows included: in a streamed stage
-                    # they are copied from the previous band, which is the input's
-                    # own rows when the op writes into it (a channel insert).
-                    for operand, rows in zip(self.ops[k].operands, self.needs(k, *here[k].rows)):
-                        if operand == v and rows is not None:
-                            lo = rows[0] if lo is None else min(lo, rows[0])
-                lows.append(lo if lo is not None else _shape(v)[1])
-            # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
-            limit = None
-            for s_idx in range(len(strips) - 1):
-                later = min(lows[s_idx + 1:])
-                written_end = strips[s_idx][-1].rows[1]
-                bound = later * row_in - written_end * row_out
-                limit = bound if limit is None else min(limit, bound)
-            if limit is None:
-                continue
-            delta = min(limit, 0) if limit < 0 else 0
-            size = max(max(0, -delta) + value_bytes(v), max(0, delta) + value_bytes(out))
-            if best is None or size - value_bytes(v) < best[2] - value_bytes(best[0]):
-                best = (v, delta, size)
+            if v not in sweep.overlays:
+                sweep.overlays[v] = self._overlay_of(v, j, sweep.strips)
+            found = sweep.overlays[v]
+            if found is not None and (best is None or found[1] - self.vbytes(v) <
+                                      best[2] - self.vbytes(best[0])):
+                best = (v,) + found
         return best
+
+    def _overlay_of(self, v, j: int, strips):
+        """(delta, size) of writing the output of a stage ending at op j over
+        `v`, read by ops of the stage only, or None when that is unsafe. The
+        same for every start of the stage: it depends on the bands of v's users."""
+        users = self.uses.get(v, [])
+        if any(rows is None for k in users
+               for operand, rows in zip(self.ops[k].operands, self.needs(k, 0, 1))
+               if operand == v):
+            return None  # read whole by every strip (a broadcast scale): never overwritable
+        if any(self.info[k].kind == "insert" and self.ops[k].operands[1] == v for k in users):
+            return None  # bands written into its own bytes, read by later ops of the strip
+            #              (the output would overlap them partially, not only later strips)
+        out = self.ops[j].results[0]
+        row_out = self.vbytes(out) // self.info[j].out_shape[1]
+        row_in = self.vbytes(v) // _shape(v)[1]
+        lows = []
+        for strip in strips:
+            here = {b.op: b for b in strip if b.op in users}
+            lo = None
+            for k, band in here.items():
+                # The whole band, carried rows included: in a streamed stage
+                # they are copied from the previous band, which is the input's
+                # own rows when the op writes into it (a channel insert).
+                for operand, rows in zip(self.ops[k].operands, self.needs(k, *band.rows)):
+                    if operand == v and rows is not None:
+                        lo = rows[0] if lo is None else min(lo, rows[0])
+            lows.append(lo if lo is not None else _shape(v)[1])
+        # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
+        limit = None
+        later = None
+        for s_idx in range(len(strips) - 2, -1, -1):
+            later = lows[s_idx + 1] if later is None else min(later, lows[s_idx + 1])
+            written_end = strips[s_idx][-1].rows[1]
+            bound = later * row_in - written_end * row_out
+            limit = bound if limit is None else min(limit, bound)
+        if limit is None:
+            return None
+        delta = min(limit, 0) if limit < 0 else 0
+        return delta, max(max(0, -delta) + self.vbytes(v), max(0, delta) + self.vbytes(out))
 
     def _rows_bytes(self, k: int, rows, align: bool = True) -> int:
         sh = self.info[k].out_shape
