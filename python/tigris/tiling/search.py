@@ -60,7 +60,7 @@ class Stage:
         return self.height > 0 or self.groups > 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Band:
     """One op's rows in one strip: it holds `rows` (of its output), computes
     `compute` (a suffix of them), and copies the rest from `src`, its band
@@ -141,6 +141,9 @@ class Problem:
         self.allow_stream = True
         self._vbytes: dict = {}
         self.reads = [set(op.operands) for op in self.ops]
+        # Per op: the position of each operand's producer (None: not an op's result).
+        self.operand_pos = [[self.position.get(v) for v in op.operands] for op in self.ops]
+        self.windowed = [kernels.REGISTRY[inf.kind].rows == "window" for inf in self.info]
         self.ok_stream = [streamable(inf) for inf in self.info]
         # Ops that read some operand whole (broadcast operands, weights): a
         # segment may not contain that operand's producer, whose value would
@@ -286,12 +289,10 @@ class Problem:
                 if c0 == hi:
                     continue
                 need = self.needs(k, c0, hi)
-                if kernels.REGISTRY[self.info[k].kind].rows == "window" \
-                        and need[0][1] <= need[0][0]:
+                if self.windowed[k] and need[0][1] <= need[0][0]:
                     fails_from = max(fails_from, k)   # a band of padding only: no
                     continue                          # kernel call reads zero rows
-                for v, rows in zip(self.ops[k].operands, need):
-                    p = self.position.get(v)
+                for p, rows in zip(self.operand_pos[k], need):
                     if p is None or p < i or rows is None or rows[1] <= rows[0]:
                         continue    # (a pad's strip of padding only reads no input row)
                     r = bands.setdefault(p, [rows[0], rows[1]])
@@ -399,10 +400,11 @@ class Problem:
         n = len(strips)
         sources = {id(b.src) for strip in strips for b in strip if b.src is not None}
         # Bytes of op k's bands a carry will copy from, pending when strip s starts.
-        pending_at = []
+        pending_of: dict = {}   # op -> [(strip, bytes)]
         pending: dict = {}
-        for strip in strips:
-            pending_at.append(dict(pending))
+        for s, strip in enumerate(strips):
+            for k, extra in pending.items():
+                pending_of.setdefault(k, []).append((s, extra))
             for b in strip:
                 if b.src is not None:
                     pending.pop(b.op, None)
@@ -423,10 +425,7 @@ class Problem:
         for i in range(j, max(first, fails_from + 1) - 1, -1):
             mine = bands_of.get(i, [])
             present = {s for s, _ in mine}
-            for s in range(n):
-                extra = pending_at[s].get(i, 0)
-                if not extra:
-                    continue
+            for s, extra in pending_of.get(i, ()):
                 pend_total[s] += extra
                 if s not in present:        # never copied in this strip: resident throughout
                     offset[s] += extra
@@ -461,7 +460,7 @@ class Problem:
             sweep.reads[i] = [
                 (sum(1 for r in reads if r[x] is None),
                  sum(r[x][1] - r[x][0] for r in reads if r[x] is not None))
-                for x in range(len(self.ops[i].operands))]
+                for x in range(len(self.operand_pos[i]))]
             sweep.starts[i] = (total_macs, cost, work)
         return sweep
 
