@@ -127,38 +127,55 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
     problem.slow_ok = slow > 0
     problem.allow_stream = stream
 
-    def search(limit: int, attempts: int = 8):
-        return fit(problem, func_op, limit, target, alignment, attempts)
-
-    real, plan = search(budget)
+    # Skip connections outlive the stages around them: with them in the slow
+    # pool the search may fit where it did not, or find a plan that costs less
+    # (moves fewer bytes). Both placements are searched at every budget.
     long_lived = problem.long_lived() if problem.slow_ok else set()
-    if long_lived:
-        # Skip connections outlive the stages around them: with them in the slow
-        # pool the search may fit where it did not, or find a plan that costs
-        # less (moves fewer bytes) than the one above. Both are searched at
-        # every budget, so a larger budget does not lose the plan a smaller
-        # one finds this way.
-        problem.set_slow(long_lived)
-        r2, p2 = search(budget)
-        if (r2 <= budget and (real > budget or p2.cost < plan.cost)) or \
-                (real > budget and r2 < real):
-            real, plan = r2, p2
-        else:
-            problem.set_slow()
-    problem.set_overlay(any(st.overlay is not None for st in plan.stages))
+    placements = [set(), long_lived] if long_lived else [set()]
+
+    def search(limit: int, attempts: int = 8, only=None, cheaper_than=None):
+        """(real peak, plan, slow storages) of the better placement at `limit`
+        (None when `cheaper_than` is given and no estimate is below it)."""
+        best = None
+        for storages in placements if only is None else [only]:
+            problem.set_slow(storages)
+            if cheaper_than is not None:
+                problem.set_overlay(True)
+                estimate = choose(problem, limit)
+                if not estimate.fits or estimate.cost >= cheaper_than:
+                    continue        # nothing cheaper to measure here
+            r, p = fit(problem, func_op, limit, target, alignment, attempts)
+            if best is None or (r <= limit and (best[0] > limit or p.cost < best[1].cost)) or \
+                    (best[0] > limit and r < best[0]):
+                best = (r, p, storages)
+        return best
+
+    real, plan, storages = search(budget)
+    if real <= budget and plan.cost > plan.flat_cost:
+        # The searches at smaller budgets (powers of two) take part too: a plan
+        # that fits 16K fits 32K, so a larger budget never gets a costlier plan
+        # than the one found for a smaller one.
+        b = 1 << ((budget - 1).bit_length() - 1)
+        while b >= max(1024, plan.min_peak):
+            found = search(b, attempts=2, cheaper_than=plan.cost)
+            if found is not None and found[0] <= b and found[1].cost < plan.cost:
+                real, plan, storages = found
+            b //= 2
     fits = real <= budget
     smallest = real
     if not fits:
-        # The smallest budget that works, by bisection (for the message).
+        # The smallest budget that works, by bisection (for the message), in
+        # the placement that came closest.
         lo, hi = budget, real
         while hi - lo > max(2048, hi // 32):
             mid = (lo + hi) // 2
-            r, p = search(mid, attempts=2)
+            r, p, _ = search(mid, attempts=2, only=storages)
             if r <= mid:
                 hi, real, plan = r, r, p     # keep the smallest plan found
             else:
                 lo = mid
         smallest = hi
+    problem.set_slow(storages)
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
     apply(problem, plan, func_op)

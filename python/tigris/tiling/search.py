@@ -113,6 +113,7 @@ class Problem:
         self.info = [OpInfo.of(op) for op in self.ops]
         self.graph = build_graph(func_op, scratch=scratch)
         self.storages = lifetimes(self.graph.graph, self.graph.graph.order, inplace=True)
+        self._placements: dict = {}     # slow storages -> figures and caches (set_slow)
         self.set_slow()
         m = len(self.ops)
         self.position = {}
@@ -185,6 +186,11 @@ class Problem:
     def set_slow(self, storages: set | None = None) -> None:
         """Place the named `storages` in the slow pool (None: everything fast)
         and recompute the fast-memory figures."""
+        key = frozenset(storages or ())
+        if key in self._placements:     # searched before: its figures and caches again
+            (self.slow_storages, self.slow, self.profile, self.entering, self._memo,
+             self.derived) = self._placements[key]
+            return
         al = self.alignment
         m = len(self.ops)
         slow_storages = set(storages or ())
@@ -208,6 +214,8 @@ class Problem:
                 self.entering[i] += align_up(st.size, al)
         self._memo = {}
         self.derived: dict = {}     # figures derived from the stages (tigris.tiling.choose)
+        self._placements[key] = (self.slow_storages, self.slow, self.profile, self.entering,
+                                 self._memo, self.derived)
 
     def set_overlay(self, allowed: bool) -> None:
         self.allow_overlay = allowed
