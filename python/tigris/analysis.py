@@ -4,6 +4,7 @@ The report is a plain dict (the `--json` document); the CLI formats it.
 """
 from __future__ import annotations
 
+import math
 import os
 import time
 
@@ -29,6 +30,16 @@ from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, t
 # the plan's constant bytes; 1 had an estimate there.
 REPORT_VERSION = 3
 
+
+
+def state_report(ins: list[dict]) -> dict:
+    """The state memory class (docs/plan-format.md, "State"): the variables a
+    streaming model keeps between inferences, in a region apart from the
+    arenas, zero-initialized at load."""
+    from tigris.plan.format import STATE_PREFIX
+    var = [{"name": i["name"], "bytes": math.prod(i["shape"])} for i in ins
+           if i["name"].startswith(STATE_PREFIX)]
+    return {"bytes": sum(v["bytes"] for v in var), "variables": var}
 
 
 def analyze(path: str, budget: Budget, flash: int | None, target: str = "reference",
@@ -154,6 +165,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
                  "traffic": tiling["slow_traffic"] if tiling else 0},
         "flash": {"budget": None, "weights": weights, "plan": plan_bytes, "fits": None},
         "inputs": ins, "outputs": outs,
+        "state": state_report(ins),
         "operators_table": rows,
         "stages": stages,
         "buffers": {k: {"size": v[0], "birth": v[1], "death": v[2],

@@ -77,6 +77,7 @@ const char *tigris_status_str(tigris_status_t status);
 #define TIGRIS_LAYOUT_NHWC 1u   /* dims are NHWC, the model's shape is NCHW */
 
 #define TIGRIS_IO_UINT8 1u      /* flag: the model's own input is uint8 (q - 128 here) */
+#define TIGRIS_IO_STATE 2u      /* flag: a state variable (an input and an output of one name) */
 
 /* A loaded plan. Fill it with tigris_load only; the fields are read-only. */
 typedef struct {
@@ -95,6 +96,7 @@ typedef struct {
     uint32_t io_offset;
     uint32_t weights_offset;
     uint32_t weights_size;
+    uint32_t state_size;
     uint32_t loaded; /* a private marker set by a successful load */
 } tigris_plan_t;
 
@@ -115,6 +117,7 @@ typedef struct {
     uint32_t n_calls;
     uint32_t n_inputs;
     uint32_t n_outputs;
+    uint32_t state_size;   /* bytes of the state region (0: the model keeps no state) */
 } tigris_plan_info_t;
 
 tigris_status_t tigris_plan_info(const tigris_plan_t *plan, tigris_plan_info_t *info);
@@ -165,6 +168,25 @@ typedef struct {
 tigris_status_t tigris_run_profiled(const tigris_plan_t *plan, void *fast, size_t fast_size,
                                     void *slow, size_t slow_size,
                                     const tigris_profiler_t *profiler);
+
+/* State: the variables a streaming model keeps between inferences (a TFLite
+ * model's resource variables), a memory class of its own that lives in a
+ * region the caller provides and keeps, apart from the arenas: `state_size`
+ * bytes (tigris_plan_info), each variable at the sum of the sizes of the
+ * state inputs before it. Each variable is an input and an output of the
+ * plan with the same name, flagged TIGRIS_IO_STATE. No heap.
+ *
+ * tigris_state_init sets every variable to real zero (its zero point), as
+ * the model's CALL_ONCE initialization does; call it once after the load.
+ * tigris_run_state copies each variable from the region into its input
+ * tensor, runs the plan (the caller has written the other inputs), and when
+ * the run succeeded copies each variable's output tensor back into the
+ * region; a failed run leaves the region as it was. tigris_run leaves the
+ * state inputs and outputs to the caller, like any other. */
+tigris_status_t tigris_state_init(const tigris_plan_t *plan, void *state, size_t state_size);
+tigris_status_t tigris_run_state(const tigris_plan_t *plan, void *fast, size_t fast_size,
+                                 void *slow, size_t slow_size, void *state, size_t state_size,
+                                 const tigris_profiler_t *profiler);
 
 /* A kernel kind's name ("conv2d", "depthwise_conv2d", ...), or "unknown". */
 const char *tigris_kernel_name(uint32_t kernel);

@@ -90,3 +90,112 @@ tigris_status_t tigris_run_profiled(const tigris_plan_t *plan, void *fast, size_
     }
     return st;
 }
+
+/* ------------------------------------------------------------------ state */
+
+/* The output record of the state variable whose input record is `in`. */
+static const uint8_t *state_output(const tigris_plan_t *plan, const uint8_t *in)
+{
+    const uint8_t *io = plan->data + plan->io_offset;
+    uint32_t j;
+    for (j = plan->n_inputs; j < plan->n_inputs + plan->n_outputs; j++) {
+        const uint8_t *b = io + j * TG_IO_SIZE;
+        if ((b[TG_IO_FLAGS] & TIGRIS_IO_STATE) != 0u &&
+            memcmp(b + TG_IO_NAME, in + TG_IO_NAME, TG_NAME_SIZE) == 0) {
+            return b;
+        }
+    }
+    return NULL; /* unreachable after a successful load */
+}
+
+static uint8_t *io_bytes(const tigris_plan_t *plan, const uint8_t *rec, uint8_t *fast,
+                         uint8_t *slow, uint32_t *size)
+{
+    tg_tensor_t t;
+    tg_read_tensor(plan, tg_rd16(rec + TG_IO_TENSOR), &t);
+    *size = t.size;
+    return ((t.pool == TIGRIS_POOL_SLOW) ? slow : fast) + t.offset;
+}
+
+static tigris_status_t check_state_region(const tigris_plan_t *plan, const void *state,
+                                          size_t state_size)
+{
+    if (plan == NULL) {
+        return TIGRIS_STATUS_NULL_ARGUMENT;
+    }
+    if (plan->loaded != TG_LOADED_MARK) {
+        return TIGRIS_STATUS_NOT_LOADED;
+    }
+    if (plan->state_size == 0u) {
+        return TIGRIS_STATUS_OK;
+    }
+    if (state == NULL) {
+        return TIGRIS_STATUS_NULL_ARGUMENT;
+    }
+    return (state_size < plan->state_size) ? TIGRIS_STATUS_ARENA_TOO_SMALL : TIGRIS_STATUS_OK;
+}
+
+tigris_status_t tigris_state_init(const tigris_plan_t *plan, void *state, size_t state_size)
+{
+    const tigris_status_t st = check_state_region(plan, state, state_size);
+    uint32_t i, at = 0u;
+    if (st != TIGRIS_STATUS_OK) {
+        return st;
+    }
+    for (i = 0; i < plan->n_inputs; i++) {
+        const uint8_t *rec = plan->data + plan->io_offset + i * TG_IO_SIZE;
+        tg_tensor_t t;
+        if ((rec[TG_IO_FLAGS] & TIGRIS_IO_STATE) == 0u) {
+            continue;
+        }
+        tg_read_tensor(plan, tg_rd16(rec + TG_IO_TENSOR), &t);
+        /* real zero: the zero point, an int8 value (checked at load) */
+        memset((uint8_t *)state + at, (int)(uint8_t)(int8_t)tg_i32(tg_rd32(rec + TG_IO_ZERO_POINT)),
+               t.size);
+        at += t.size;
+    }
+    return TIGRIS_STATUS_OK;
+}
+
+tigris_status_t tigris_run_state(const tigris_plan_t *plan, void *fast, size_t fast_size,
+                                 void *slow, size_t slow_size, void *state, size_t state_size,
+                                 const tigris_profiler_t *profiler)
+{
+    tigris_status_t st = check_state_region(plan, state, state_size);
+    uint32_t i, at, size;
+    if (st == TIGRIS_STATUS_OK) {
+        st = check_arena(fast, fast_size, plan->fast_size, plan->alignment);
+    }
+    if (st == TIGRIS_STATUS_OK) {
+        st = check_arena(slow, slow_size, plan->slow_size, plan->alignment);
+    }
+    if (st != TIGRIS_STATUS_OK) {
+        return st;
+    }
+    for (i = 0, at = 0u; i < plan->n_inputs; i++) {
+        const uint8_t *rec = plan->data + plan->io_offset + i * TG_IO_SIZE;
+        if ((rec[TG_IO_FLAGS] & TIGRIS_IO_STATE) != 0u) {
+            uint8_t *dst = io_bytes(plan, rec, (uint8_t *)fast, (uint8_t *)slow, &size);
+            memcpy(dst, (const uint8_t *)state + at, size);
+            at += size;
+        }
+    }
+    st = tigris_run_profiled(plan, fast, fast_size, slow, slow_size, profiler);
+    if (st != TIGRIS_STATUS_OK) {
+        return st;
+    }
+    for (i = 0, at = 0u; i < plan->n_inputs; i++) {
+        const uint8_t *rec = plan->data + plan->io_offset + i * TG_IO_SIZE;
+        if ((rec[TG_IO_FLAGS] & TIGRIS_IO_STATE) != 0u) {
+            const uint8_t *out = state_output(plan, rec);
+            const uint8_t *src;
+            if (out == NULL) {
+                return TIGRIS_STATUS_BAD_IO;
+            }
+            src = io_bytes(plan, out, (uint8_t *)fast, (uint8_t *)slow, &size);
+            memcpy((uint8_t *)state + at, src, size);
+            at += size;
+        }
+    }
+    return TIGRIS_STATUS_OK;
+}

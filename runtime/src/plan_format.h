@@ -42,7 +42,8 @@
 #define TG_H_WEIGHTS 64u
 #define TG_H_WEIGHTS_SIZE 68u
 #define TG_H_FLAGS 72u
-#define TG_H_RESERVED 76u /* 5 words */
+#define TG_H_STATE_SIZE 76u
+#define TG_H_RESERVED 80u /* 4 words */
 #define TG_H_NAME 96u
 
 /* Tensor descriptor fields. */

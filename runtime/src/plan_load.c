@@ -78,12 +78,13 @@ static tigris_status_t check_header(tigris_plan_t *plan, const uint8_t *p, size_
     plan->io_offset = tg_rd32(p + TG_H_IO);
     plan->weights_offset = tg_rd32(p + TG_H_WEIGHTS);
     plan->weights_size = tg_rd32(p + TG_H_WEIGHTS_SIZE);
+    plan->state_size = tg_rd32(p + TG_H_STATE_SIZE);
     if (plan->target > TIGRIS_TARGET_ESP32 || tg_rd32(p + TG_H_FLAGS) != 0u ||
         plan->alignment == 0u || plan->alignment > TG_MAX_ALIGNMENT ||
         (plan->alignment & (plan->alignment - 1u)) != 0u || !name_ok(p + TG_H_NAME)) {
         return TIGRIS_STATUS_BAD_HEADER;
     }
-    for (i = 0; i < 5u; i++) {
+    for (i = 0; i < 4u; i++) {
         if (tg_rd32(p + TG_H_RESERVED + 4u * i) != 0u) {
             return TIGRIS_STATUS_BAD_HEADER;
         }
@@ -156,7 +157,8 @@ static tigris_status_t check_io(const tigris_plan_t *plan, uint32_t index)
     int64_t count = 1;
     uint32_t d;
     if (tensor >= plan->n_tensors || p[TG_IO_LAYOUT] > TIGRIS_LAYOUT_NHWC ||
-        (p[TG_IO_FLAGS] & ~TIGRIS_IO_UINT8) != 0u || rank > TG_MAX_RANK ||
+        (p[TG_IO_FLAGS] & ~(TIGRIS_IO_UINT8 | TIGRIS_IO_STATE)) != 0u ||
+        p[TG_IO_FLAGS] == (TIGRIS_IO_UINT8 | TIGRIS_IO_STATE) || rank > TG_MAX_RANK ||
         tg_rd32(p + TG_IO_RESERVED) != 0u || !name_ok(p + TG_IO_NAME)) {
         return TIGRIS_STATUS_BAD_IO;
     }
@@ -177,6 +179,62 @@ static tigris_status_t check_io(const tigris_plan_t *plan, uint32_t index)
         }
     }
     if (count != t.count || (p[TG_IO_LAYOUT] == TIGRIS_LAYOUT_NHWC && (rank != 4u || t.rank != 4u))) {
+        return TIGRIS_STATUS_BAD_IO;
+    }
+    return TIGRIS_STATUS_OK;
+}
+
+static int same_name(const uint8_t *a, const uint8_t *b)
+{
+    return memcmp(a, b, TG_NAME_SIZE) == 0;
+}
+
+/* The state variables: every flagged input has exactly one flagged output of
+ * the same name, zero point and size (and the other way round), and the
+ * state region is the sum of their sizes (0 without state). */
+static tigris_status_t check_state(const tigris_plan_t *plan)
+{
+    const uint8_t *io = plan->data + plan->io_offset;
+    uint64_t total = 0u;
+    uint32_t n_in = 0u, n_out = 0u;
+    uint32_t i, j;
+    int32_t zp;
+    for (i = 0; i < plan->n_inputs + plan->n_outputs; i++) {
+        const uint8_t *a = io + i * TG_IO_SIZE;
+        uint32_t matches = 0u;
+        tg_tensor_t ta, tb;
+        if ((a[TG_IO_FLAGS] & TIGRIS_IO_STATE) == 0u) {
+            continue;
+        }
+        tg_read_tensor(plan, tg_rd16(a + TG_IO_TENSOR), &ta);
+        zp = tg_i32(tg_rd32(a + TG_IO_ZERO_POINT));
+        if (zp < -128 || zp > 127) { /* real zero must be an int8 value */
+            return TIGRIS_STATUS_BAD_IO;
+        }
+        if (i < plan->n_inputs) {
+            n_in++;
+            total += ta.size;
+        } else {
+            n_out++;
+        }
+        /* its partner among the other side's flagged descriptors */
+        for (j = (i < plan->n_inputs) ? plan->n_inputs : 0u;
+             j < ((i < plan->n_inputs) ? plan->n_inputs + plan->n_outputs : plan->n_inputs); j++) {
+            const uint8_t *b = io + j * TG_IO_SIZE;
+            if ((b[TG_IO_FLAGS] & TIGRIS_IO_STATE) == 0u || !same_name(a + TG_IO_NAME, b + TG_IO_NAME)) {
+                continue;
+            }
+            tg_read_tensor(plan, tg_rd16(b + TG_IO_TENSOR), &tb);
+            if (tb.size != ta.size || tg_rd32(a + TG_IO_ZERO_POINT) != tg_rd32(b + TG_IO_ZERO_POINT)) {
+                return TIGRIS_STATUS_BAD_IO;
+            }
+            matches++;
+        }
+        if (matches != 1u) {
+            return TIGRIS_STATUS_BAD_IO;
+        }
+    }
+    if (n_in != n_out || total != (uint64_t)plan->state_size) {
         return TIGRIS_STATUS_BAD_IO;
     }
     return TIGRIS_STATUS_OK;
@@ -208,6 +266,9 @@ tigris_status_t tigris_load(tigris_plan_t *plan, const void *data, size_t size)
     for (i = 0; st == TIGRIS_STATUS_OK && i < tmp.n_inputs + tmp.n_outputs; i++) {
         st = check_io(&tmp, i);
     }
+    if (st == TIGRIS_STATUS_OK) {
+        st = check_state(&tmp);
+    }
     if (st != TIGRIS_STATUS_OK) {
         return st;
     }
@@ -235,6 +296,7 @@ tigris_status_t tigris_plan_info(const tigris_plan_t *plan, tigris_plan_info_t *
     info->n_calls = plan->n_calls;
     info->n_inputs = plan->n_inputs;
     info->n_outputs = plan->n_outputs;
+    info->state_size = plan->state_size;
     return TIGRIS_STATUS_OK;
 }
 

@@ -406,3 +406,69 @@ def test_codegen_emits_the_rounding_mode():
     double = read_plan(compile_with_rounding(text, lambda k: None))
     src, _ = generate(double, "ks")
     assert src.count("TIGRIS_ROUND_DOUBLE}") == n and "TIGRIS_ROUND_SINGLE" not in src
+
+
+def _wakeword_plan():
+    try:
+        import pymicro_wakeword
+    except ImportError:
+        pytest.skip("pymicro-wakeword is not installed")
+    path = Path(pymicro_wakeword.__file__).parent / "models" / "alexa.tflite"
+    return compile_onnx(str(path), Budget(32 << 10), target="esp32s3").data
+
+
+def test_state_region_checked_alike(tiny):
+    """The state memory class in the plan: header word 76 (state_size) and I/O
+    flag bit 1 (IO_STATE). A state size that is not the variables' bytes, a
+    variable without its output, state with uint8, a zero point outside int8,
+    state_size on a plan without state: the Python reader and the C loader
+    both refuse; tigris_run_state refuses a missing or short region."""
+    from tigris.plan.host import HostPlan, HostRuntimeError, aligned
+    data = _wakeword_plan()
+    plan = read_plan(data)
+    assert plan.state_size == 3024 and sum(d.state for d in plan.inputs) == 6
+    io_off = F.HEADER.unpack_from(data)[15]
+    first_in = next(i for i, d in enumerate(plan.inputs) if d.state)
+    first_out = len(plan.inputs) + next(i for i, d in enumerate(plan.outputs) if d.state)
+    partner = len(plan.inputs) + next(i for i, d in enumerate(plan.outputs)
+                                      if d.state and d.name == plan.inputs[first_in].name)
+
+    def mutated(fn, base=data):
+        d = bytearray(base)
+        fn(d)
+        return with_crc(d)
+
+    def io_flags(d, slot, value):
+        d[io_off + slot * F.IO_SIZE + 3] = value
+
+    def io_zp(d, slot, value):
+        struct.pack_into("<i", d, io_off + slot * F.IO_SIZE + 4, value)
+
+    cases = {
+        "state size 3025": mutated(lambda d: struct.pack_into("<I", d, 76, 3025)),
+        "do not pair up": mutated(lambda d: io_flags(d, first_out, 0)),
+        "malformed": mutated(lambda d: io_flags(d, first_in, F.IO_STATE | F.IO_UINT8)),
+        "zero point 200": mutated(lambda d: (io_zp(d, first_in, 200), io_zp(d, partner, 200))),
+        "state size 16": mutated(lambda d: struct.pack_into("<I", d, 76, 16), tiny.data),
+    }
+    for message, bad in cases.items():
+        with pytest.raises(F.PlanError, match=message):
+            read_plan(bad)
+        with pytest.raises(HostRuntimeError, match="TIGRIS_STATUS_BAD_(IO|HEADER)"):
+            HostPlan(bad, plan)
+    host = HostPlan(data, plan)
+    lib = host.lib
+    fast = aligned(plan.fast_size)
+    region = aligned(plan.state_size)
+    assert lib.tigris_state_init(host.handle, region.ctypes.data, plan.state_size) == 0
+    for state, size, status in ((None, plan.state_size, "NULL_ARGUMENT"),
+                                (region.ctypes.data, plan.state_size - 1, "ARENA_TOO_SMALL")):
+        st = lib.tigris_run_state(host.handle, fast.ctypes.data, plan.fast_size, None, 0,
+                                  state, size, None)
+        assert lib.tigris_status_str(st).decode() == f"TIGRIS_STATUS_{status}"
+    # A plan without state: no region needed, run_state is run.
+    tiny_host = HostPlan(tiny.data)
+    assert tiny_host.plan.state_size == 0 and tiny_host.state_init().size == 0
+    x = np.arange(np.prod(tiny_host.plan.tensors[tiny_host.plan.inputs[0].tensor].shape)) % 200 - 100
+    assert np.array_equal(tiny_host.run_state([x], tiny_host.state_init())[0],
+                          tiny_host.run([x])[0])

@@ -83,3 +83,65 @@ def test_analyze_prints_the_state_line(capsys):
     assert tigris(["analyze", str(models[0]), "-m", "16K", "--target", "esp32s3"]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("State ")]
     assert len(lines) == 1 and "6 variables" in lines[0] and "KiB" in lines[0]
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda p: p.stem)
+def test_state_region_100_frames_bit_exact_with_tflm(model):
+    """The state memory class: tigris_state_init sets the region to each
+    variable's zero point (CALL_ONCE's values), tigris_run_state carries it
+    across 100 frames, and after every frame the region holds TFLM's
+    variables byte for byte; the numpy plan executor's run_plan_state agrees."""
+    from tigris.plan.execute import run_plan_state
+    from tigris.plan.reader import read_plan, state_start, state_vars
+    path = str(model)
+    m = load_tflite(path, model.name)
+    by_name = {"state:" + v.name: v for v in find_state(m)}
+    data = compile_onnx(path, Budget(32 << 10), target="esp32s3").data
+    plan = read_plan(data)
+    host = HostPlan(data, plan)
+    region = host.state_init()
+    init = initial_state(path)
+    assert plan.state_size == sum(v.size for v in init.values()) == region.size
+    assert np.array_equal(region, state_start(plan))
+    layout = state_vars(plan)
+    for i, _, at, size in layout:
+        assert np.array_equal(region[at:at + size], init[plan.inputs[i].name].reshape(-1))
+    py_region = state_start(plan)
+    it = runtime.Interpreter.from_file(
+        path, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    r = np.random.default_rng(1)
+    shape = tuple(it.get_input_details(0)["shape"])
+    for frame in range(100):
+        x = r.integers(-128, 128, shape).astype(np.int8)
+        it.set_input(x, 0)
+        it.invoke()
+        want = np.array(it.get_output(0))
+        (out,) = host.run_state([x], region)
+        got = (out.astype(np.int16) + 128).astype(np.uint8)
+        np.testing.assert_array_equal(got.reshape(want.shape), want, err_msg=f"frame {frame}")
+        for i, _, at, size in layout:
+            v = by_name[plan.inputs[i].name]
+            ref = np.asarray(it.GetTensor(v.value, 0)["tensor_data"]).reshape(-1)
+            np.testing.assert_array_equal(region[at:at + size], ref,
+                                          err_msg=f"frame {frame}: {plan.inputs[i].name}")
+        if frame < 5:
+            (py_out,) = run_plan_state(plan, [x], py_region)
+            np.testing.assert_array_equal(py_out, out)
+            np.testing.assert_array_equal(py_region, region)
+
+
+def test_state_in_the_json_report(capsys):
+    import json
+
+    import jsonschema
+    models = _models()
+    if not models:
+        pytest.skip("pymicro-wakeword is not installed")
+    assert tigris(["analyze", str(models[0]), "-m", "16K", "--target", "esp32s3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" /
+                         "analyze-report.schema.json").read_text())
+    jsonschema.validate(report, schema)
+    init = initial_state(str(models[0]))
+    assert report["state"]["bytes"] == sum(v.size for v in init.values())
+    assert [v["name"] for v in report["state"]["variables"]] == list(init)

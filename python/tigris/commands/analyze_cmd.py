@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 from tigris.budget import Budget, check_alignment, human, kib, parse_size
@@ -56,11 +55,12 @@ def format_report(r: dict, verbose: bool) -> str:
     if r["largest_tensor"]:
         lt = r["largest_tensor"]
         lines.append(f"{'Largest tensor':<21}{_shape(lt['shape'])} ({kib(lt['bytes'])})")
-    state = [i for i in r["inputs"] if i["name"].startswith("state:")]
-    if state:    # a streaming TFLite model's variables (docs/tflite-import.md)
-        size = sum(math.prod(i["shape"]) for i in state)
-        lines.append(f"{'State':<21}{kib(size):<16}({len(state)} variables: plan inputs and "
-                     "outputs the caller keeps between inferences)")
+    state = r.get("state") or {"bytes": 0, "variables": []}
+    if state["variables"]:    # a streaming TFLite model's variables (docs/plan-format.md)
+        lines.append(f"{'State':<21}{kib(state['bytes']):<16}({len(state['variables'])} "
+                     "variables: a region apart from the arena, kept between inferences, "
+                     "zero-initialized at load; copied into and out of the arena around each "
+                     "run)")
     b = r["budget"]
     slow = f" + {human(b['slow'])} slow" if b["slow"] else ""
     if b["fits"]:

@@ -15,7 +15,7 @@ import inspect
 import numpy as np
 
 from tigris.plan.format import CONST, IN
-from tigris.plan.reader import Plan
+from tigris.plan.reader import Plan, state_vars
 from tigris.reference import kernels
 
 # Constant slots passed positionally (after the inputs), not as keywords.
@@ -80,4 +80,25 @@ def run_plan(plan: Plan, inputs: list[np.ndarray]) -> list[np.ndarray]:
     return [read(d.tensor).astype(np.int8) for d in plan.outputs]
 
 
-__all__ = ["run_plan"]
+def run_plan_state(plan: Plan, inputs: list[np.ndarray], state: np.ndarray) -> list[np.ndarray]:
+    """run_plan with the state region (docs/plan-format.md, "State"): `inputs`
+    are the inputs that are not state, `state` the int8 region (reader.
+    state_start at load), updated in place as tigris_run_state does; returns
+    the outputs that are not state."""
+    vars_ = state_vars(plan)
+    by_input = {i: (at, size) for i, _, at, size in vars_}
+    it = iter(inputs)
+    full = []
+    for i, d in enumerate(plan.inputs):
+        if i in by_input:
+            at, size = by_input[i]
+            full.append(state[at:at + size].copy())
+        else:
+            full.append(next(it))
+    outs = run_plan(plan, full)
+    for _, j, at, size in vars_:
+        state[at:at + size] = outs[j].reshape(-1)
+    return [o for o, d in zip(outs, plan.outputs) if not d.state]
+
+
+__all__ = ["run_plan", "run_plan_state"]

@@ -40,8 +40,8 @@ CRC_OFFSET = 16
 # header: magic, version, header_size, plan_size, crc32, target, fast_size,
 # slow_size, alignment, n_tensors, tensors_offset, n_calls, calls_offset,
 # n_inputs, n_outputs, io_offset, weights_offset, weights_size, flags,
-# reserved[5], name[32]
-HEADER = struct.Struct("<4s18I5I32s")
+# state_size, reserved[4], name[32]
+HEADER = struct.Struct("<4s19I4I32s")
 # tensor: pool, dtype, rank, reserved, offset, size, dims[6]
 TENSOR = struct.Struct("<4B2I6i")
 # call: kernel, flags, stage, reserved, tensors[8], params[14]
@@ -58,6 +58,8 @@ DTYPES = {"i8": 1, "i32": 2}
 DTYPE_BYTES = {1: 1, 2: 4}
 LAYOUTS = {"plain": 0, "nhwc": 1}
 IO_UINT8 = 1                # io flags bit 0: the model's own input is uint8
+IO_STATE = 2                # io flags bit 1: a state variable (an input and an output)
+STATE_PREFIX = "state:"     # the I/O names of state variables (the TFLite importer's)
 RESIZE_MODES = {m: i for i, m in enumerate(RESIZE_MODE_NAMES)}
 # Call flags (u16 at offset 2 of a call record): bit 0, CALL_SINGLE_ROUNDING,
 # requantize with single rounding (TIGRIS_ROUND_SINGLE) instead of the default

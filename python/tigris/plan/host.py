@@ -124,6 +124,13 @@ def load_library(path) -> ctypes.CDLL:
     lib.tigris_status_str.argtypes = [ctypes.c_int]
     lib.tigris_status_str.restype = ctypes.c_char_p
     lib.tigris_plan_struct_size.restype = ctypes.c_uint32
+    if hasattr(lib, "tigris_run_state"):
+        lib.tigris_state_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+        lib.tigris_state_init.restype = ctypes.c_int
+        lib.tigris_run_state.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                         ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p,
+                                         ctypes.c_size_t, ctypes.c_void_p]
+        lib.tigris_run_state.restype = ctypes.c_int
     return lib
 
 
@@ -164,6 +171,34 @@ class HostPlan:
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """int8 inputs in the plan's layout -> int8 outputs in the plan's layout."""
+        return self._run(inputs, None)
+
+    def state_init(self) -> np.ndarray:
+        """A state region (int8) as tigris_state_init leaves it: each variable at
+        real zero. The caller keeps it between run_state calls."""
+        state = aligned(max(self.plan.state_size, 1))
+        st = self.lib.tigris_state_init(self.handle, state.ctypes.data, self.plan.state_size)
+        if st != 0:
+            raise HostRuntimeError(f"tigris_state_init failed: {status_name(st, self.lib)}")
+        return state[:self.plan.state_size].view(np.int8)
+
+    def run_state(self, inputs: list[np.ndarray], state: np.ndarray) -> list[np.ndarray]:
+        """tigris_run_state: `inputs` are the plan's inputs that are not state
+        (in order), `state` the region from state_init (updated in place);
+        returns the outputs that are not state."""
+        p = self.plan
+        plain_in = [d for d in p.inputs if not d.state]
+        if len(inputs) != len(plain_in):
+            raise HostRuntimeError(f"the plan takes {len(plain_in)} inputs besides its state, "
+                                   f"got {len(inputs)}")
+        if state.dtype != np.int8 or state.size != p.state_size or not state.flags.c_contiguous:
+            raise HostRuntimeError(f"the state region must be {p.state_size} contiguous int8")
+        it = iter(inputs)
+        full = [None if d.state else next(it) for d in p.inputs]
+        outs = self._run(full, state)
+        return [o for o, d in zip(outs, p.outputs) if not d.state]
+
+    def _run(self, inputs: list, state: np.ndarray | None) -> list[np.ndarray]:
         p = self.plan
         if len(inputs) != len(p.inputs):
             raise HostRuntimeError(f"the plan takes {len(p.inputs)} inputs, got {len(inputs)}")
@@ -171,14 +206,21 @@ class HostPlan:
         slow = aligned(max(p.slow_size, 1))
         arenas = {"fast": fast, "slow": slow}
         for d, x in zip(p.inputs, inputs):
+            if x is None:       # a state input: tigris_run_state writes it
+                continue
             t = p.tensors[d.tensor]
             x = np.ascontiguousarray(x, dtype=np.int8)
             if x.size != t.count:
                 raise HostRuntimeError(f"input '{d.name}' has {x.size} elements, the plan "
                                        f"expects {t.count}")
             arenas[t.pool][t.offset:t.offset + t.size] = x.reshape(-1).view(np.uint8)
-        st = self.lib.tigris_run(self.handle, fast.ctypes.data, p.fast_size, slow.ctypes.data,
-                                 p.slow_size)
+        if state is None:
+            st = self.lib.tigris_run(self.handle, fast.ctypes.data, p.fast_size,
+                                     slow.ctypes.data, p.slow_size)
+        else:
+            st = self.lib.tigris_run_state(self.handle, fast.ctypes.data, p.fast_size,
+                                           slow.ctypes.data, p.slow_size, state.ctypes.data,
+                                           p.state_size, None)
         if st != 0:
             raise HostRuntimeError(f"the run failed: {status_name(st, self.lib)}")
         outs = []

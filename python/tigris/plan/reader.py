@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CONST, OUT, SCRATCH, CRC_OFFSET,
-                                DTYPE_BYTES, HEADER, HEADER_SIZE, IO, IO_UINT8, KERNELS_BY_ID,
+                                DTYPE_BYTES, HEADER, HEADER_SIZE, IO, IO_STATE, IO_UINT8, KERNELS_BY_ID,
                                 LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK, NO_TENSOR, POOLS,
                                 RAM_POOLS, SINGLE_SHIFT_RANGE, TARGETS, TENSOR,
                                 VERSION, WEIGHT_ALIGN, Kernel, PlanError, layout_offsets)
@@ -80,6 +80,7 @@ class IODesc:
     zero_point: int
     scale: float
     shape: list[int]     # the model's own shape
+    state: bool = False  # a state variable (flag IO_STATE; an input and an output)
 
     def spec(self) -> dict:
         """The same record as the function's `tigris.inputs` / `tigris.outputs` entries."""
@@ -101,6 +102,7 @@ class Plan:
     outputs: list[IODesc] = field(default_factory=list)
     weights: bytes = b""
     weights_offset: int = 0
+    state_size: int = 0      # bytes of the state region (the IODesc with state=True)
 
     def constant(self, index: int) -> np.ndarray:
         """The data of a flash tensor as a flat numpy array."""
@@ -114,6 +116,28 @@ class Plan:
         """Bytes of distinct constant data the calls reference (weights and parameter arrays)."""
         seen = {(t.offset, t.size) for t in self.tensors if t.pool == "flash"}
         return sum(size for _, size in seen)
+
+
+def state_vars(plan: Plan) -> list[tuple[int, int, int, int]]:
+    """(input index, output index, offset in the state region, size) of each
+    state variable, in the order of the inputs (as the C runtime lays the
+    region out)."""
+    out, at = [], 0
+    for i, d in enumerate(plan.inputs):
+        if d.state:
+            j = next(j for j, o in enumerate(plan.outputs) if o.state and o.name == d.name)
+            size = plan.tensors[d.tensor].size
+            out.append((i, j, at, size))
+            at += size
+    return out
+
+
+def state_start(plan: Plan) -> np.ndarray:
+    """The state region at load (tigris_state_init): each variable's zero point."""
+    region = np.zeros(plan.state_size, np.int8)
+    for i, _, at, size in state_vars(plan):
+        region[at:at + size] = plan.inputs[i].zero_point
+    return region
 
 
 def _name(raw: bytes, what: str) -> str:
@@ -159,8 +183,8 @@ def read_plan(data: bytes) -> Plan:
         raise PlanError(f"not a plan: {len(data)} bytes is shorter than the header")
     h = HEADER.unpack_from(data)
     (magic, version, header_size, plan_size, crc, target, fast, slow, alignment, n_tensors,
-     t_off, n_calls, c_off, n_in, n_out, io_off, w_off, w_size, flags, *rest) = h
-    reserved, raw_name = rest[:5], rest[5]
+     t_off, n_calls, c_off, n_in, n_out, io_off, w_off, w_size, flags, state_size, *rest) = h
+    reserved, raw_name = rest[:4], rest[4]
     if magic != MAGIC:
         raise PlanError("not a TiGrIS plan (bad magic)")
     if version != VERSION:
@@ -182,7 +206,8 @@ def read_plan(data: bytes) -> Plan:
             or w_size % WEIGHT_ALIGN or w_off + w_size != plan_size:
         raise PlanError("bad section layout")
     plan = Plan(_name(raw_name, "model name"), _TARGET_NAMES[target], fast, slow, alignment,
-                plan_size, weights=data[w_off:w_off + w_size], weights_offset=w_off)
+                plan_size, weights=data[w_off:w_off + w_size], weights_offset=w_off,
+                state_size=state_size)
     pool_size = {"fast": fast, "slow": slow, "flash": w_size}
     for i in range(n_tensors):
         pool, dtype, rank, res, offset, size, *dims = TENSOR.unpack_from(data, t_off + i * TENSOR.size)
@@ -237,7 +262,8 @@ def read_plan(data: bytes) -> Plan:
     for i in range(n_in + n_out):
         (tensor, layout, ioflags, zp, scale, rank, *rest) = IO.unpack_from(data, io_off + i * IO.size)
         dims, raw, res = rest[:6], rest[6], rest[7]
-        if tensor >= n_tensors or layout not in _LAYOUT_NAMES or ioflags & ~IO_UINT8 \
+        if tensor >= n_tensors or layout not in _LAYOUT_NAMES or ioflags & ~(IO_UINT8 | IO_STATE) \
+                or ioflags == IO_UINT8 | IO_STATE \
                 or rank > MAX_RANK or res or any(d < 1 for d in dims[:rank]) or any(dims[rank:]):
             raise PlanError(f"I/O descriptor {i}: malformed")
         t = plan.tensors[tensor]
@@ -245,9 +271,31 @@ def read_plan(data: bytes) -> Plan:
                 or int(np.prod(dims[:rank], dtype=np.int64)) != t.count:
             raise PlanError(f"I/O descriptor {i}: does not match its tensor")
         d = IODesc(tensor, _name(raw, "I/O name"), _LAYOUT_NAMES[layout],
-                   bool(ioflags & IO_UINT8), zp, scale, list(dims[:rank]))
+                   bool(ioflags & IO_UINT8), zp, scale, list(dims[:rank]),
+                   bool(ioflags & IO_STATE))
         (plan.inputs if i < n_in else plan.outputs).append(d)
+    _check_state(plan)
     return plan
+
+
+def _check_state(plan: Plan) -> None:
+    """State variables as the loader checks them: each flagged input has one
+    flagged output of its name, size and zero point (an int8 value), and the
+    state region is the sum of their sizes."""
+    def side(ios):
+        out: dict[str, list] = {}
+        for d in ios:
+            if d.state:
+                if not -128 <= d.zero_point <= 127:
+                    raise PlanError(f"state variable '{d.name}': zero point {d.zero_point}")
+                out.setdefault(d.name, []).append((plan.tensors[d.tensor].size, d.zero_point))
+        return out
+    ins, outs = side(plan.inputs), side(plan.outputs)
+    if ins != outs or any(len(v) != 1 for v in ins.values()):
+        raise PlanError("state variables: the flagged inputs and outputs do not pair up")
+    if sum(v[0][0] for v in ins.values()) != plan.state_size:
+        raise PlanError(f"state size {plan.state_size} is not the variables' "
+                        f"{sum(v[0][0] for v in ins.values())} bytes")
 
 
 def read_plan_file(path: str) -> Plan:
@@ -262,4 +310,5 @@ def read_plan_file(path: str) -> Plan:
         raise PlanError(f"{path}: {e}") from None
 
 
-__all__ = ["read_plan", "read_plan_file", "Plan", "Tensor", "Call", "IODesc"]
+__all__ = ["read_plan", "read_plan_file", "Plan", "Tensor", "Call", "IODesc", "state_vars",
+           "state_start"]

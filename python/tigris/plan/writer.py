@@ -12,9 +12,9 @@ from mlir import ir
 
 from tigris.dialects import op_attrs
 from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CRC_OFFSET, DTYPE_BYTES, DTYPES,
-                                HEADER, IO, IO_UINT8, KERNELS, LAYOUTS, MAGIC, MAX_PARAMS,
+                                HEADER, IO, IO_STATE, IO_UINT8, KERNELS, LAYOUTS, MAGIC, MAX_PARAMS,
                                 MAX_RANK, MAX_SLOTS, MAX_TENSORS, NAME_SIZE, NO_TENSOR, OUT,
-                                POOLS, ROUNDINGS, SCRATCH, TARGETS, TENSOR,
+                                POOLS, ROUNDINGS, SCRATCH, STATE_PREFIX, TARGETS, TENSOR,
                                 VERSION, WEIGHT_ALIGN, MAX_BYTES, MAX_ELEMENTS, PlanError,
                                 PlanLimitError, layout_offsets)
 from tigris.resources import WeightTable, resource_name
@@ -235,6 +235,7 @@ def _write_plan(plan_module, weights: WeightTable) -> bytes:
 
     # ---- I/O descriptors
     ios = []
+    state = {"in": {}, "out": {}}      # state variable name -> (size, zero point)
     specs = (ma.get("tigris.inputs") or [], ma.get("tigris.outputs") or [])
     for names, spec_list in zip((ma["tigris.plan_inputs"], ma["tigris.plan_outputs"]), specs):
         for i, bname in enumerate(names):
@@ -243,10 +244,23 @@ def _write_plan(plan_module, weights: WeightTable) -> bytes:
             shape = list(spec.get("shape", b["type"].shape))
             layout = spec.get("layout", "plain")
             flags = IO_UINT8 if spec.get("uint8") else 0
+            io_name = spec.get("name", bname)
+            if io_name.startswith(STATE_PREFIX):
+                if flags:
+                    raise PlanError(f"state variable '{io_name}' is uint8")
+                flags = IO_STATE
+                side = state["in" if names is ma["tigris.plan_inputs"] else "out"]
+                side[io_name] = (buffers[bname]["size"], int(spec.get("zero_point", 0)))
             ios.append(IO.pack(tensor(bname), LAYOUTS[layout], flags,
                                int(spec.get("zero_point", 0)), float(spec.get("scale", 1.0)),
                                len(shape), *(shape + [0] * (MAX_RANK - len(shape))),
                                _name_bytes(spec.get("name", bname)), 0))
+
+    if state["in"] != state["out"]:
+        raise PlanError("the state variables' inputs and outputs do not pair up by name, "
+                        "size and zero point")
+    state_size = sum(size for size, _ in state["in"].values())
+    check_bytes(state_size, "the state")
 
     # ---- weights: every flash buffer's data at its offset
     flash_pool = next((p for p, s in space_of.items() if s == "flash"), None)
@@ -273,7 +287,7 @@ def _write_plan(plan_module, weights: WeightTable) -> bytes:
     header = HEADER.pack(MAGIC, VERSION, HEADER.size, size, 0,
                          TARGETS.get(ma.get("tigris.target", "reference"), 0), fast["size"],
                          slow["size"], fast["alignment"], len(records), t_off, len(call_records),
-                         c_off, n_in, n_out, io_off, w_off, wsize, 0, 0, 0, 0, 0, 0,
+                         c_off, n_in, n_out, io_off, w_off, wsize, 0, state_size, 0, 0, 0, 0,
                          _name_bytes(name))
     out = bytearray(size)
     out[:len(header)] = header

@@ -6,8 +6,10 @@ variable, computes, and assigns the variable's next value. One inference is
 then a function of (input, state) -> (output, next state): each variable's
 READ_VARIABLE result becomes a plan input named `state:<shared name>` and
 the tensor ASSIGN_VARIABLE stores becomes a plan output of the same name,
-which the caller feeds back as the next inference's input. CALL_ONCE's init
-subgraph gives the initial values (`initial_state`).
+which the plan flags as state (docs/plan-format.md, "State"): the C runtime's
+tigris_run_state keeps it in a caller-provided region between inferences.
+CALL_ONCE's init subgraph gives the initial values (`initial_state`), which
+must be the variable's zero point (real zero), what tigris_state_init sets.
 """
 from __future__ import annotations
 
@@ -103,6 +105,12 @@ def find_state(m: TFLiteModel) -> list[StateVar]:
                              f"the variable {list(t_in.shape)}")
         if value_init is not None:
             value_init = value_init.reshape(t_in.shape)
+        zp = int(t_in.zp[0]) if t_in.quantized and t_in.zp.size else 0
+        start = value_init if value_init is not None else np.zeros(1, np.int64)
+        if np.any(np.asarray(start, np.int64) != zp):
+            raise ModelError(f"the state variable '{name}' starts at values other than its zero "
+                             f"point {zp}; a plan's state starts at real zero (CALL_ONCE "
+                             "assigning the zero point)")
         out.append(StateVar(name, tensors[0], value, tensors[1:], value_init))
     for name in assigns:
         if name not in reads:
