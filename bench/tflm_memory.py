@@ -13,7 +13,7 @@ for ESP-NN's generic kernels, no scratch): the smallest fast budget
 at which `tigris compile` plans the model, found by bisection in steps of 16
 bytes, and at that budget the plan's fast arena (activations; the ESP32-S3
 scratch inside it), the state (the resource variables' bytes, kept between
-inferences outside the arena) and the runtime's fixed RAM (sizeof its
+inferences in the plan's state region, apart from the arena) and the runtime's fixed RAM (sizeof its
 tigris_plan_t, measured by compiling a C file for Xtensa with clang-22; the
 run-time stack is printed apart, as TFLM's figure has no stack either). The
 plan found is run for 5 frames against TFLM (bytes equal) before its figures
@@ -196,8 +196,9 @@ def main() -> None:
           "(bisection); head/tail: its RecordingMicroAllocator report there.")
     print("budget: the smallest fast budget tigris compile plans (bisection, 16-byte steps), "
           "checked bit-exact with TFLM on 5 frames; arena: that plan's fast arena (scratch "
-          "inside it); state: the resource variables, kept between inferences outside the "
-          "arena; struct: sizeof(tigris_plan_t); total = arena + state + struct.")
+          "inside it, as are per-inference copies of the state variables); state: the plan's "
+          "state region (resource variables), kept between inferences apart from the arena; "
+          "struct: sizeof(tigris_plan_t); total = arena + state + struct.")
     for n in notes:
         print(n)
 
