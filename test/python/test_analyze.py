@@ -153,3 +153,21 @@ def test_scheduled_plan_computes_the_same_bytes(name):
             x = np.random.default_rng(7).integers(-128, 128, shape, dtype=np.int8)
             outs.append(run_function(fn, WeightTable(res.weights), [x])[0])
     assert np.array_equal(outs[0], outs[1])
+
+
+def test_slow_pool_floor_names_the_operator(tmp_path):
+    """With a slow pool everything but the model outputs and the kernel
+    scratch may leave fast memory: a budget under the output fails in one line
+    naming the operator that needs it, and that figure + 1 KiB compiles."""
+    from onnx_check import quantize
+    from test_architectures import Net
+    net = Net(0)
+    y = net.node("Relu", [net.conv("x", 3, 8, 3, 1)], "act")       # 8 x 32 x 32 int8 output
+    path = quantize(net.model("wide_output", (1, 3, 32, 32), y), tmp_path / "m.onnx",
+                    (1, 3, 32, 32))
+    out = tigris("analyze", str(path), "-m", "4K+8M")
+    assert out.returncode == 3 and out.stderr.count("\n") == 1, out.stderr
+    assert "whatever the plan," in out.stderr and "(conv2d) needs 8.00 KiB" in out.stderr
+    out = tigris("analyze", str(path), "-m", "9K+8M", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["budget"]["fits"]

@@ -179,9 +179,14 @@ def _analyze(args) -> int:
         print(format_report(report, args.verbose))
     if not report["budget"]["fits"]:
         smallest = smallest_budget(report)
+        floor = (report.get("tiling") or {}).get("floor")
+        why = "" if not floor else (
+            f"; whatever the plan, {floor['node'] or 'an operator'} ({floor['op']}) needs "
+            f"{kib(floor['bytes'])} of fast memory (the model outputs live at it and its "
+            f"smallest kernel scratch)")
         raise BudgetError(f"{report['model']} does not fit {kib(budget.fast)}: the best plan needs "
                           f"{kib(report['peak']['plan'])}; the smallest budget that works is about "
-                          f"{kib(smallest)}")
+                          f"{kib(smallest)}{why}")
     if report["flash"]["fits"] is False:
         from tigris.plan.compiler import check_flash
         check_flash(report["model"], report["flash"]["plan"], flash)

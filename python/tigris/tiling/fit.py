@@ -16,11 +16,13 @@ from mlir import ir
 from tigris.bufferization import assign_buffers, buffer_lifetimes
 from tigris.dialects import attr
 from tigris.errors import PassError
+from tigris.irgraph import loc_name
 from tigris.planning import pack
 from tigris.targets import op_scratch_bytes
 from tigris.tiling.rewrite import apply
 from tigris.tiling.choose import choose
-from tigris.tiling.search import Problem
+from tigris.planning.graph import align_up
+from tigris.tiling.search import SPLITS, Problem
 
 
 def _translate(plan, original: Problem, copy: Problem, copy_func):
@@ -178,6 +180,13 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
     problem.set_slow(storages)
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
+    floor = fast_floor(problem) if not fits and problem.slow_ok else None
+    floor_text = ""
+    if floor is not None:
+        op = problem.ops[floor[1]]
+        floor_text = (f"; whatever the plan, {loc_name(op)} ({problem.info[floor[1]].kind}) needs "
+                      f"{floor[0]} bytes of fast memory (model outputs {floor[2]}, kernel "
+                      f"scratch {floor[3]})")
     apply(problem, plan, func_op)
     tiled = [s for s in plan.stages if s.tiled]
     func_op.attributes["tigris.tiling"] = attr({
@@ -188,11 +197,38 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
         "strip_heights": [s.height for s in tiled if s.height],
         "streamed_stages": sum(s.stream for s in tiled),
         "channel_groups": [s.groups for s in tiled if s.groups],
-        "slow_traffic": plan.traffic})
+        "slow_traffic": plan.traffic,
+        "floor": floor[0] if floor else 0,
+        "floor_node": loc_name(problem.ops[floor[1]]) if floor else "",
+        "floor_op": problem.info[floor[1]].kind if floor else ""})
     if not fits and strict:
         raise PassError(f"does not fit {budget} bytes: the smallest budget found that works is "
                         f"{smallest} bytes (the largest stage here: ops {worst.first}.."
-                        f"{worst.last})", where)
+                        f"{worst.last}){floor_text}", where)
+
+
+def fast_floor(problem: Problem) -> tuple[int, int, int, int]:
+    """(bytes, op, results, scratch): the op that needs the most fast memory
+    whatever the plan, with a slow pool for everything else: the function
+    results live at it (they stay in fast memory) plus its smallest kernel
+    scratch (one output row per strip, or the smallest channel group)."""
+    al = problem.alignment
+    born = {problem.position[v]: v for v in problem.returned_values if v in problem.position}
+    best = (0, 0, 0, 0)
+    results = 0
+    for k, op in enumerate(problem.ops):
+        if k in born:
+            results += align_up(problem.vbytes(born[k]), al)
+        scratch = align_up(problem.scratch(op), al) if problem.scratch else 0
+        if problem.scratch and problem.ok_stream[k] and problem.info[k].out_shape[1] > 1:
+            scratch = min(scratch, problem._strip_scratch(k, 0, 1))
+        for groups in SPLITS:
+            if problem.split(k, groups) is not None:
+                scratch = min(scratch, align_up(problem.scratch(
+                    op, problem.info[k].out_shape[-1] // groups), al))
+        if results + scratch > best[0]:
+            best = (results + scratch, k, results, scratch)
+    return best
 
 
 def also_fits(func_op, budget: int, target: str, alignment: int) -> list[dict]:
