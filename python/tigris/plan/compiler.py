@@ -79,12 +79,38 @@ def plan_onnx(path: str, budget: Budget, target: str = "reference", alignment: i
         if arena > budget.fast:
             raise BudgetError(
                 f"{label} does not fit {kib(budget.fast)} of fast RAM: the plan needs "
-                f"{kib(arena)} ({arena} bytes)" + ("" if tile else "; tiling was disabled"))
+                f"{kib(arena)} ({arena} bytes)" + _scratch_note(func, target, budget.fast)
+                + ("" if tile else "; tiling was disabled"))
         if slow > budget.slow:
             raise BudgetError(f"{label} does not fit {human(budget.slow)} of slow RAM: the plan "
                               f"needs {human(slow)} ({slow} bytes)")
         record_device(result.module, Device(target, alignment, budget))
     return lower(ctx, result, label, arena)
+
+
+def _largest_scratch(op, best=(0, "")) -> tuple[int, str]:
+    from tigris.irgraph import loc_name
+    for region in op.regions:
+        for block in region.blocks:
+            for inner in block.operations:
+                inner = inner.operation
+                if "tigris.scratch" in inner.attributes:
+                    size = ir.IntegerAttr(inner.attributes["tigris.scratch"]).value
+                    if size > best[0]:
+                        best = (size, loc_name(inner))
+                best = _largest_scratch(inner, best)
+    return best
+
+
+def _scratch_note(func, target: str, budget: int) -> str:
+    """When one kernel's scratch alone is a large part of the arena (ESP-NN's
+    ESP32-S3 kernels), name it: the usual reason a smaller plan cannot exist."""
+    size, node = _largest_scratch(func.operation)
+    if size * 4 < budget:
+        return ""
+    where = f" of '{node}'" if node else ""
+    hint = " (--target esp32 reserves none)" if target == "esp32s3" else ""
+    return f", of which {size} bytes are the scratch the {target} kernel{where} needs{hint}"
 
 
 DEVICE_ATTRS = ("tigris.target", "tigris.budget", "tigris.slow", "tigris.alignment")
