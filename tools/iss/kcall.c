@@ -59,7 +59,7 @@ static const entry_t TABLE[] = {
     E(tigris_conv2d_s8), E(tigris_depthwise_conv2d_s8), E(tigris_fully_connected_s8),
     E(tigris_add_s8), E(tigris_mul_s8), E(tigris_lut_s8), E(tigris_lut_per_channel_s8),
     E(tigris_avg_pool_s8), E(tigris_max_pool_s8), E(tigris_global_avg_pool_s8),
-    E(tigris_softmax_s8), E(tigris_transpose_s8), E(tigris_pad_s8), E(tigris_slice_s8),
+    E(tigris_softmax_s8), E(tigris_softmax_tfl_s8), E(tigris_transpose_s8), E(tigris_pad_s8), E(tigris_slice_s8),
     E(tigris_insert_s8), E(tigris_resize_s8),
     E(tigris_run_conv2d_s8), E(tigris_run_depthwise_conv2d_s8),
     E(tigris_run_fully_connected_s8), E(tigris_run_add_s8), E(tigris_run_mul_s8),

@@ -234,6 +234,17 @@ def softmax(rng, size="small", direct=True):
     return Call("tigris_softmax_s8", args, "softmax", x.size), want
 
 
+def softmax_tfl(rng, size="small", direct=True):
+    from tigris.reference import gemmlowp
+    depth = int(rng.choice([10, 12])) if size == "model" else _r(rng, 1, 40)
+    rows = 1 if size == "model" else _r(rng, 1, 3)
+    x = _i8(rng, (rows, depth))
+    table = gemmlowp.softmax_exp_table(float(np.exp(rng.uniform(np.log(2e-3), 0.0))), 1.0)
+    want = ref.softmax_tfl(x, exp_table=table)
+    args = [data(x, _mis(rng)), i32(rows), i32(depth), words(table), out(x.size)]
+    return Call("tigris_softmax_tfl_s8", args, "softmax_tfl", x.size), want
+
+
 def _shape(rng, size):
     return [1, *_spatial(rng, size), 16] if size == "model" else [_r(rng, 1, 4)
                                                                   for _ in range(_r(rng, 1, 5))]
@@ -318,3 +329,6 @@ def _single_rounding(f):
 # After the double-rounding kinds, so their seeded cases stay the same.
 CASES.update({c.__name__: c for c in map(_single_rounding, (
     conv2d, depthwise_conv2d, fully_connected, add, mul, global_avg_pool))})
+
+# Last, so that every earlier kind's seeded cases stay the same.
+CASES["softmax_tfl"] = softmax_tfl
