@@ -22,7 +22,7 @@ from tigris.targets import op_scratch_bytes
 from tigris.tiling.rewrite import apply
 from tigris.tiling.choose import choose
 from tigris.planning.graph import align_up
-from tigris.tiling.search import SPLITS, Problem
+from tigris.tiling.search import SPLITS, Problem, TilePlan
 
 
 def _translate(plan, original: Problem, copy: Problem, copy_func):
@@ -73,23 +73,35 @@ def signature(problem: Problem, plan) -> tuple:
             tuple(sorted(map(str, map(where, plan.slow_values)))))
 
 
+def measure_plan(problem: Problem, func_op, plan, target: str, alignment: int,
+                 limit: int | None) -> int:
+    """The real fast peak of `plan` applied to a copy of `func_op` (remembered:
+    the tightening loops often find a plan again)."""
+    key = (signature(problem, plan), limit)     # the packing depends on the limit
+    if key not in problem.measured:
+        copy = func_op.clone()
+        copy_problem = Problem(copy, alignment, scratch=problem.scratch)
+        apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
+        problem.measured[key] = measured_peak(copy, target, alignment, limit=limit)
+        copy.erase()
+    return problem.measured[key]
+
+
+def flat_plan(problem: Problem) -> TilePlan:
+    """Every op on its own, nothing in the slow pool: the cheapest plan there is."""
+    problem.set_slow()
+    stages = [problem.flat(j) for j in range(len(problem.ops))]
+    peak = max(s.peak for s in stages)
+    macs, cost = sum(problem.flat_macs), sum(problem.flat_cost)
+    return TilePlan(stages, peak, cost, macs, macs, cost, peak, True)
+
+
 def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
         attempts: int = 8):
     """(real fast peak, plan) for `limit`: the cheapest plan that really fits,
     else the one with the smallest real peak."""
     def measure(plan) -> int:
-        key = signature(problem, plan)
-        if key not in problem.measured:     # the tightening loops often find a plan again
-            problem.measured[key] = build_and_measure(plan)
-        return problem.measured[key]
-
-    def build_and_measure(plan) -> int:
-        copy = func_op.clone()
-        copy_problem = Problem(copy, alignment, scratch=problem.scratch)
-        apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
-        real = measured_peak(copy, target, alignment, limit=limit)
-        copy.erase()
-        return real
+        return measure_plan(problem, func_op, plan, target, alignment, limit)
 
     tried = []
     for overlay in (True, False):
@@ -152,7 +164,10 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
                 best = (r, p, storages)
         return best
 
-    real, plan, storages = search(budget)
+    plan = flat_plan(problem)
+    real, storages = measure_plan(problem, func_op, plan, target, alignment, budget), set()
+    if real > budget:       # else nothing is cheaper: no search
+        real, plan, storages = search(budget)
     if real <= budget and plan.cost > plan.flat_cost:
         # The searches at smaller budgets (powers of two) take part too: a plan
         # that fits 16K fits 32K, so a larger budget never gets a costlier plan
