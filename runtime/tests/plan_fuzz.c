@@ -224,7 +224,7 @@ static void try_variant(const base_t *b, variant_t *v)
     tigris_plan_t plan;
     tigris_plan_info_t info;
     tigris_status_t st = tigris_load(&plan, v->data, v->size);
-    uint8_t *fast, *slow, *before;
+    uint8_t *fast, *slow, *before, *state = NULL;
     uint32_t fast_n, slow_n, i;
     load_counts[(unsigned)st < 32u ? (unsigned)st : 31u]++;
     if (st != TIGRIS_STATUS_OK) {
@@ -249,7 +249,18 @@ static void try_variant(const base_t *b, variant_t *v)
         slow[i] = (uint8_t)rnd();
     }
     before = pu_copy(v->data, v->size);
-    st = tigris_run(&plan, fast, fast_n, slow, slow_n);
+    if (info.state_size > 0u && info.state_size <= ARENA_CAP) {
+        /* a plan with state runs through its region (tigris_run_state) */
+        state = (uint8_t *)malloc(info.state_size);
+        if (state == NULL || tigris_state_init(&plan, state, info.state_size) != TIGRIS_STATUS_OK) {
+            fprintf(stderr, "state init failed on a loaded plan (%s)\n", b->path);
+            exit(3);
+        }
+        st = tigris_run_state(&plan, fast, fast_n, slow, slow_n, state, info.state_size, NULL);
+        free(state);
+    } else {
+        st = tigris_run(&plan, fast, fast_n, slow, slow_n);
+    }
     run_counts[(unsigned)st < 32u ? (unsigned)st : 31u]++;
     if (memcmp(before, v->data, v->size) != 0) {
         fprintf(stderr, "a run wrote into the plan (%s)\n", b->path);

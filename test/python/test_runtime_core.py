@@ -76,6 +76,20 @@ def plan_files(tmp_path_factory):
     return paths
 
 
+@pytest.fixture(scope="module")
+def fuzz_files(plan_files, tmp_path_factory):
+    """plan_files and a plan with state (a wake word model, when pymicro-wakeword
+    is installed), which the fuzzer runs through its state region."""
+    from test_plan_format import _wakeword_plan
+    try:
+        data = _wakeword_plan()
+    except pytest.skip.Exception:
+        return plan_files
+    p = tmp_path_factory.mktemp("state-plan") / "alexa_state.tgrs"
+    p.write_bytes(data)
+    return plan_files + [p]
+
+
 def run_tool(build: Path, tool: str, args: list[str], timeout: float = 600):
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=1",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
@@ -119,8 +133,8 @@ def fuzz(build: Path, plans, count: int, seed: int) -> dict:
     return out
 
 
-def test_mutations(sanitized, plan_files):
-    res = fuzz(sanitized, plan_files, 20000, 2024)
+def test_mutations(sanitized, fuzz_files):
+    res = fuzz(sanitized, fuzz_files, 20000, 2024)
     print("\n" + res["text"])
     assert res["variants"] == 20000 and res["rejected"] > 10000 and res["ran"] > 1000
     # the structural checks behind the CRC are what rejects most variants
@@ -130,8 +144,8 @@ def test_mutations(sanitized, plan_files):
 
 
 @pytest.mark.slow
-def test_mutations_100k(sanitized, plan_files):
-    res = fuzz(sanitized, plan_files, 100000, 7)
+def test_mutations_100k(sanitized, fuzz_files):
+    res = fuzz(sanitized, fuzz_files, 100000, 7)
     print("\n" + res["text"])
     assert res["variants"] == 100000
 
