@@ -81,15 +81,19 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         device = Device(target, alignment, budget)
         progress.stage("schedule")
         run_pipeline(ctx, result.module, pipeline(*schedule_passes(device)), label)
-        # Smaller budgets this model would also fit (estimates of the stage search).
-        if quantized:
-            progress.stage("smaller budgets")
-        also = also_fits(func, budget.fast, target, alignment) if quantized else []
+        scheduled = func.clone() if quantized else None   # for the smaller budgets
         t_tile = time.perf_counter()
         if quantized:
             progress.stage("tile")
             run_pipeline(ctx, result.module, pipeline(*tile_passes(device, strict=False)), label)
         tile_seconds = time.perf_counter() - t_tile
+        also = []
+        if quantized:
+            # Smaller budgets this model would also fit (none if it misses this one).
+            if attr_value(func.attributes["tigris.tiling"])["fits"]:
+                progress.stage("smaller budgets")
+                also = also_fits(scheduled, budget.fast, target, alignment)
+            scheduled.erase()
         progress.stage("offsets")
         run_pipeline(ctx, result.module, pipeline(*memory_passes(device)), label)
         fa = {k: attr_value(v) for k, v in
