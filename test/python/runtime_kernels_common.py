@@ -104,7 +104,8 @@ SIGNATURES = {
     "tigris_avg_pool_s8": "DBDBP", "tigris_max_pool_s8": "DBDBP",
     "tigris_run_avg_pool_s8": "DBDBPI", "tigris_run_max_pool_s8": "DBDBPI",
     "tigris_global_avg_pool_s8": "DBBP", "tigris_run_global_avg_pool_s8": "DBBPI",
-    "tigris_softmax_s8": "BiiIiiB", "tigris_softmax_tfl_s8": "BiiIB", "tigris_transpose_s8": "BIiIBI",
+    "tigris_softmax_s8": "BiiIiiB", "tigris_softmax_tfl_s8": "BiiIB",
+    "tigris_transpose_s8": "BIiIBI",
     "tigris_pad_s8": "BIiIbBI", "tigris_slice_s8": "BIiIBI", "tigris_insert_s8": "BIBIiiiB",
     "tigris_resize_s8": "DBDBiIIIIII",
 }

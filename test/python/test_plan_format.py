@@ -469,6 +469,7 @@ def test_state_region_checked_alike(tiny):
     # A plan without state: no region needed, run_state is run.
     tiny_host = HostPlan(tiny.data)
     assert tiny_host.plan.state_size == 0 and tiny_host.state_init().size == 0
-    x = np.arange(np.prod(tiny_host.plan.tensors[tiny_host.plan.inputs[0].tensor].shape)) % 200 - 100
+    t = tiny_host.plan.tensors[tiny_host.plan.inputs[0].tensor]
+    x = np.arange(t.count) % 200 - 100
     assert np.array_equal(tiny_host.run_state([x], tiny_host.state_init())[0],
                           tiny_host.run([x])[0])

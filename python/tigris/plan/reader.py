@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tigris.plan.format import (CALL, CALL_SINGLE_ROUNDING, CONST, OUT, SCRATCH, CRC_OFFSET,
-                                DTYPE_BYTES, HEADER, HEADER_SIZE, IO, IO_STATE, IO_UINT8, KERNELS_BY_ID,
+                                DTYPE_BYTES, HEADER, HEADER_SIZE, IO, IO_STATE, IO_UINT8,
+                                KERNELS_BY_ID,
                                 LAYOUTS, MAGIC, MAX_PARAMS, MAX_RANK, NO_TENSOR, POOLS,
                                 RAM_POOLS, SINGLE_SHIFT_RANGE, TARGETS, TENSOR,
                                 VERSION, WEIGHT_ALIGN, Kernel, PlanError, layout_offsets)

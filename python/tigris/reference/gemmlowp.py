@@ -2,7 +2,7 @@
 Lite's integer kernels compute it: SaturatingRoundingDoublingHighMul,
 RoundingDivideByPOT, exp_on_negative_values, the Newton-Raphson reciprocal
 of one_over_one_plus_x_for_x_in_0_1, and TFLite's int8 softmax built from
-them (`softmax_exp_table`, `softmax_rows`).
+them (`softmax_params`, `softmax_exp_table`, `softmax_row_scale`).
 
 Values are Python ints holding int32 raws; `ib` is a value's integer bits
 (gemmlowp's FixedPoint<int32_t, ib>). Used by the TFLite importer's tables
@@ -136,7 +136,8 @@ def softmax_params(s_in: float, beta: float) -> tuple[int, int, int] | None:
     if mult == 1 << 31:
         mult //= 2
         shift += 1
-    radius = ((1 << SOFTMAX_DIFF_BITS) - 1) * float(1 << (31 - SOFTMAX_DIFF_BITS)) / float(1 << shift)
+    radius = (((1 << SOFTMAX_DIFF_BITS) - 1) * float(1 << (31 - SOFTMAX_DIFF_BITS))
+              / float(1 << shift))
     return mult, shift, -int(math.floor(radius))
 
 

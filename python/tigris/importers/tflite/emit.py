@@ -69,7 +69,8 @@ class TFLiteEmitter(Emitter):
         v = self.get(x)
         val = self.as_nhwc(v) if len(x.shape) == 4 else self.as_plain(v)
         with ir.Location.name(node.name):
-            y = custom_kernel("softmax_tfl", [val], val.type, {"exp_table": node.attrs["exp_table"]})
+            y = custom_kernel("softmax_tfl", [val], val.type,
+                              {"exp_table": node.attrs["exp_table"]})
         self.put(out, y, "nhwc" if len(x.shape) == 4 else "plain")
 
     def fail(self, reason: str):
