@@ -473,3 +473,15 @@ def test_state_region_checked_alike(tiny):
     x = np.arange(t.count) % 200 - 100
     assert np.array_equal(tiny_host.run_state([x], tiny_host.state_init())[0],
                           tiny_host.run([x])[0])
+
+
+def test_run_state_option_needs_a_plan_with_state(tiny, tmp_path, capsys):
+    plan = tmp_path / "tiny.tgrs"
+    plan.write_bytes(tiny.data)
+    x = np.zeros(read_plan(tiny.data).inputs[0].shape, np.int8)
+    np.save(tmp_path / "x.npy", x)
+    assert tigris(["run", str(plan), "--state", str(tmp_path / "s.bin"), "-i",
+                   str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"tigris: {plan} keeps no state; --state is for plans with state"
+    assert not (tmp_path / "s.bin").exists() and not (tmp_path / "y.npy").exists()

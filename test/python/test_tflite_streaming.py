@@ -170,3 +170,37 @@ def test_half_the_tflm_arena(tmp_path, capsys):
                        "esp32s3 kernel of 'operator 17 CONV_2D' needs (--target esp32 reserves "
                        "none)")
         assert tigris(["compile", str(model), "-m", str(half), "--target", "esp32", "-o", out]) == 0
+
+
+def test_cli_run_with_a_state_file(tmp_path, capsys):
+    """`tigris run --state FILE`: the region starts at real zero when FILE is
+    absent and is carried in FILE from run to run; the outputs equal TFLM's
+    frame after frame. Without --state the state inputs must be given."""
+    models = _models()
+    if not models:
+        pytest.skip("pymicro-wakeword is not installed")
+    model = models[0]
+    plan = tmp_path / "m.tgrs"
+    assert tigris(["compile", str(model), "-m", "16K", "--target", "esp32s3", "-o",
+                   str(plan)]) == 0
+    it = runtime.Interpreter.from_file(str(model))
+    r = np.random.default_rng(5)
+    state = tmp_path / "state.bin"
+    shape = tuple(it.get_input_details(0)["shape"])
+    for frame in range(4):
+        x = r.integers(-128, 128, shape).astype(np.int8)
+        np.save(tmp_path / "x.npy", x)
+        it.set_input(x, 0)
+        it.invoke()
+        assert tigris(["run", str(plan), "--state", str(state), "-i", str(tmp_path / "x.npy"),
+                       "-o", str(tmp_path / "y.npy")]) == 0
+        y = np.load(tmp_path / "y.npy")
+        want = np.array(it.get_output(0))
+        np.testing.assert_array_equal((y.astype(np.int16) + 128).astype(np.uint8)
+                                      .reshape(want.shape), want, err_msg=f"frame {frame}")
+        assert state.stat().st_size == sum(v.size for v in initial_state(str(model)).values())
+    capsys.readouterr()
+    assert tigris(["run", str(plan), "-i", str(tmp_path / "x.npy"), "-o",
+                   str(tmp_path / "y.npy")]) == 2       # the state inputs are missing
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "input(s), got 1" in err
