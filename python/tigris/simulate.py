@@ -465,23 +465,37 @@ def codegen_elf(plan, workdir: Path) -> Path:
 
 
 def simulate_plan(plan_path, inputs, timeout: float = 1800.0, codegen: bool = False,
-                  esp_nn: Path | None = None) -> PlanRun:
+                  esp_nn: Path | None = None, state=None) -> PlanRun:
     """Run the plan at `plan_path` on the simulated core with int8 `inputs` (the
     plan's layout) and return its outputs, checksum and instruction counts.
     codegen: run the C of `tigris codegen` instead of the binary plan with the
     runtime's loader (then there are no per-call counts); esp_nn: link ESP-NN's
-    generic optimized kernels from that source tree (plan_elf)."""
+    generic optimized kernels from that source tree (plan_elf); state: a plan's state
+    region (int8, state_size bytes), run through tigris_run_state on the core and
+    updated in place; `inputs` are then the inputs that are not state."""
     from tigris.plan.reader import read_plan
 
     data = Path(plan_path).read_bytes()
     plan = read_plan(data)
+    if state is not None:
+        if codegen or state.dtype != np.int8 or state.size != plan.state_size:
+            raise SimulationError(f"the state region must be {plan.state_size} int8 bytes "
+                                  "(and the binary plan, not codegen)")
+        it = iter(inputs)
+        inputs = [None if d.state else next(it, None) for d in plan.inputs]
+        if any(x is None for x, d in zip(inputs, plan.inputs) if not d.state):
+            raise SimulationError("too few inputs besides the state")
     if len(inputs) != len(plan.inputs):
         raise SimulationError(f"the plan takes {len(plan.inputs)} inputs, got {len(inputs)}")
     with tempfile.TemporaryDirectory(prefix="tigris-sim-") as tmp:
         d = Path(tmp)
         (d / "model.tgrs").write_bytes(data)
         elf = codegen_elf(plan, d) if codegen else plan_elf(d / "model.tgrs", d, esp_nn)
+        if state is not None:
+            (d / "state.bin").write_bytes(np.ascontiguousarray(state).tobytes())
         for i, (desc, x) in enumerate(zip(plan.inputs, inputs)):
+            if x is None:           # a state input: the guest takes it from state.bin
+                continue
             t = plan.tensors[desc.tensor]
             x = np.ascontiguousarray(x, dtype=np.int8)
             if x.size != t.count:
@@ -500,6 +514,8 @@ def simulate_plan(plan_path, inputs, timeout: float = 1800.0, codegen: bool = Fa
             t = plan.tensors[desc.tensor]
             outs.append(np.frombuffer((d / f"output{i}.bin").read_bytes(), np.int8)
                         .reshape(t.shape).copy())
+        if state is not None:
+            state[:] = np.frombuffer((d / "state.bin").read_bytes(), np.int8)
     raw = checksum(outs)          # the guest's CRC is over the plan-layout bytes it wrote
     if not codegen and kv.get("crc32") != f"{raw:08x}":
         raise SimulationError(f"checksum on the core {kv.get('crc32')} != {raw:08x} of its output")

@@ -11,6 +11,11 @@
  * iss_call_begin/iss_call_end: the link wraps the runtime's per-call
  * function tg_kernel (ld --wrap=tg_kernel). Outputs go to output0.bin, ...
  *
+ * A plan with state (docs/plan-format.md, "State") runs through its state
+ * region when the file state.bin is there: the region is read from it (its
+ * state_size bytes), the state inputs are not read from files, the run is
+ * tigris_run_state, and the region is written back to state.bin.
+ *
  * stdout: status=NAME, then per output "crc32_<i>=<hex>" and "crc32=<hex>",
  * the CRC-32 (zlib's) of all output bytes in order. Exit code: 0 when the
  * run succeeded, 2 on an I/O problem, 3 when the load or the run failed.
@@ -94,9 +99,10 @@ int main(void)
     tigris_plan_info_t info;
     tigris_io_t io;
     tigris_status_t st;
-    uint8_t *fast, *slow;
+    uint8_t *fast, *slow, *state = NULL;
     uint32_t i, crc = 0;
     char name[24];
+    int sfd;
 
     st = tigris_load(&plan, tigris_plan_blob, tigris_plan_blob_size);
     if (st != TIGRIS_STATUS_OK) return fail("load", st, 3);
@@ -107,11 +113,23 @@ int main(void)
     iss_kv("fast_size", info.fast_size);
     iss_kv("slow_size", info.slow_size);
     iss_kv("calls", info.n_calls);
+    sfd = info.state_size > 0u ? iss_open("state.bin", 0) : -1;
+    if (sfd >= 0) {
+        state = malloc(info.state_size);
+        if (state == NULL || iss_read(sfd, state, (int)info.state_size) != (int)info.state_size) {
+            return fail("state.bin", TIGRIS_STATUS_OK, 2);
+        }
+        iss_close(sfd);
+        iss_kv("state_size", info.state_size);
+    }
     for (i = 0; i < info.n_inputs; i++) {
         int fd, got;
         int8_t *dst;
         st = tigris_input(&plan, i, &io);
         if (st != TIGRIS_STATUS_OK) return fail("input", st, 3);
+        if (state != NULL && (io.flags & TIGRIS_IO_STATE) != 0u) {
+            continue;                       /* tigris_run_state copies it from the region */
+        }
         dst = tigris_io_data(&io, fast, slow);
         file_name(name, "input", i);
         fd = iss_open(name, 0);
@@ -121,9 +139,21 @@ int main(void)
         if (got != (int)io.size) return fail(name, TIGRIS_STATUS_OK, 2);
     }
     iss_begin();
-    st = tigris_run(&plan, fast, info.fast_size, slow, info.slow_size);
+    if (state != NULL) {
+        st = tigris_run_state(&plan, fast, info.fast_size, slow, info.slow_size, state,
+                              info.state_size, NULL);
+    } else {
+        st = tigris_run(&plan, fast, info.fast_size, slow, info.slow_size);
+    }
     iss_end();
     if (st != TIGRIS_STATUS_OK) return fail("run", st, 3);
+    if (state != NULL) {
+        sfd = iss_open("state.bin", 0x241);
+        if (sfd < 0 || iss_write(sfd, state, (int)info.state_size) != (int)info.state_size) {
+            return fail("state.bin", TIGRIS_STATUS_OK, 2);
+        }
+        iss_close(sfd);
+    }
     for (i = 0; i < info.n_outputs; i++) {
         int fd;
         const int8_t *src;
