@@ -1,7 +1,7 @@
 """Slow-pool traffic, fast peak, MACs ratio and planning seconds of every zoo
 model at shrinking budgets with a slow pool: traffic must never grow with the
 budget (a plan that fits 16K also fits 32K).
-Usage: python bench/traffic_by_budget.py [--budgets 256K,128K,64K,32K,16K] [--slow 8M]
+Usage: python bench/traffic_by_budget.py [--budgets 256K,128K,64K,32K,16K] [--slow 8M | --slow 0]
        [--target reference] [--models a,b] [--arch yolov5n,face_landmarks,unet,mobilenet_v3_small]
 --arch adds the architecture look-alikes of test/python/test_architectures.py (quantized once
 into a temporary folder)."""
@@ -55,7 +55,7 @@ def main():
     ap.add_argument("--arch", default="")
     args = ap.parse_args()
     budgets = [parse_size(b, "budget") for b in args.budgets.split(",")]
-    slow = parse_size(args.slow, "slow")
+    slow = 0 if args.slow == "0" else parse_size(args.slow, "slow")   # 0: SRAM only
     names = args.models.split(",") if args.models else ([] if args.arch else zoo.names())
     models = [(n, lambda n=n: str(zoo.build(n))) for n in names]
     models += [(n, lambda n=n: arch_model(n)) for n in args.arch.split(",") if n]

@@ -171,3 +171,21 @@ def test_slow_pool_floor_names_the_operator(tmp_path):
     out = tigris("analyze", str(path), "-m", "9K+8M", "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["budget"]["fits"]
+
+
+def test_slow_pool_floor_of_a_kernel_scratch(tmp_path):
+    """On esp32s3 a conv's scratch sets the floor; the operator is named even
+    when the plan tiles it (its op is replaced by strips after the search)."""
+    from onnx_check import quantize
+    from test_architectures import Net
+    net = Net(0)
+    y = net.node("Relu", [net.conv("x", 3, 32, 3, 1)], "act")
+    y = net.conv(net.node("Relu", [net.conv(y, 32, 64, 3, 1)], "act"), 64, 4, 1, 1)
+    path = quantize(net.model("scratchy", (1, 3, 24, 24), y), tmp_path / "m.onnx", (1, 3, 24, 24))
+    out = tigris("analyze", str(path), "-m", "4K+8M", "--target", "esp32s3", "--json")
+    assert out.returncode == 3 and out.stderr.count("\n") == 1, out.stderr
+    floor = json.loads(out.stdout)["tiling"]["floor"]
+    assert floor["op"] == "conv2d" and floor["bytes"] > 4096
+    assert f"{floor['node']} (conv2d) needs" in out.stderr
+    out = tigris("analyze", str(path), "-m", f"{floor['bytes'] + 1024}+8M", "--target", "esp32s3")
+    assert out.returncode == 0, out.stderr

@@ -196,12 +196,11 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
     floor = fast_floor(problem) if not fits and problem.slow_ok else None
-    floor_text = ""
-    if floor is not None:
-        op = problem.ops[floor[1]]
-        floor_text = (f"; whatever the plan, {loc_name(op)} ({problem.info[floor[1]].kind}) needs "
-                      f"{floor[0]} bytes of fast memory (model outputs {floor[2]}, kernel "
-                      f"scratch {floor[3]})")
+    floor_text, floor_node, floor_op = "", "", ""
+    if floor is not None:       # named now: apply() replaces the ops
+        floor_node, floor_op = loc_name(problem.ops[floor[1]]), problem.info[floor[1]].kind
+        floor_text = (f"; whatever the plan, {floor_node} ({floor_op}) needs {floor[0]} bytes "
+                      f"of fast memory (model outputs {floor[2]}, kernel scratch {floor[3]})")
     apply(problem, plan, func_op)
     tiled = [s for s in plan.stages if s.tiled]
     func_op.attributes["tigris.tiling"] = attr({
@@ -214,8 +213,7 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
         "channel_groups": [s.groups for s in tiled if s.groups],
         "slow_traffic": plan.traffic,
         "floor": floor[0] if floor else 0,
-        "floor_node": loc_name(problem.ops[floor[1]]) if floor else "",
-        "floor_op": problem.info[floor[1]].kind if floor else ""})
+        "floor_node": floor_node, "floor_op": floor_op})
     if not fits and strict:
         raise PassError(f"does not fit {budget} bytes: the smallest budget found that works is "
                         f"{smallest} bytes (the largest stage here: ops {worst.first}.."
