@@ -47,19 +47,29 @@ def _translate(plan, original: Problem, copy: Problem, copy_func):
     return out
 
 
-def measured_peak(func_op, target: str, alignment: int, limit: int | None = None) -> int:
+class _Arena:
     """The fast arena tigris-bufferize, -liveness and -assign-offsets will build
-    for `func_op` (which this bufferizes): the packing heuristic's arena, or
-    the exact search's when the heuristic misses `limit` and the bound does not."""
-    assign_buffers(func_op, target)
-    slow = {ir.StringAttr(a).value for a in ir.ArrayAttr(func_op.attributes["tigris.slow_buffers"])}
-    # Exactly the buffers assign-offsets packs (empty ones too: they take part in
-    # the heuristic's orderings), so both reach the same arena.
-    fast = {n: tuple(e) for n, e in buffer_lifetimes(func_op).items() if n not in slow}
-    quick = pack(fast, alignment=alignment, solver=False)
-    if quick.arena == quick.bound or limit is None or quick.arena <= limit or quick.bound > limit:
-        return quick.arena
-    return pack(fast, alignment=alignment).arena   # the exact search assign-offsets also runs
+    for a rewritten function: the packing heuristic's arena, or the exact
+    search's (which assign-offsets also runs) when the heuristic misses the
+    limit and the lower bound does not."""
+
+    def __init__(self, func_op, target: str, alignment: int):
+        assign_buffers(func_op, target)
+        slow = {ir.StringAttr(a).value
+                for a in ir.ArrayAttr(func_op.attributes["tigris.slow_buffers"])}
+        # Exactly the buffers assign-offsets packs (empty ones too: they take part in
+        # the heuristic's orderings), so both reach the same arena.
+        self.fast = {n: tuple(e) for n, e in buffer_lifetimes(func_op).items() if n not in slow}
+        self.alignment = alignment
+        quick = pack(self.fast, alignment=alignment, solver=False)
+        self.quick, self.bound, self.exact = quick.arena, quick.bound, None
+
+    def at(self, limit: int | None) -> int:
+        if self.quick == self.bound or limit is None or self.quick <= limit or self.bound > limit:
+            return self.quick
+        if self.exact is None:      # the same for every limit: searched once
+            self.exact = pack(self.fast, alignment=self.alignment).arena
+        return self.exact
 
 
 def signature(problem: Problem, plan) -> tuple:
@@ -77,14 +87,14 @@ def measure_plan(problem: Problem, func_op, plan, target: str, alignment: int,
                  limit: int | None) -> int:
     """The real fast peak of `plan` applied to a copy of `func_op` (remembered:
     the tightening loops often find a plan again)."""
-    key = (signature(problem, plan), limit)     # the packing depends on the limit
+    key = signature(problem, plan)
     if key not in problem.measured:
         copy = func_op.clone()
         copy_problem = Problem(copy, alignment, scratch=problem.scratch)
         apply(copy_problem, _translate(plan, problem, copy_problem, copy), copy)
-        problem.measured[key] = measured_peak(copy, target, alignment, limit=limit)
+        problem.measured[key] = _Arena(copy, target, alignment)
         copy.erase()
-    return problem.measured[key]
+    return problem.measured[key].at(limit)
 
 
 def flat_plan(problem: Problem) -> TilePlan:

@@ -170,7 +170,7 @@ class Problem:
         self._needs_memo: dict = {}     # (k, c0, c1) -> needs(info[k], c0, c1)
         self._band_memo: dict = {}      # (k, c0, c1) -> (macs, call cost) of computing rows c0..c1
         self._sweeps: dict = {}         # (j, h, stream) -> _Sweep; placement-independent
-        self.measured: dict = {}        # (plan signature, limit) -> real fast peak (tiling.fit)
+        self.measured: dict = {}        # plan signature -> its arena (tigris.tiling.fit)
 
     def long_lived(self, min_size: int = 4096) -> set:
         """Storages that stay live across several ops (skip connections). Not
