@@ -15,19 +15,10 @@ sys.path.insert(0, str(ROOT / "test" / "models"))
 sys.path.insert(0, str(ROOT / "test" / "python"))
 sys.path.insert(0, str(ROOT / "bench"))
 import zoo  # noqa: E402
-from traffic_by_budget import arch_model, plan_figures  # noqa: E402
+from traffic_by_budget import arch_model, lookalike, plan_figures  # noqa: E402
 
 from tigris.analysis import plan_report  # noqa: E402
 from tigris.budget import Budget, parse_size  # noqa: E402
-
-
-def lookalike(name: str) -> str:
-    import tempfile
-    import lookalikes
-    from onnx_check import quantize
-    model = getattr(lookalikes, name)()
-    shape = tuple(d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim)
-    return str(quantize(model, Path(tempfile.mkdtemp()) / f"{name}.onnx", shape))
 
 
 def main():

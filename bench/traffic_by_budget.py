@@ -3,6 +3,7 @@ model at shrinking budgets with a slow pool: traffic must never grow with the
 budget (a plan that fits 16K also fits 32K).
 Usage: python bench/traffic_by_budget.py [--budgets 256K,128K,64K,32K,16K] [--slow 8M | --slow 0]
        [--target reference] [--models a,b] [--arch yolov5n,face_landmarks,unet,mobilenet_v3_small]
+       [--lookalikes]
 --arch adds the architecture look-alikes of test/python/test_architectures.py (quantized once
 into a temporary folder)."""
 import argparse
@@ -46,6 +47,16 @@ def arch_model(name: str) -> str:
     return str(quantize(build(), path, (1, 3, side, side), draw=draw))
 
 
+def lookalike(name: str) -> str:
+    """A look-alike of test/python/lookalikes.py, quantized into a temporary folder."""
+    import tempfile
+    import lookalikes
+    from onnx_check import quantize
+    model = getattr(lookalikes, name)()
+    shape = tuple(d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim)
+    return str(quantize(model, Path(tempfile.mkdtemp()) / f"{name}.onnx", shape))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--budgets", default="256K,128K,64K,32K,16K")
@@ -53,12 +64,17 @@ def main():
     ap.add_argument("--target", default="reference")
     ap.add_argument("--models", default="")
     ap.add_argument("--arch", default="")
+    ap.add_argument("--lookalikes", action="store_true",
+                    help="also the text-line classifier and text detector look-alikes")
     args = ap.parse_args()
     budgets = [parse_size(b, "budget") for b in args.budgets.split(",")]
     slow = 0 if args.slow == "0" else parse_size(args.slow, "slow")   # 0: SRAM only
-    names = args.models.split(",") if args.models else ([] if args.arch else zoo.names())
+    names = args.models.split(",") if args.models else (
+        [] if args.arch or args.lookalikes else zoo.names())
     models = [(n, lambda n=n: str(zoo.build(n))) for n in names]
     models += [(n, lambda n=n: arch_model(n)) for n in args.arch.split(",") if n]
+    if args.lookalikes:
+        models += [(n, lambda n=n: lookalike(n)) for n in ("text_line_classifier", "text_detector")]
     print(f"target {args.target}, slow pool {args.slow}; traffic in bytes per inference")
     worse = 0
     for name, build in models:
