@@ -13,7 +13,8 @@ import copy
 
 from tigris.costmodel import PER_SLOW_BYTE
 from tigris.irgraph import value_bytes
-from tigris.tiling.search import Problem, Stage, TilePlan
+from tigris.tiling.search import Problem
+from tigris.tiling.stage import Stage, TilePlan
 
 
 def _variants(problem: Problem, st: Stage):

@@ -22,7 +22,8 @@ from tigris.targets import op_scratch_bytes
 from tigris.tiling.rewrite import apply
 from tigris.tiling.choose import choose
 from tigris.planning.graph import align_up
-from tigris.tiling.search import SPLITS, Problem, TilePlan
+from tigris.tiling.search import SPLITS, Problem
+from tigris.tiling.stage import TilePlan
 
 
 def _translate(plan, original: Problem, copy: Problem, copy_func):

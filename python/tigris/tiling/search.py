@@ -14,8 +14,6 @@ the previous strip's bands still to be copied).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from mlir import ir
 
 from tigris import kernels
@@ -24,75 +22,13 @@ from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
+from tigris.tiling.stage import Band, Stage, Sweep, TilePlan
 
 MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 SPLITS = (2, 4, 8, 16, 32, 64)    # channel groups of a split conv / fully connected layer
 # Ops reading a window of input rows: a strip whose window holds no real row
 # (it lies in the padding) is not offered.
-
-
-@dataclass
-class Stage:
-    first: int                  # index of the first op (in schedule order)
-    last: int                   # index of the last op (inclusive)
-    height: int = 0             # strip height in output rows of the last op; 0 = flat
-    peak: int = 0
-    cost: float = 0.0
-    macs: int = 0
-    # Output rows written over input rows no later strip reads: the stage's
-    # output shares a buffer with `overlay` (an input that dies in the stage),
-    # the output starting `delta` bytes after it, `size` bytes in all.
-    overlay: object = None
-    delta: int = 0
-    size: int = 0
-    traffic: int = 0            # bytes this stage reads from / writes to the slow pool
-    out_bytes: int = 0          # aligned bytes of the stage output
-    prev_live: int = 0          # aligned bytes of the previous op's result live at the start
-    prev_read: int = 0          # bytes of that result this stage reads
-    overlay_saving: int = 0
-    out_slow: bool = False      # placement chosen by `choose`
-    stream: bool = False        # intermediates carry rows between strips (no halo recompute)
-    groups: int = 0             # channel split: the op computes its output channels in groups
-
-    @property
-    def tiled(self) -> bool:
-        return self.height > 0 or self.groups > 0
-
-
-@dataclass(slots=True)
-class Band:
-    """One op's rows in one strip: it holds `rows` (of its output), computes
-    `compute` (a suffix of them), and copies the rest from `src`, its band
-    in an earlier strip."""
-    op: int
-    rows: tuple
-    compute: tuple
-    src: "Band | None" = None
-
-
-@dataclass
-class _Sweep:
-    """Every segment ending at one op at one strip height (Problem._sweep)."""
-    strips: list                                # the strips of the longest segment
-    starts: dict = field(default_factory=dict)  # i -> (MACs, cost, working set) of i..j
-    reads: dict = field(default_factory=dict)   # op -> per operand: (whole reads, rows read)
-    overlays: dict = field(default_factory=dict)  # input -> Problem._overlay_of
-
-
-@dataclass
-class TilePlan:
-    stages: list[Stage]
-    peak: int
-    cost: float
-    macs: int
-    model_macs: int
-    flat_cost: float
-    min_peak: int
-    fits: bool
-    also_fits: list = field(default_factory=list)
-    traffic: int = 0
-    slow_values: set = field(default_factory=set)
 
 
 def call_cost(info: OpInfo, macs_done: int, out_elems: int) -> float:
@@ -169,7 +105,7 @@ class Problem:
         self._full_strips: dict = {}    # (first, j, h, stream) -> (strips, fails_from)
         self._needs_memo: dict = {}     # (k, c0, c1) -> needs(info[k], c0, c1)
         self._band_memo: dict = {}      # (k, c0, c1) -> (macs, call cost) of computing rows c0..c1
-        self._sweeps: dict = {}         # (j, h, stream) -> _Sweep; placement-independent
+        self._sweeps: dict = {}         # (j, h, stream) -> Sweep; placement-independent
         self.measured: dict = {}        # plan signature -> its arena (tigris.tiling.fit)
 
     def long_lived(self, min_size: int = 4096) -> set:
@@ -384,7 +320,7 @@ class Problem:
         self._memo[key] = stage
         return stage
 
-    def _sweep(self, j: int, h: int, stream: bool) -> "_Sweep":
+    def _sweep(self, j: int, h: int, stream: bool) -> "Sweep":
         """MACs, cost and strip working set of every segment i..j at height h
         (placement-independent, so kept when `set_slow` changes placements),
         found in one pass over the starts i = j, j-1, ...: a start adds op i's
@@ -401,10 +337,10 @@ class Problem:
             return sweep
         first = max(0, j - MAX_SEGMENT + 1)
         if stream and not self._overlapping(first, j, h):
-            self._sweeps[key] = _Sweep([])
+            self._sweeps[key] = Sweep([])
             return self._sweeps[key]   # nothing to carry: the strips of recomputing
         strips, fails_from = self._full(first, j, h, stream)
-        sweep = self._sweeps[key] = _Sweep(strips)
+        sweep = self._sweeps[key] = Sweep(strips)
         n = len(strips)
         sources = {id(b.src) for strip in strips for b in strip if b.src is not None}
         # Bytes of op k's bands a carry will copy from, pending when strip s starts.
@@ -489,7 +425,7 @@ class Problem:
             n = self._vbytes[value] = value_bytes(value)
         return n
 
-    def _overlay(self, i: int, j: int, sweep: "_Sweep"):
+    def _overlay(self, i: int, j: int, sweep: "Sweep"):
         """The best input to write the stage's output over: (value, delta, size)."""
         best = None
         candidates = []

@@ -1,0 +1,69 @@
+"""The records of the stage search (tigris.tiling.search): a stage
+candidate, one op's rows in one strip, the figures of every segment ending at
+one op at one strip height, and the plan the dynamic program chooses."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Stage:
+    first: int                  # index of the first op (in schedule order)
+    last: int                   # index of the last op (inclusive)
+    height: int = 0             # strip height in output rows of the last op; 0 = flat
+    peak: int = 0
+    cost: float = 0.0
+    macs: int = 0
+    # Output rows written over input rows no later strip reads: the stage's
+    # output shares a buffer with `overlay` (an input that dies in the stage),
+    # the output starting `delta` bytes after it, `size` bytes in all.
+    overlay: object = None
+    delta: int = 0
+    size: int = 0
+    traffic: int = 0            # bytes this stage reads from / writes to the slow pool
+    out_bytes: int = 0          # aligned bytes of the stage output
+    prev_live: int = 0          # aligned bytes of the previous op's result live at the start
+    prev_read: int = 0          # bytes of that result this stage reads
+    overlay_saving: int = 0
+    out_slow: bool = False      # placement chosen by `choose`
+    stream: bool = False        # intermediates carry rows between strips (no halo recompute)
+    groups: int = 0             # channel split: the op computes its output channels in groups
+
+    @property
+    def tiled(self) -> bool:
+        return self.height > 0 or self.groups > 0
+
+
+@dataclass(slots=True)
+class Band:
+    """One op's rows in one strip: it holds `rows` (of its output), computes
+    `compute` (a suffix of them), and copies the rest from `src`, its band
+    in an earlier strip."""
+    op: int
+    rows: tuple
+    compute: tuple
+    src: "Band | None" = None
+
+
+@dataclass
+class Sweep:
+    """Every segment ending at one op at one strip height (Problem._sweep)."""
+    strips: list                                # the strips of the longest segment
+    starts: dict = field(default_factory=dict)  # i -> (MACs, cost, working set) of i..j
+    reads: dict = field(default_factory=dict)   # op -> per operand: (whole reads, rows read)
+    overlays: dict = field(default_factory=dict)  # input -> Problem._overlay_of
+
+
+@dataclass
+class TilePlan:
+    stages: list[Stage]
+    peak: int
+    cost: float
+    macs: int
+    model_macs: int
+    flat_cost: float
+    min_peak: int
+    fits: bool
+    also_fits: list = field(default_factory=list)
+    traffic: int = 0
+    slow_values: set = field(default_factory=set)
