@@ -60,16 +60,19 @@ class _Arena:
                 for a in ir.ArrayAttr(func_op.attributes["tigris.slow_buffers"])}
         # Exactly the buffers assign-offsets packs (empty ones too: they take part in
         # the heuristic's orderings), so both reach the same arena.
-        self.fast = {n: tuple(e) for n, e in buffer_lifetimes(func_op).items() if n not in slow}
+        pieces: dict = {}
+        self.fast = {n: tuple(e) for n, e in buffer_lifetimes(func_op, pieces).items()
+                     if n not in slow}
+        self.pieces = {n: p for n, p in pieces.items() if n in self.fast}
         self.alignment = alignment
-        quick = pack(self.fast, alignment=alignment, solver=False)
+        quick = pack(self.fast, alignment=alignment, solver=False, pieces=self.pieces)
         self.quick, self.bound, self.exact = quick.arena, quick.bound, None
 
     def at(self, limit: int | None) -> int:
         if self.quick == self.bound or limit is None or self.quick <= limit or self.bound > limit:
             return self.quick
         if self.exact is None:      # the same for every limit: searched once
-            self.exact = pack(self.fast, alignment=self.alignment).arena
+            self.exact = pack(self.fast, alignment=self.alignment, pieces=self.pieces).arena
         return self.exact
 
 
@@ -245,7 +248,10 @@ def fast_floor(problem: Problem) -> tuple[int, int, int, int]:
             results += align_up(problem.vbytes(born[k]), al)
         scratch = align_up(problem.scratch(op), al) if problem.scratch else 0
         if problem.scratch and problem.ok_stream[k] and problem.info[k].out_shape[1] > 1:
-            scratch = min(scratch, problem._strip_scratch(k, 0, 1))
+            for r in range(problem.info[k].out_shape[1]):   # one output row per strip
+                rows = problem.needs(k, r, r + 1)[0]
+                if rows is not None and rows[1] > rows[0]:  # (not a row of padding only)
+                    scratch = min(scratch, problem._strip_scratch(k, r, r + 1))
         for groups in SPLITS:
             if problem.split(k, groups) is not None:
                 scratch = min(scratch, align_up(problem.scratch(
