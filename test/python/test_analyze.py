@@ -189,3 +189,17 @@ def test_slow_pool_floor_of_a_kernel_scratch(tmp_path):
     assert f"{floor['node']} (conv2d) needs" in out.stderr
     out = tigris("analyze", str(path), "-m", f"{floor['bytes'] + 1024}+8M", "--target", "esp32s3")
     assert out.returncode == 0, out.stderr
+
+
+def test_slow_pool_floor_with_a_concat(tmp_path):
+    """A channel concat (its destination op reads no rows) on the floor's path."""
+    from onnx_check import quantize
+    from test_architectures import Net
+    net = Net(1)
+    a = net.node("Relu", [net.conv("x", 3, 4, 3, 1)], "act")
+    b = net.node("Relu", [net.conv("x", 3, 4, 3, 1)], "act")
+    y = net.conv(net.node("Concat", [a, b], "cat", axis=1), 8, 8, 3, 1)
+    path = quantize(net.model("concat", (1, 3, 32, 32), y), tmp_path / "m.onnx", (1, 3, 32, 32))
+    out = tigris("analyze", str(path), "-m", "4K+8M", "--target", "esp32s3")
+    assert out.returncode == 3 and out.stderr.count("\n") == 1, out.stderr
+    assert "whatever the plan," in out.stderr and "internal error" not in out.stderr

@@ -247,10 +247,10 @@ def fast_floor(problem: Problem) -> tuple[int, int, int, int]:
         if k in born:
             results += align_up(problem.vbytes(born[k]), al)
         scratch = align_up(problem.scratch(op), al) if problem.scratch else 0
-        if problem.scratch and problem.ok_stream[k] and problem.info[k].out_shape[1] > 1:
+        if scratch and problem.ok_stream[k] and problem.info[k].out_shape[1] > 1:
             for r in range(problem.info[k].out_shape[1]):   # one output row per strip
-                rows = problem.needs(k, r, r + 1)[0]
-                if rows is not None and rows[1] > rows[0]:  # (not a row of padding only)
+                need = problem.needs(k, r, r + 1)
+                if need and need[0] is not None and need[0][1] > need[0][0]:
                     scratch = min(scratch, problem._strip_scratch(k, r, r + 1))
         for groups in SPLITS:
             if problem.split(k, groups) is not None:
