@@ -1,6 +1,8 @@
 """tigris-assign-offsets: pack the live buffers into one arena with byte offsets.
 
-Uses the lifetimes tigris-liveness recorded. The lower bound is the largest
+Uses the lifetimes tigris-liveness recorded (a buffer with pieces,
+`tigris.buffer_pieces`, occupies only those, at their offsets from its
+own). The lower bound is the largest
 sum of (aligned) sizes live at one step; a best-fit heuristic runs first and
 an exact CP-SAT search (time-limited) only when the heuristic is above the
 bound. Records `tigris.offset` on every producer (the offset of its buffer),
@@ -32,6 +34,8 @@ def run(func_op, options: AssignOffsetsOptions) -> None:
         raise PassError("tigris-assign-offsets needs lifetimes: run tigris-liveness first",
                         func_op.location)
     table = attr_value(func_op.attributes["tigris.buffers"])
+    pieces = attr_value(func_op.attributes["tigris.buffer_pieces"]) \
+        if "tigris.buffer_pieces" in func_op.attributes else {}
     align = options.alignment
     if align <= 0 or align & (align - 1):
         raise PassError(f"alignment must be a power of two, got {align}", func_op.location)
@@ -43,8 +47,9 @@ def run(func_op, options: AssignOffsetsOptions) -> None:
                           ("slow", {n: tuple(v) for n, v in table.items() if n in slow_names})):
         if not members:
             continue
-        packed = pack(members, alignment=align, time_limit=options.time_limit)
-        problems = verify_packing(members, packed.offsets, packed.arena, align)
+        mine = {n: p for n, p in pieces.items() if n in members}
+        packed = pack(members, alignment=align, time_limit=options.time_limit, pieces=mine)
+        problems = verify_packing(members, packed.offsets, packed.arena, align, mine)
         if problems:
             raise PassError(f"internal error: packing overlaps: {problems[0]}", func_op.location)
         pools[pool] = packed

@@ -101,8 +101,9 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         arena = fa["tigris.arena"]
         tiling = fa.get("tigris.tiling")
         table = fa["tigris.buffers"]
+        pieces = fa.get("tigris.buffer_pieces") or {}
         ops = compute_ops(func)
-        profile = load_profile({k: tuple(v) for k, v in table.items()}, alignment)
+        profile = load_profile({k: tuple(v) for k, v in table.items()}, alignment, pieces)
         peak_step = int(np.argmax(profile)) if profile else 0
         rows = []
         for step, op in enumerate(ops):
@@ -176,7 +177,8 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         "stages": stages,
         "buffers": {k: {"size": v[0], "birth": v[1], "death": v[2],
                         "offset": fa["tigris.offsets"].get(k),
-                        "pool": "slow" if k in slow_buffers else "fast"}
+                        "pool": "slow" if k in slow_buffers else "fast",
+                        **({"pieces": pieces[k]} if k in pieces else {})}
                     for k, v in table.items()},
         "seconds": round(time.perf_counter() - t0, 3),
     }

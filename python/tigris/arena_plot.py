@@ -1,6 +1,7 @@
 """`tigris analyze --plot`: the arena over the plan's steps, readable at 500 steps.
 
-Buffers are boxes (step span x offset range); the stages of the plan are
+Buffers are boxes (step span x offset range; a buffer packed as pieces, a
+stage output written over its input, one box per piece); the stages of the plan are
 background bands (tiled stages shaded and named by strategy, flat ones in
 alternating light greys); the arena and the budget are labelled lines; the
 legend sits outside the axes, right of the data.
@@ -45,9 +46,11 @@ def draw(r: dict):
     for i, (name, b) in enumerate(sorted(r["buffers"].items())):
         if b["offset"] is None or b.get("pool") == "slow":
             continue
-        ax.add_patch(Rectangle((b["birth"], b["offset"] / 1024), b["death"] - b["birth"] + 1,
-                               b["size"] / 1024, facecolor=cmap(i % 20), edgecolor="black",
-                               linewidth=edge, zorder=2))
+        for off, size, birth, death in b.get("pieces") or [[0, b["size"], b["birth"],
+                                                              b["death"]]]:
+            ax.add_patch(Rectangle((birth, (b["offset"] + off) / 1024), death - birth + 1,
+                                   size / 1024, facecolor=cmap(i % 20), edgecolor="black",
+                                   linewidth=edge, zorder=2))
     ax.axhline(arena, color="red", linewidth=1.2, zorder=3)
     ax.axhline(budget, color="green", linestyle="--", linewidth=1.2, zorder=3)
     labels = [(arena, f"arena {arena:.1f} KiB", "red", "top" if arena > budget else "bottom"),

@@ -9,7 +9,12 @@ writes in place over an input of the same size that dies at it; constants in
 flash) and every kernel its scratch under the target's rules.
 buffer_lifetimes: {buffer: [size, birth, death]} from the IR as it stands
 (steps inclusive; arguments born at step 0, returned buffers die at the last
-step; scratch buffers `scratch:<node>` live at their kernel's step only).
+step; scratch buffers `scratch:<node>` live at their kernel's step only), and
+on request the pieces of a buffer that holds a stage output written over its
+input (`tigris.overlay_of`): the bytes such a buffer needs change over its
+life (input and output during the stage, then the output alone, which may in
+turn be overwritten by the next stage's output), so it is packed as several
+rectangles at fixed offsets from its start (tigris.planning.pack), not as one.
 """
 from __future__ import annotations
 
@@ -84,8 +89,16 @@ def assign_buffers(func_op, target: str) -> None:
     func_op.attributes["tigris.target"] = attr(target)
 
 
-def buffer_lifetimes(func_op) -> dict[str, list[int]]:
-    """{buffer: [size, birth, death]} for the function in its current order."""
+def buffer_lifetimes(func_op, pieces: dict | None = None) -> dict[str, list[int]]:
+    """{buffer: [size, birth, death]} for the function in its current order.
+
+    `pieces`, when given, receives {buffer: [[offset, size, birth, death], ...]}
+    for the buffers holding an overlaid stage output: at each step such a
+    buffer needs only the bytes of the values in it that are live then (from
+    the op defining a value to its last use), a run of steps needing the same
+    bytes is one piece. A value is only read while it is live, and every byte
+    it shares with the values it came from (views, inserts) stays covered in
+    between, so bytes outside the pieces are free for other buffers."""
     block = block_of(func_op)
     ops = compute_ops(func_op)
     if not ops and "tigris.arg_buffers" not in func_op.attributes:
@@ -109,24 +122,31 @@ def buffer_lifetimes(func_op) -> dict[str, list[int]]:
     arg_offsets = [0] * len(arg_names)
     if "tigris.arg_view_offsets" in func_op.attributes:
         arg_offsets = list(ir.DenseI64ArrayAttr(func_op.attributes["tigris.arg_view_offsets"]))
+    spans: dict = {}        # value -> [buffer, first byte, end byte, defined at, last used at]
+    overlaid: set = set()   # buffers holding an overlaid stage output
     for arg, name, off in zip(block.arguments, arg_names, arg_offsets):
         owner[arg] = name
         touch(name, off + value_bytes(arg), 0)
+        spans[arg] = [name, off, off + value_bytes(arg), 0, 0]
     for step, op in enumerate(ops):
         if "tigris.buffer" not in op.attributes:
             raise PassError(f"'{op.name}' has no buffer: run tigris-bufferize first", op.location)
         for v in op.operands:
             if v in owner:
                 touch(owner[v], 0, step)
+                spans[v][4] = step
         buf = ir.StringAttr(op.attributes["tigris.buffer"]).value
         # A buffer spans every value in it at its byte offset (views, overlays).
         off = ir.IntegerAttr(op.attributes["tigris.view_offset"]).value \
             if "tigris.view_offset" in op.attributes else 0
         extent = ir.IntegerAttr(op.attributes["tigris.overlay_size"]).value \
             if "tigris.overlay_size" in op.attributes else 0
+        if "tigris.overlay_of" in op.attributes:
+            overlaid.add(buf)
         for r in op.results:
             owner[r] = buf
             touch(buf, max(off + value_bytes(r), extent), step)
+            spans[r] = [buf, off, off + value_bytes(r), step, step]
         scratch = read_scratch(op)
         if scratch:
             touch(f"scratch:{node_name(op)}", scratch, step)
@@ -134,4 +154,36 @@ def buffer_lifetimes(func_op) -> dict[str, list[int]]:
     for v in ret.operands:
         if v in owner:
             touch(owner[v], 0, last)
+            spans[v][4] = last
+    if pieces is not None:
+        pieces.update(_pieces(table, spans, overlaid))
     return table
+
+
+def _pieces(table, spans, overlaid) -> dict:
+    """{buffer: [[offset, size, birth, death], ...]} of the overlaid buffers
+    whose needed bytes change over their life (see buffer_lifetimes)."""
+    out = {}
+    for buf in sorted(overlaid):
+        size, birth, death = table[buf]
+        lo = [None] * (death - birth + 1)
+        hi = [0] * (death - birth + 1)
+        for b, first, end, defined, used in spans.values():
+            if b != buf or end <= first:
+                continue
+            for t in range(max(defined, birth), max(defined, used) + 1):
+                k = t - birth
+                lo[k] = first if lo[k] is None else min(lo[k], first)
+                hi[k] = max(hi[k], end)
+        runs = []
+        for k in range(len(lo)):
+            if lo[k] is None:
+                continue
+            if runs and runs[-1][3] == birth + k - 1 and (runs[-1][0], runs[-1][0] + runs[-1][1]) \
+                    == (lo[k], hi[k]):
+                runs[-1][3] = birth + k
+            else:
+                runs.append([lo[k], hi[k] - lo[k], birth + k, birth + k])
+        if runs != [[0, size, birth, death]]:
+            out[buf] = runs
+    return out

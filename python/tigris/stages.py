@@ -44,8 +44,15 @@ def stage_table(func_op, alignment: int = 16) -> list[dict]:
         if "tigris.slow_buffers" in fa else set()
     steps = max((int(v[2]) for v in table.values()), default=-1) + 1
     fast_live, slow_live = [0] * steps, [0] * steps
+    pieces = attr_value(fa["tigris.buffer_pieces"]) if "tigris.buffer_pieces" in fa else {}
     for name, (size, birth, death) in table.items():
         live = slow_live if name in slow_names else fast_live
+        if name in pieces:      # only these rectangles of it are occupied
+            for off, psize, pb, pd in pieces[name]:
+                for t in range(int(pb), int(pd) + 1):
+                    live[t] += _align(int(off) + int(psize), alignment) - \
+                        int(off) // alignment * alignment
+            continue
         for t in range(int(birth), int(death) + 1):
             live[t] += _align(int(size), alignment)
     staged = any("tigris.stage" in op.attributes for op in ops)

@@ -136,6 +136,58 @@ def test_verify_packing_reports_problems():
     assert verify_packing(st, {"a": 0, "b": 16, "c": 16}, 32)[0].startswith("b")
 
 
+def test_pieces_free_the_bytes_a_storage_no_longer_needs():
+    """A stage output written over its input: one storage of 64 bytes while
+    both live (steps 0-2), then only the output's 32 (steps 3-5). Packed as
+    its two pieces, the next 64-byte tensor (born at 4) fits beside the 32
+    bytes: the arena is 96, not the 128 of whole rectangles."""
+    st = {"x": (64, 0, 5), "y": (64, 4, 6)}
+    for pieces, arena in (({"x": [[0, 64, 0, 2], [0, 32, 3, 5]]}, 96),
+                          # the output at the top of the buffer: x must start at 32
+                          ({"x": [[0, 64, 0, 2], [32, 32, 3, 5]]}, 96)):
+        assert lower_bound(st, 16, pieces) == 96 and lower_bound(st, 16) == 128
+        for solver in (False, True):
+            p = pack(st, alignment=16, solver=solver, pieces=pieces)
+            assert verify_packing(st, p.offsets, p.arena, 16, pieces) == []
+            assert p.bound == 96 and (p.arena == 96 or not solver)
+        assert verify_packing(st, p.offsets, p.arena, 16) != []    # as rectangles they overlap
+    # The pieces, not the box, are checked: y over the bytes x still holds.
+    pieces = {"x": [[0, 64, 0, 2], [0, 32, 3, 5]]}
+    errs = verify_packing(st, {"x": 0, "y": 16}, 96, 16, pieces)
+    assert errs and "overlaps" in errs[0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_pieces_pack_without_overlap(seed):
+    """Random storages, some given as pieces at unaligned offsets (widened to
+    the alignment units they touch): every packing, heuristic or CP-SAT, is
+    valid piece by piece, never below the bound, and the bound is the largest
+    load of the pieces."""
+    rng = random.Random(seed)
+    st, pieces = {}, {}
+    for k in range(rng.randint(4, 14)):
+        size = rng.randint(1, 200)
+        birth = rng.randint(0, 12)
+        death = birth + rng.randint(0, 8)
+        st[f"s{k}"] = (size, birth, death)
+        if death > birth and rng.random() < 0.5:
+            cut = rng.randint(birth, death - 1)
+            lo = rng.randint(0, size - 1)
+            pieces[f"s{k}"] = [[0, size, birth, cut], [lo, rng.randint(1, size - lo), cut + 1,
+                                                        death]]
+    steps = max(d for _, _, d in st.values()) + 1
+    load = [0] * steps
+    for name, (size, b, d) in st.items():
+        for off, ps, pb, pd in pieces.get(name, [[0, size, b, d]]):
+            for t in range(pb, pd + 1):
+                load[t] += -(-(off + ps) // 16) * 16 - off // 16 * 16
+    assert lower_bound(st, 16, pieces) == max(load)
+    for solver in (False, True):
+        p = pack(st, alignment=16, solver=solver, time_limit=0.5, pieces=pieces)
+        assert verify_packing(st, p.offsets, p.arena, 16, pieces) == []
+        assert p.bound == max(load) <= p.arena
+
+
 def test_empty_and_trivial_inputs():
     p = pack({})
     assert p.arena == 0 and p.offsets == {} and p.optimal

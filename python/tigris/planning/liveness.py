@@ -114,14 +114,25 @@ def as_triples(storages) -> list[tuple[str, int, int, int]]:
     return out
 
 
-def load_profile(storages, alignment: int = 16) -> list[int]:
-    """Live bytes per step (sizes rounded up to ``alignment``)."""
+def load_profile(storages, alignment: int = 16, pieces=None) -> list[int]:
+    """Live bytes per step (sizes rounded up to ``alignment``). ``pieces``:
+    ``{storage: [[offset, size, birth, death], ...]}``, storages that occupy
+    only those rectangles (tigris.planning.pack)."""
     trip = as_triples(storages)
     if not trip:
         return []
     steps = max(d for _, _, _, d in trip) + 1
     diff = [0] * (steps + 1)
-    for _, size, b, d in trip:
+    pieces = pieces or {}
+    for name, size, b, d in trip:
+        if name in pieces and size > 0:
+            for off, ps, pb, pd in pieces[name]:
+                if ps > 0:
+                    a = (align_up(off + ps, alignment) - off // alignment * alignment
+                         if alignment > 1 else ps)
+                    diff[pb] += a
+                    diff[pd + 1] -= a
+            continue
         a = align_up(size, alignment)
         diff[b] += a
         diff[d + 1] -= a
@@ -132,10 +143,10 @@ def load_profile(storages, alignment: int = 16) -> list[int]:
     return prof
 
 
-def lower_bound(storages, alignment: int = 16) -> int:
+def lower_bound(storages, alignment: int = 16, pieces=None) -> int:
     """Max over steps of the live bytes, each size rounded up to ``alignment``:
     no packing of these lifetimes can use a smaller arena."""
-    prof = load_profile(storages, alignment)
+    prof = load_profile(storages, alignment, pieces)
     return max(prof) if prof else 0
 
 

@@ -3,6 +3,13 @@
 Storages whose lifetimes (inclusive step ranges) intersect must occupy
 disjoint byte ranges. Sizes are rounded up to ``alignment`` and offsets are
 multiples of it; internally everything is counted in alignment units.
+
+A storage may be given as ``pieces``: rectangles ``[offset, size, birth,
+death]`` at fixed byte offsets from the storage's own offset, disjoint in
+time (a buffer whose needed bytes change over its life, e.g. a stage output
+written over its input: tigris.bufferization.buffer_lifetimes). Only the
+pieces occupy memory; its (size, birth, death) entry is their bounding box,
+and its offset is that of the box.
 """
 from __future__ import annotations
 
@@ -44,10 +51,26 @@ class Packing:
         return self.arena - self.bound
 
 
-class _Items:
-    """Storages in alignment units, with their time-overlap lists."""
+def _parts(pieces, alignment: int) -> list[tuple[int, int, int, int]]:
+    """Pieces in alignment units: (first unit, units, birth, death), each
+    widened to the units its bytes touch."""
+    out = []
+    for off, size, birth, death in pieces:
+        if size <= 0:
+            continue
+        lo = int(off) // alignment
+        out.append((lo, -(-(int(off) + int(size)) // alignment) - lo, int(birth), int(death)))
+    return out
 
-    def __init__(self, storages, alignment: int):
+
+class _Items:
+    """Storages in alignment units, with their time-overlap lists. ``rel[i]``:
+    for each storage j overlapping i in time, ``(j, a, b)`` such that
+    whenever j is placed at ``off[j]`` the offsets of i's box that some
+    piece of j forbids are those in ``(off[j] + a - size[i], off[j] + b)``
+    (a plain pair: ``a = 0, b = size[j]``)."""
+
+    def __init__(self, storages, alignment: int, pieces=None):
         trip = as_triples(storages)
         self.alignment = alignment
         self.zero = [name for name, size, _, _ in trip if size <= 0]
@@ -56,7 +79,13 @@ class _Items:
         self.size = [align_up(t[1], alignment) // alignment for t in trip]
         self.birth = [t[2] for t in trip]
         self.death = [t[3] for t in trip]
+        pieces = pieces or {}
+        self.parts = [(_parts(pieces[t[0]], alignment) or None) if t[0] in pieces else None
+                      for t in trip]
         n = len(trip)
+        for i in range(n):
+            if self.parts[i] is not None:
+                self.size[i] = max(self.size[i], max(r + s for r, s, _, _ in self.parts[i]))
         # sweep by birth to build the overlap lists
         byb = sorted(range(n), key=lambda i: self.birth[i])
         self.over = [[] for _ in range(n)]
@@ -69,17 +98,32 @@ class _Items:
                 self.over[j].append(i)
             active.append(i)
         self.n = n
+        self.rel = [[(j, 0, self.size[j]) for j in self.over[i]] for i in range(n)]
+        for i in range(n):
+            if self.parts[i] is None and all(self.parts[j] is None for j in self.over[i]):
+                continue
+            self.rel[i] = [(j, rj - ri - si + self.size[i], rj + sj - ri)
+                           for j in self.over[i]
+                           for ri, si, bi, di in self.pieces(i)
+                           for rj, sj, bj, dj in self.pieces(j) if bi <= dj and bj <= di]
         steps = max(self.death, default=-1) + 1
         load = [0] * (steps + 1)
         for i in range(n):
-            load[self.birth[i]] += self.size[i]
-            load[self.death[i] + 1] -= self.size[i]
+            for _, s, b, d in self.pieces(i):
+                load[b] += s
+                load[d + 1] -= s
         acc, prof = 0, []
         for t in range(steps):
             acc += load[t]
             prof.append(acc)
         self.profile = prof
         self.bound = max(prof, default=0)
+
+    def pieces(self, i: int) -> list[tuple[int, int, int, int]]:
+        """Storage i's rectangles: (first unit, units, birth, death)."""
+        if self.parts[i] is None:
+            return [(0, self.size[i], self.birth[i], self.death[i])]
+        return self.parts[i]
 
     def result(self, off_units: list[int]) -> dict[str, int]:
         a = self.alignment
@@ -98,13 +142,15 @@ def _place(items: _Items, order, mode: str = "first", cap: int = 0,
     else a neighbour dying closest to the storage's own death, ``"random"``
     one of those two at random. Returns (offsets, arena) in units, or
     (None, arena) as soon as the arena exceeds ``limit``."""
-    size, over, death = items.size, items.over, items.death
+    size, rel, death = items.size, items.rel, items.death
     off = [-1] * items.n
     arena = 0
     two_ended = mode in ("wall", "random")
     for i in order:
         si = size[i]
-        spans = sorted((off[j], off[j] + size[j], j) for j in over[i] if off[j] >= 0)
+        # (a, b, j): i's box may not start in (a - si, b); a > b when the
+        # pieces leave room inside i's box (the gap search below stays valid).
+        spans = sorted((off[j] + a, off[j] + b, j) for j, a, b in rel[i] if off[j] >= 0)
         cand, pick, pick_gap, high = 0, -1, None, -1
         for a, b, _ in spans:
             if a - cand >= si:
@@ -226,9 +272,9 @@ def _cpsat(items: _Items, ub: int, hint: list[int], time_limit: float, workers: 
         s = items.size[i]
         y = m.new_int_var(0, ub - s, f"y{i}")
         ys.append(y)
-        xi.append(m.new_fixed_size_interval_var(items.birth[i], items.death[i] - items.birth[i] + 1,
-                                                f"x{i}"))
-        yi.append(m.new_fixed_size_interval_var(y, s, f"yi{i}"))
+        for k, (r, ps, b, d) in enumerate(items.pieces(i)):
+            xi.append(m.new_fixed_size_interval_var(b, d - b + 1, f"x{i}.{k}"))
+            yi.append(m.new_fixed_size_interval_var(y + r, ps, f"yi{i}.{k}"))
         m.add_hint(y, hint[i])
     arena = m.new_int_var(lb, ub, "arena")
     for i in range(items.n):
@@ -254,7 +300,7 @@ def _cpsat(items: _Items, ub: int, hint: list[int], time_limit: float, workers: 
 
 
 def pack(storages, alignment: int = 16, time_limit: float = 2.0, workers: int = 1,
-         solver: bool = True, restarts: int = 200, seed: int = 0) -> Packing:
+         solver: bool = True, restarts: int = 200, seed: int = 0, pieces=None) -> Packing:
     """Offsets for ``storages`` (a :func:`lifetimes` result, or a mapping
     ``{name: (size, birth, death)}``) minimizing the arena.
 
@@ -263,10 +309,12 @@ def pack(storages, alignment: int = 16, time_limit: float = 2.0, workers: int = 
     above the lower bound and ``solver`` is set, CP-SAT searches for an
     exact packing within ``time_limit`` seconds on ``workers`` threads,
     hinted with the heuristic solution. Sizes round up to ``alignment``;
-    offsets are multiples of it.
+    offsets are multiples of it. ``pieces``: ``{storage: [[offset, size,
+    birth, death], ...]}`` for storages packed as those rectangles (module
+    docstring).
     """
     t0 = time.monotonic()
-    items = _Items(storages, alignment)
+    items = _Items(storages, alignment, pieces)
     if items.n == 0:
         return Packing(items.result([]), 0, 0, "empty", True, alignment, 0)
     arena, off, label, tried = _heuristic(items, restarts, seed)
@@ -303,12 +351,14 @@ def no_reuse_sum(storages, alignment: int = 16) -> int:
 
 
 def verify_packing(storages, offsets: dict[str, int], arena: int,
-                   alignment: int = 16) -> list[str]:
+                   alignment: int = 16, pieces=None) -> list[str]:
     """Problems with a packing (empty when valid): a storage without offset,
     a misaligned offset, a storage outside ``[0, arena)``, or two storages
-    live at a common step whose (aligned) byte ranges intersect."""
+    live at a common step whose (aligned) byte ranges intersect (a storage
+    given as ``pieces``: each piece)."""
     errors = []
     trip = as_triples(storages)
+    pieces = pieces or {}
     spans = []
     for name, size, b, d in trip:
         if name not in offsets:
@@ -320,14 +370,20 @@ def verify_packing(storages, offsets: dict[str, int], arena: int,
             errors.append(f"{name}: offset {o} not aligned to {alignment}")
         if size > 0 and (o < 0 or o + s > arena):
             errors.append(f"{name}: [{o}, {o + s}) outside the arena of {arena}")
-        if size > 0:
+        if size > 0 and name in pieces:
+            for r, ps, pb, pd in _parts(pieces[name], alignment):
+                lo = o + r * alignment
+                if lo + ps * alignment > o + s:
+                    errors.append(f"{name}: a piece ends past its size {size}")
+                spans.append((pb, pd, lo, lo + ps * alignment, name))
+        elif size > 0:
             spans.append((b, d, o, o + s, name))
     spans.sort()
     for i, (b1, d1, o1, e1, n1) in enumerate(spans):
         for b2, d2, o2, e2, n2 in spans[i + 1:]:
             if b2 > d1:
                 break
-            if o1 < e2 and o2 < e1:
+            if o1 < e2 and o2 < e1 and n1 != n2:
                 errors.append(f"{n1} [{o1},{e1}) steps {b1}..{d1} overlaps "
                               f"{n2} [{o2},{e2}) steps {b2}..{d2}")
     return errors
