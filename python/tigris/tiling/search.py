@@ -116,7 +116,7 @@ class Problem:
         concat the heads write into early, is live across the whole neck)."""
         results = {self.graph.value_buffer.get(v) for v in self.returned_values}
         return {n for n, st in self.storages.items() if st.kind == "buffer"
-                and st.death - st.birth > 2 and st.size >= min_size
+                and st.death - st.birth > 1 and st.size >= min_size
                 and not results & set(st.buffers)}
 
     def set_slow(self, storages: set | None = None) -> None:
@@ -451,12 +451,12 @@ class Problem:
         """(delta, size) of writing the output of a stage ending at op j over
         `v`, read by ops of the stage only, or None when that is unsafe. The
         same for every start of the stage: it depends on the bands of v's users."""
-        users = self.uses.get(v, [])
-        if any(rows is None for k in users
-               for operand, rows in zip(self.ops[k].operands, self.needs(k, 0, 1))
-               if operand == v):
+        # The operand slots where each user reads v.
+        slots = {k: [x for x, operand in enumerate(self.ops[k].operands) if operand == v]
+                 for k in set(self.uses.get(v, []))}
+        if any(self.needs(k, 0, 1)[x] is None for k, xs in slots.items() for x in xs):
             return None  # read whole by every strip (a broadcast scale): never overwritable
-        if any(self.info[k].kind == "insert" and self.ops[k].operands[1] == v for k in users):
+        if any(self.info[k].kind == "insert" and 1 in xs for k, xs in slots.items()):
             return None  # bands written into its own bytes, read by later ops of the strip
             #              (the output would overlap them partially, not only later strips)
         out = self.ops[j].results[0]
@@ -464,14 +464,18 @@ class Problem:
         row_in = self.vbytes(v) // _shape(v)[1]
         lows = []
         for strip in strips:
-            here = {b.op: b for b in strip if b.op in users}
             lo = None
-            for k, band in here.items():
+            for band in strip:
+                xs = slots.get(band.op)
+                if xs is None:
+                    continue
                 # The whole band, carried rows included: in a streamed stage
                 # they are copied from the previous band, which is the input's
                 # own rows when the op writes into it (a channel insert).
-                for operand, rows in zip(self.ops[k].operands, self.needs(k, *band.rows)):
-                    if operand == v and rows is not None:
+                need = self.needs(band.op, *band.rows)
+                for x in xs:
+                    rows = need[x]
+                    if rows is not None:
                         lo = rows[0] if lo is None else min(lo, rows[0])
             lows.append(lo if lo is not None else _shape(v)[1])
         # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
@@ -494,15 +498,15 @@ class Problem:
 
     def flat(self, i: int) -> Stage:
         op = self.ops[i]
-        traffic = sum(value_bytes(v) for v in list(op.operands) + [op.results[0]]
+        traffic = sum(self.vbytes(v) for v in list(op.operands) + [op.results[0]]
                       if v in self.slow)
         prev = self.prev_value(i)
         out = op.results[0]
         return Stage(i, i, 0, self.profile[i], self.flat_cost[i] + PER_SLOW_BYTE * traffic,
                      self.flat_macs[i], traffic=traffic,
-                     out_bytes=0 if out in self.slow else align_up(value_bytes(out), self.alignment),
+                     out_bytes=0 if out in self.slow else align_up(self.vbytes(out), self.alignment),
                      prev_live=self._live_bytes(prev, i),
-                     prev_read=value_bytes(prev) if prev is not None and prev in list(op.operands) else 0)
+                     prev_read=self.vbytes(prev) if prev is not None and prev in self.reads[i] else 0)
 
     def split(self, j: int, groups: int) -> Stage | None:
         """Op j (a conv2d or fully connected layer) computing its output
@@ -549,7 +553,7 @@ class Problem:
         users = self.uses.get(value, [])
         if not users or max(users) < i:
             return 0
-        return align_up(value_bytes(value), self.alignment)
+        return align_up(self.vbytes(value), self.alignment)
 
     def options(self, j: int):
         """Every stage ending at op j."""
