@@ -5,6 +5,8 @@ onnxruntime, compiled flat and at every budget below, SRAM-only and with an
 on 3 seeded inputs and must give the flat plan's bytes.
 
     .venv/bin/python bench/tiling_lookalikes.py > bench/tiling_lookalikes.txt
+    .venv/bin/python bench/tiling_lookalikes.py --write DIR   # only the int8 models, for
+                                                              # bench/tiling_compare.py
 """
 from __future__ import annotations
 
@@ -34,7 +36,16 @@ MODELS = {"text_line_classifier": (lookalikes.text_line_classifier, (1, 3, 48, 1
           "text_detector": (lookalikes.text_detector, (1, 3, 128, 128))}
 
 
+def write(folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (build, shape) in MODELS.items():
+        print(quantize(build(), folder / f"{name}.onnx", shape))
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--write"] and len(sys.argv) == 3:
+        return write(Path(sys.argv[2]))
     bad = 0
     with tempfile.TemporaryDirectory() as d:
         for name, (build, shape) in MODELS.items():
