@@ -165,17 +165,24 @@ def transpose(cv: Converter, op: Operator) -> None:
         cv.add("Transpose", [src], [out], {"perm": perm})
 
 
-def resize_nearest(cv: Converter, op: Operator) -> None:
+def _resize_operands(cv: Converter, op: Operator, what: str):
+    """(input, output, size, input h, w, align_corners, half_pixel_centers) of a
+    RESIZE_* whose output keeps the input's quantization."""
     x = _image(cv, op.inputs[0])
     out = cv.act(op.outputs[0])
     if not x.same_quant(out):
-        cv.fail("different input and output quantization (TFLite copies the int8 values)")
+        cv.fail(f"different input and output quantization (TFLite {what} the int8 values)")
     size = _int_const(cv, op.inputs[1], "size")
     _, _, h, w = x.shape
     if len(size) != 2 or tuple(size) != tuple(out.shape[2:]):
         cv.fail(f"size {size} disagrees with the output shape")
     o = op.options
     align, half = (bool(o.AlignCorners()), bool(o.HalfPixelCenters())) if o else (False, False)
+    return x, out, size, h, w, align, half
+
+
+def resize_nearest(cv: Converter, op: Operator) -> None:
+    x, out, size, h, w, align, half = _resize_operands(cv, op, "copies")
     rows = tflm_tables.nearest_indices(h, size[0], align, half)
     cols = tflm_tables.nearest_indices(w, size[1], align, half)
     cv.add("ResizeIndex", [x], [out], {"rows": rows, "cols": cols})
@@ -184,16 +191,7 @@ def resize_nearest(cv: Converter, op: Operator) -> None:
 def resize_bilinear(cv: Converter, op: Operator) -> None:
     """RESIZE_BILINEAR of int8 values as TFLM's ResizeBilinearInteger
     interpolates them (Q10 weights, the sum rounded half away from zero)."""
-    x = _image(cv, op.inputs[0])
-    out = cv.act(op.outputs[0])
-    if not x.same_quant(out):
-        cv.fail("different input and output quantization (TFLite interpolates the int8 values)")
-    size = _int_const(cv, op.inputs[1], "size")
-    _, _, h, w = x.shape
-    if len(size) != 2 or tuple(size) != tuple(out.shape[2:]):
-        cv.fail(f"size {size} disagrees with the output shape")
-    o = op.options
-    align, half = (bool(o.AlignCorners()), bool(o.HalfPixelCenters())) if o else (False, False)
+    x, out, size, h, w, align, half = _resize_operands(cv, op, "interpolates")
     if align and half:
         cv.fail("align_corners and half_pixel_centers together (TFLite refuses them)")
     ys = tflm_tables.bilinear_tables(h, size[0], align, half)
