@@ -171,9 +171,14 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
 
     # Skip connections outlive the stages around them: with them in the slow
     # pool the search may fit where it did not, or find a plan that costs less
-    # (moves fewer bytes). Both placements are searched at every budget.
-    long_lived = problem.long_lived() if problem.slow_ok else set()
-    placements = [set(), long_lived] if long_lived else [set()]
+    # (moves fewer bytes). Every placement is searched at every budget.
+    # Also with every tensor read more than one op after its producer in the
+    # slow pool (a detector's SE product read by an Add after an unrelated op).
+    placements = [set()]
+    for span in (2, 1) if problem.slow_ok else ():
+        storages = problem.long_lived(span=span)
+        if storages and storages not in placements:
+            placements.append(storages)
 
     def search(limit: int, attempts: int = 8, only=None, cheaper_than=None):
         """(real peak, plan, slow storages) of the better placement at `limit`

@@ -108,15 +108,15 @@ class Problem:
         self._sweeps: dict = {}         # (j, h, stream) -> Sweep; placement-independent
         self.measured: dict = {}        # plan signature -> its arena (tigris.tiling.fit)
 
-    def long_lived(self, min_size: int = 4096) -> set:
-        """Storages that stay live across several ops (skip connections). Not
+    def long_lived(self, min_size: int = 4096, span: int = 2) -> set:
+        """Storages that stay live across more than `span` ops (skip connections). Not
         one holding a function result: results stay in fast memory (`_variants`
         places no returned value in the slow pool), and a result stored slow
         would leave the last stage no placement at all (YOLOv5's detections, a
         concat the heads write into early, is live across the whole neck)."""
         results = {self.graph.value_buffer.get(v) for v in self.returned_values}
         return {n for n, st in self.storages.items() if st.kind == "buffer"
-                and st.death - st.birth > 1 and st.size >= min_size
+                and st.death - st.birth > span and st.size >= min_size
                 and not results & set(st.buffers)}
 
     def set_slow(self, storages: set | None = None) -> None:
