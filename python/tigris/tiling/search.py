@@ -71,6 +71,7 @@ class Problem:
         for j, op in enumerate(self.ops):
             for v in op.operands:
                 self.uses.setdefault(v, []).append(j)
+        self.use_span = {v: (min(us), max(us)) for v, us in self.uses.items()}
         self.returned_values = set(ret.operands)
         self.args = list(block.arguments)
         self.slow_ok = False     # may choose slow placements for stage outputs
@@ -81,6 +82,10 @@ class Problem:
         # Per op: the position of each operand's producer (None: not an op's result).
         self.operand_pos = [[self.position.get(v) for v in op.operands] for op in self.ops]
         self.windowed = [kernels.REGISTRY[inf.kind].rows == "window" for inf in self.info]
+        # Per op: its 4-D operands (value, producer position or None, block argument?),
+        # the inputs a stage output may be written over.
+        self.image_operands = [[(v, self.position.get(v), isinstance(v, ir.BlockArgument))
+                                for v in op.operands if len(_shape(v)) == 4] for op in self.ops]
         self.ok_stream = [streamable(inf) for inf in self.info]
         # Ops that read some operand whole (broadcast operands, weights): a
         # segment may not contain that operand's producer, whose value would
@@ -355,7 +360,7 @@ class Problem:
             for b in strip:
                 if id(b) in sources:
                     pending[b.op] = self._rows_bytes(b.op, b.rows)
-        bands_of: dict = {}
+        bands_of = sweep.bands_of
         for s, strip in enumerate(strips):
             for b in strip:
                 bands_of.setdefault(b.op, []).append((s, b))
@@ -428,26 +433,25 @@ class Problem:
     def _overlay(self, i: int, j: int, sweep: "Sweep"):
         """The best input to write the stage's output over: (value, delta, size)."""
         best = None
-        candidates = []
+        candidates, seen = [], set()
         for k in range(i, j + 1):
-            for v in self.ops[k].operands:
-                p = self.position.get(v)
-                external = p < i if p is not None else isinstance(v, ir.BlockArgument)
-                if external and v not in candidates and len(_shape(v)) == 4:
+            for v, p, is_arg in self.image_operands[k]:
+                if (p < i if p is not None else is_arg) and v not in seen:
+                    seen.add(v)
                     candidates.append(v)
         for v in candidates:
-            if any(u < i or u >= j for u in self.uses.get(v, [])) or \
-                    v in self.returned_values or v in self.slow:
+            first, last = self.use_span[v]
+            if first < i or last >= j or v in self.returned_values or v in self.slow:
                 continue  # still needed after the stage, or read by the writing op
             if v not in sweep.overlays:
-                sweep.overlays[v] = self._overlay_of(v, j, sweep.strips)
+                sweep.overlays[v] = self._overlay_of(v, j, sweep.strips, sweep.bands_of)
             found = sweep.overlays[v]
             if found is not None and (best is None or found[1] - self.vbytes(v) <
                                       best[2] - self.vbytes(best[0])):
                 best = (v,) + found
         return best
 
-    def _overlay_of(self, v, j: int, strips):
+    def _overlay_of(self, v, j: int, strips, bands_of: dict):
         """(delta, size) of writing the output of a stage ending at op j over
         `v`, read by ops of the stage only, or None when that is unsafe. The
         same for every start of the stage: it depends on the bands of v's users."""
@@ -462,22 +466,17 @@ class Problem:
         out = self.ops[j].results[0]
         row_out = self.vbytes(out) // self.info[j].out_shape[1]
         row_in = self.vbytes(v) // _shape(v)[1]
-        lows = []
-        for strip in strips:
-            lo = None
-            for band in strip:
-                xs = slots.get(band.op)
-                if xs is None:
-                    continue
+        lows = [_shape(v)[1]] * len(strips)
+        for k, xs in slots.items():
+            for s, band in bands_of.get(k, ()):
                 # The whole band, carried rows included: in a streamed stage
                 # they are copied from the previous band, which is the input's
                 # own rows when the op writes into it (a channel insert).
-                need = self.needs(band.op, *band.rows)
+                need = self.needs(k, *band.rows)
                 for x in xs:
                     rows = need[x]
-                    if rows is not None:
-                        lo = rows[0] if lo is None else min(lo, rows[0])
-            lows.append(lo if lo is not None else _shape(v)[1])
+                    if rows is not None and rows[0] < lows[s]:
+                        lows[s] = rows[0]
         # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
         limit = None
         later = None
