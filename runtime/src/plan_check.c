@@ -22,7 +22,8 @@ static int same_bytes(const tg_tensor_t *a, const tg_tensor_t *b)
 }
 
 /* Written slots may not overlap any other slot, except an exact alias of
- * an input the kernel may update in place. */
+ * an input the kernel may update in place, or an input the kernel moves
+ * within its output (the kernel's own checks decide: k_insert). */
 static tigris_status_t check_overlap(const tg_kernel_info_t *k, const tg_operands_t *ops)
 {
     uint32_t w, s;
@@ -35,7 +36,11 @@ static tigris_status_t check_overlap(const tg_kernel_info_t *k, const tg_operand
             if (s == w || !ops->present[s] || !overlaps(&ops->t[w], &ops->t[s])) {
                 continue;
             }
-            if (role == TG_ROLE_OUT && k->slots[s].inplace && same_bytes(&ops->t[w], &ops->t[s])) {
+            if (role == TG_ROLE_OUT && k->slots[s].inplace == TG_ALIAS_EXACT &&
+                same_bytes(&ops->t[w], &ops->t[s])) {
+                continue;
+            }
+            if (role == TG_ROLE_OUT && k->slots[s].inplace == TG_ALIAS_WITHIN) {
                 continue;
             }
             return TIGRIS_STATUS_OVERLAP;

@@ -9,7 +9,8 @@
 
 /* Slot shorthands: role, dtype, optional, in-place. */
 #define S_IN {TG_ROLE_IN, TG_DTYPE_I8, 0, 0}
-#define S_IN_INPLACE {TG_ROLE_IN, TG_DTYPE_I8, 0, 1}
+#define S_IN_INPLACE {TG_ROLE_IN, TG_DTYPE_I8, 0, TG_ALIAS_EXACT}
+#define S_IN_WITHIN {TG_ROLE_IN, TG_DTYPE_I8, 0, TG_ALIAS_WITHIN}
 #define S_W8 {TG_ROLE_CONST, TG_DTYPE_I8, 0, 0}
 #define S_W32 {TG_ROLE_CONST, TG_DTYPE_I32, 0, 0}
 #define S_W32_OPT {TG_ROLE_CONST, TG_DTYPE_I32, 1, 0}
@@ -37,7 +38,7 @@ static const tg_kernel_info_t KERNELS[TG_K_COUNT] = {
     {"pad", 2, 13, 0, {S_IN, S_OUT}},
     {"resize", 8, 1, 0, {S_IN, S_W32, S_W32_OPT, S_W32_OPT, S_W32, S_W32_OPT, S_W32_OPT, S_OUT}},
     {"slice", 2, 6, 0, {S_IN, S_OUT}},
-    {"insert", 3, 2, 0, {S_IN, S_IN_INPLACE, S_OUT}},
+    {"insert", 3, 2, 0, {S_IN_WITHIN, S_IN_INPLACE, S_OUT}},
     {"reshape", 2, 0, 0, {S_IN_INPLACE, S_OUT}},
     {"softmax_tfl", 3, 0, 0, {S_IN_INPLACE, S_W32, S_OUT}},
 };

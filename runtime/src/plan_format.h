@@ -108,11 +108,16 @@
 #define TG_ROLE_OUT 3u     /* written, RAM */
 #define TG_ROLE_SCRATCH 4u /* written, RAM */
 
+/* How an output may share an input's bytes (tg_slot_t.inplace). */
+#define TG_ALIAS_NONE 0u   /* never */
+#define TG_ALIAS_EXACT 1u  /* the same bytes: updated in place */
+#define TG_ALIAS_WITHIN 2u /* any overlap the kernel's own checks allow (k_insert) */
+
 typedef struct {
     uint8_t role;
     uint8_t dtype;
     uint8_t optional;
-    uint8_t inplace; /* an output may alias this input exactly */
+    uint8_t inplace; /* TG_ALIAS_*: how an output may share this input's bytes */
 } tg_slot_t;
 
 typedef struct {

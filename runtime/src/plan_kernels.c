@@ -546,6 +546,16 @@ static tigris_status_t k_insert(const tg_operands_t *o, int run)
             return TIGRIS_STATUS_BAD_SHAPE;
         }
     }
+    if (in->pool == out->pool && in->offset < out->offset + out->size &&
+        out->offset < in->offset + in->size) {
+        /* Rows moved within one buffer (a streamed stage's band): right only
+         * as one contiguous run (memmove: rows of batch 1) within the
+         * destination itself. */
+        if (axis != 1 || in->dims[0] != 1 || dest->pool != out->pool ||
+            dest->offset != out->offset) {
+            return TIGRIS_STATUS_OVERLAP;
+        }
+    }
     if (!run) {
         return TIGRIS_STATUS_OK;
     }

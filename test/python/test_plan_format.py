@@ -236,6 +236,46 @@ def test_reader_rejects_overlapping_slots_like_the_loader(tiny):
         HostPlan(bad, plan)
 
 
+def test_streamed_bands_move_rows_within_their_buffer():
+    """A streamed stage keeps each op's bands in one buffer and moves the rows
+    it keeps to the head with an insert whose input lies inside its output
+    (MobileNetV1 0.25 at 32K). The C runtime runs such a plan bit-exact with
+    the untiled one; an overlapping insert whose output is not its destination
+    is refused by the reader and the loader alike."""
+    from tigris.plan.execute import run_plan
+    from tigris.plan.host import HostPlan, HostRuntimeError
+    path = str(zoo.build("mobilenet_v1_0.25_96"))
+    tiled, flat = compile_onnx(path, Budget(32 << 10)), compile_onnx(path, Budget(1 << 20))
+    plan = read_plan(tiled.data)
+
+    def overlapping(a, b):
+        return a.pool == b.pool and a.offset < b.offset + b.size and b.offset < a.offset + a.size
+    moves = [(i, c) for i, c in enumerate(plan.calls) if c.kernel.name == "insert"
+             and overlapping(plan.tensors[c.tensors[0]], plan.tensors[c.tensors[2]])]
+    assert len(moves) >= 3
+    host, flat_plan = HostPlan(tiled.data, plan), read_plan(flat.data)
+    for seed in range(2):
+        x = np.random.default_rng(seed).integers(-128, 128, plan.inputs[0].shape, dtype=np.int8)
+        (want,) = run_plan(flat_plan, [x])
+        (got,) = host.run([x])
+        assert np.array_equal(got.reshape(want.shape), want)
+    # The move's destination elsewhere than its output (bytes 0.. of the arena,
+    # clear of the output): the copy of the destination into the output would
+    # overwrite the input before it is read.
+    index, call = moves[0]
+    dest, out = (plan.tensors[t] for t in call.tensors[1:])
+    assert call.tensors[1] != call.tensors[2] and dest.size <= out.offset
+    t_off = F.HEADER.unpack_from(tiled.data)[10]
+    d = bytearray(tiled.data)
+    struct.pack_into("<I", d, t_off + call.tensors[1] * F.TENSOR.size + 4, 0)
+    bad = with_crc(d)
+    with pytest.raises(F.PlanError, match=f"call {index} \\(insert\\): slot 'output' overlaps "
+                                          "slot 'input'"):
+        read_plan(bad)
+    with pytest.raises(HostRuntimeError, match="TIGRIS_STATUS_OVERLAP"):
+        HostPlan(bad, plan)
+
+
 # ------------------------------------------------ call flags: single rounding
 
 def compile_with_rounding(text: str, rounding, target: str = "reference") -> bytes:

@@ -115,7 +115,8 @@ def test_kernel_table_matches_python(sanitized):
     want = []
     for k in sorted(F.KERNELS.values(), key=lambda k: k.id):
         slots = " ".join(f"{roles[s.role]}:{F.DTYPES[s.dtype]}:{int(s.optional)}:"
-                         f"{int(s.name in k.inplace)}" for s in k.slots)
+                         f"{1 if s.name in k.inplace else 2 if s.name in k.within else 0}"
+                         for s in k.slots)
         want.append(f"{k.id} {k.name} {k.param_words} {k.call_flags} {slots}")
     assert r.stdout.strip().splitlines() == want
 

@@ -1,27 +1,31 @@
 // tigris-tile streaming the same chain as strips.mlir (3328-byte budget): strips
-// of 2 output rows; the first conv computes each of its rows once. A strip's
-// band of it starts with the rows the previous band ends with (a view of that
-// band copied into a new band by one insert), then the conv computes only the
-// rows no earlier strip computed, written into the band after them.
+// of 6 output rows; the first conv computes each of its rows once, into one
+// buffer of 8 rows (its largest band) kept for the whole stage. A strip's new
+// rows go behind the 2 rows the next conv reads again; when they would not
+// fit, those 2 rows first move to the buffer's head (an insert of a view of
+// the buffer into itself), then the conv writes only the rows no earlier
+// strip computed.
 // RUN: tigris-opt %s --tigris-schedule --tigris-tile=budget=3328 | FileCheck %s
 
 // CHECK-LABEL: func.func @chain
 // CHECK-SAME: fits = 1 : i64
 // CHECK-SAME: macs = 294912 : i64, min_peak = {{[0-9]+}} : i64, model_macs = 294912 : i64
-// CHECK-SAME: streamed_stages = 1 : i64, strip_heights = array<i64: 2>, tiled_stages = 1 : i64
+// CHECK-SAME: streamed_stages = 1 : i64, strip_heights = array<i64: 6>, tiled_stages = 1 : i64
 // CHECK: %[[E:.*]] = "tigris.empty"() {{.*}} -> tensor<1x16x16x8xi8>
-// CHECK: %[[S0:.*]] = "tigris.slice"(%arg0) {begin = array<i64: 0, 0, 0, 0>{{.*}} -> tensor<1x4x16x8xi8>
-// CHECK: %[[A0:.*]] = "tigris.conv2d"(%[[S0]], {{.*}}pad = array<i64: 1, 0, 1, 1>{{.*}} -> tensor<1x3x16x8xi8>
-// CHECK: %[[B0:.*]] = "tigris.conv2d"(%[[A0]], {{.*}} -> tensor<1x2x16x8xi8>
-// CHECK: %[[I0:.*]] = "tigris.insert"(%[[B0]], %[[E]]) {axis = 1 : i64, offset = 0 : i64
-// CHECK: %[[C1:.*]] = "tigris.slice"(%[[A0]]) {begin = array<i64: 0, 1, 0, 0>{{.*}} -> tensor<1x2x16x8xi8>
-// CHECK: %[[H1:.*]] = "tigris.empty"() {{.*}} -> tensor<1x4x16x8xi8>
-// CHECK: %[[K1:.*]] = "tigris.insert"(%[[C1]], %[[H1]]) {axis = 1 : i64, offset = 0 : i64
-// CHECK: %[[S1:.*]] = "tigris.slice"(%arg0) {begin = array<i64: 0, 2, 0, 0>{{.*}} -> tensor<1x4x16x8xi8>
-// CHECK: %[[A1:.*]] = "tigris.conv2d"(%[[S1]], {{.*}}pad = array<i64: 0, 0, 1, 1>{{.*}} -> tensor<1x2x16x8xi8>
-// CHECK: %[[N1:.*]] = "tigris.insert"(%[[A1]], %[[K1]]) {axis = 1 : i64, offset = 2 : i64
-// CHECK: %[[B1:.*]] = "tigris.conv2d"(%[[N1]], {{.*}}pad = array<i64: 0, 0, 1, 1>{{.*}} -> tensor<1x2x16x8xi8>
-// CHECK: "tigris.insert"(%[[B1]], %[[I0]]) {axis = 1 : i64, offset = 2 : i64
+// CHECK: %[[R:.*]] = "tigris.empty"() {{.*}} -> tensor<1x8x16x8xi8>
+// CHECK: %[[S0:.*]] = "tigris.slice"(%arg0) {begin = array<i64: 0, 0, 0, 0>{{.*}} -> tensor<1x8x16x8xi8>
+// CHECK: %[[A0:.*]] = "tigris.conv2d"(%[[S0]], {{.*}}pad = array<i64: 1, 0, 1, 1>{{.*}} -> tensor<1x7x16x8xi8>
+// CHECK: %[[R0:.*]] = "tigris.insert"(%[[A0]], %[[R]]) {axis = 1 : i64, offset = 0 : i64
+// CHECK: %[[V0:.*]] = "tigris.slice"(%[[R0]]) {begin = array<i64: 0, 0, 0, 0>{{.*}} -> tensor<1x7x16x8xi8>
+// CHECK: %[[B0:.*]] = "tigris.conv2d"(%[[V0]], {{.*}} -> tensor<1x6x16x8xi8>
+// CHECK: %[[O0:.*]] = "tigris.insert"(%[[B0]], %[[E]]) {axis = 1 : i64, offset = 0 : i64
+// CHECK: %[[KEPT:.*]] = "tigris.slice"(%[[R0]]) {begin = array<i64: 0, 5, 0, 0>{{.*}} -> tensor<1x2x16x8xi8>
+// CHECK: %[[M1:.*]] = "tigris.insert"(%[[KEPT]], %[[R0]]) {axis = 1 : i64, offset = 0 : i64
+// CHECK: %[[S1:.*]] = "tigris.slice"(%arg0) {begin = array<i64: 0, 6, 0, 0>{{.*}} -> tensor<1x8x16x8xi8>
+// CHECK: %[[A1:.*]] = "tigris.conv2d"(%[[S1]], {{.*}}pad = array<i64: 0, 0, 1, 1>{{.*}} -> tensor<1x6x16x8xi8>
+// CHECK: %[[R1:.*]] = "tigris.insert"(%[[A1]], %[[M1]]) {axis = 1 : i64, offset = 2 : i64
+// CHECK: %[[B1:.*]] = "tigris.conv2d"(%[[R1]], {{.*}}pad = array<i64: 0, 0, 1, 1>{{.*}} -> tensor<1x6x16x8xi8>
+// CHECK: "tigris.insert"(%[[B1]], %[[O0]]) {axis = 1 : i64, offset = 6 : i64
 // CHECK: return
 
 func.func @chain(%x: tensor<1x16x16x8xi8>) -> tensor<1x16x16x8xi8> {

@@ -42,6 +42,7 @@ class PlanKernel:
     slots: tuple[Slot, ...]
     params: tuple[Param, ...] = ()
     inplace: tuple[str, ...] = ()   # input slots the output may alias exactly
+    within: tuple[str, ...] = ()    # input slots the output may overlap (rows moved in a buffer)
     call_flags: int = 0             # the call flag bits its calls may set
 
     @property

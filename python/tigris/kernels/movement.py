@@ -128,6 +128,7 @@ KINDS = [
     Kind("insert", per_mac=1.83, work=lambda n, n_in, w, a: n_in, rows="rows",
          streams=lambda a: a["axis"] not in (0, 1),
          plan=PlanKernel("insert", 15, (_IN, Slot("dest", IN), _OUT),
-                         (Param("axis"), Param("offset")), inplace=("dest",)),
+                         (Param("axis"), Param("offset")), inplace=("dest",),
+                         within=("input",)),
          emit_c=_emit_insert),
 ]

@@ -147,9 +147,24 @@ def _name(raw: bytes, what: str) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 
-def _check_overlap(plan: Plan, index: int, kernel, tensors: list) -> None:
+def _one_run_move(slots, out, axis: int) -> bool:
+    """An insert whose output is its destination's bytes and whose input is
+    one contiguous run (rows of batch 1), as k_insert requires of an input
+    overlapping its output."""
+    by_name = {s.name: t for s, t in slots}
+    dest, inp = by_name.get("dest"), by_name.get("input")
+    if dest is None or inp is None or (dest.pool, dest.offset, dest.size) != \
+            (out.pool, out.offset, out.size):
+        return False
+    axis = axis + len(inp.shape) if axis < 0 else axis
+    return axis == 1 and inp.shape[0] == 1
+
+
+def _check_overlap(plan: Plan, index: int, kernel, tensors: list, words) -> None:
     """The loader's rule: a written slot (output, scratch) overlaps no other slot,
-    except an exact alias of an input the kernel may update in place."""
+    except an exact alias of an input the kernel may update in place, or an
+    insert's input moved within its destination (the output aliasing the
+    destination exactly, one contiguous run: rows of batch 1)."""
     slots = [(s, plan.tensors[t]) for s, t in zip(kernel.slots, tensors) if t is not None]
     for ws, w in slots:
         if ws.role not in (OUT, SCRATCH):
@@ -159,6 +174,8 @@ def _check_overlap(plan: Plan, index: int, kernel, tensors: list) -> None:
                                                    and t.offset < w.offset + w.size):
                 continue
             if ws.role == OUT and s.name in kernel.inplace and (t.offset, t.size) == (w.offset, w.size):
+                continue
+            if ws.role == OUT and s.name in kernel.within and _one_run_move(slots, w, words[0]):
                 continue
             raise PlanError(f"call {index} ({kernel.name}): slot '{ws.name}' overlaps slot "
                             f"'{s.name}' in the {w.pool} pool")
@@ -252,7 +269,7 @@ def read_plan(data: bytes) -> Plan:
                     or (s.role in (OUT, SCRATCH) and t.pool == "flash"):
                 raise PlanError(f"call {i} ({kernel.name}): slot '{s.name}' has the wrong tensor")
             tensors.append(idx)
-        _check_overlap(plan, i, kernel, tensors)
+        _check_overlap(plan, i, kernel, tensors, words)
         if cflags & CALL_SINGLE_ROUNDING:
             lo, hi = SINGLE_SHIFT_RANGE
             bad = [s for s in _shifts(plan, kernel, tensors, words) if not lo <= s <= hi]

@@ -129,10 +129,8 @@ def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
             if not plan.fits or real <= limit:
                 break
             if not unstreamed and any(s.stream for s in plan.stages):
-                # A streamed stage holds two bands per op, which may not pack
-                # into its estimate: the cheapest plan without streaming at the
-                # same budget competes too (once; MobileNetV1 1.0/128 at 112K:
-                # x1.07 MACs instead of the tightened streamed plan's x1.11).
+                # A streamed plan that misses its estimate: the cheapest plan
+                # without streaming at the same budget competes too (once).
                 unstreamed = True
                 problem.allow_stream = False
                 try:

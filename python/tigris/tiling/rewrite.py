@@ -3,7 +3,10 @@
 A tiled stage becomes, for each strip of output rows, the same kernels on row
 bands: operand rows are `tigris.slice` views, each strip op gets the padding
 of its band, and the last op's band goes into the stage output with a row
-`tigris.insert` (bufferize lets the producer write there directly). A
+`tigris.insert` (bufferize lets the producer write there directly). In a
+streamed stage every other op keeps its bands in one buffer for the whole
+stage (tigris.tiling.stage.band_buffer): new rows are written behind the rows
+it keeps, which move to the buffer's head when there is no room. A
 channel-split stage becomes one call per group of output channels. The
 model's weights and arithmetic are unchanged, so the rewritten function is
 bit-exact with the flat one. Every op gets `tigris.stage`.
@@ -15,6 +18,7 @@ from mlir import ir
 from tigris.dialects import attr, kernel_op
 from tigris.tiling.rows import needs, strip_attrs
 from tigris.tiling.search import Problem
+from tigris.tiling.stage import band_buffer
 
 
 def _strip_type(info, rows: int) -> ir.RankedTensorType:
@@ -44,6 +48,70 @@ def _padding_only(info, rows: int):
                                loc=info.op.location).result
 
 
+def _compute(problem: Problem, band, i: int, made: dict):
+    """Op `band.op` computing its rows `band.compute` from row views of its
+    operands (bands of the stage's ops starting at op i, or whole values)."""
+    k, (c0, c1) = band.op, band.compute
+    if c1 <= c0:
+        return None
+    info = problem.info[k]
+    operands, need = [], needs(info, c0, c1)
+    if info.kind == "pad" and need[0] is not None and need[0][1] == need[0][0]:
+        return _padding_only(info, c1 - c0)
+    for v, rows in zip(info.op.operands, need):
+        p = problem.position.get(v)
+        if rows is None:
+            operands.append(v)
+        elif p is not None and p >= i:
+            sv, first = made[p]
+            operands.append(_row_slice(sv, rows[0], rows[1], first))
+        else:
+            operands.append(_row_slice(v, rows[0], rows[1]))
+    return kernel_op(info.kind, operands, _strip_type(info, c1 - c0),
+                     strip_attrs(info, c0, c1), loc=info.op.location).result
+
+
+class _Ring:
+    """The buffer of one op's bands in a streamed stage (tiling.stage.band_buffer)."""
+
+    def __init__(self, info, bands):
+        rows, layout = band_buffer(bands)
+        self.info = info
+        self.steps = {id(b): step for b, step in zip(bands, layout)}
+        self.value = kernel_op("empty", [], _strip_type(info, rows), {}).result
+        self.first = bands[0].rows[0]
+
+    def make_room(self, band) -> None:
+        """Before `band`'s rows are computed: move the carried rows to the
+        head when the new ones would not fit behind them (one contiguous copy
+        within the buffer)."""
+        (lo, _), (c0, _) = band.rows, band.compute
+        first, shift = self.steps[id(band)]
+        if shift:
+            carried = _row_slice(self.value, lo, c0, self.first)
+            self.value = kernel_op("insert", [carried, self.value], self.value.type,
+                                   {"axis": 1, "offset": 0}).result
+        self.first = first
+
+    def put(self, band, new):
+        """`band`'s new rows `new` (None: none) written behind the rows kept:
+        (the buffer, the output row at its row 0)."""
+        if new is not None:
+            self.value = kernel_op("insert", [new, self.value], self.value.type,
+                                   {"axis": 1, "offset": band.compute[0] - self.first}).result
+        return self.value, self.first
+
+
+def _band_buffers(problem: Problem, strips, j: int) -> dict:
+    """op -> _Ring for every op of a streamed stage but the last."""
+    bands: dict = {}
+    for strip in strips:
+        for b in strip:
+            if b.op != j:
+                bands.setdefault(b.op, []).append(b)
+    return {k: _Ring(problem.info[k], bs) for k, bs in sorted(bands.items())}
+
+
 def rewrite(problem: Problem, stage, index: int) -> None:
     i, j, h = stage.first, stage.last, stage.height
     last = problem.ops[j]
@@ -57,47 +125,21 @@ def rewrite(problem: Problem, stage, index: int) -> None:
             dest.owner.attributes["tigris.overlay_delta"] = attr(stage.delta)
             dest.owner.attributes["tigris.overlay_size"] = attr(stage.size)
         made = {}   # op index -> (its latest band value, first row)
-        for strip in problem.strips(i, j, h, stage.stream):
+        strips = problem.strips(i, j, h, stage.stream)
+        rings = _band_buffers(problem, strips, j) if stage.stream else {}
+        for strip in strips:
             for band in strip:
                 k = band.op
-                info = problem.info[k]
-                (lo, hi), (c0, c1) = band.rows, band.compute
-                carried = None
-                if c0 > lo:
-                    # Rows an earlier strip computed: a view of that band, copied
-                    # into the head of this one when new rows follow them.
-                    src, first = made[k]
-                    carried = _row_slice(src, lo, c0, first)
-                    if c1 == c0:
-                        made[k] = (carried, lo)
-                        continue
-                    held = kernel_op("empty", [], _strip_type(info, hi - lo), {}).result
-                    held = kernel_op("insert", [carried, held], held.type,
-                                     {"axis": 1, "offset": 0}).result
-                operands, need = [], needs(info, c0, c1)
-                empty = info.kind == "pad" and need[0] is not None and need[0][1] == need[0][0]
-                for v, rows in zip(info.op.operands if not empty else [], need):
-                    p = problem.position.get(v)
-                    if rows is None:
-                        operands.append(v)
-                    elif p is not None and p >= i:
-                        sv, first = made[p]
-                        operands.append(_row_slice(sv, rows[0], rows[1], first))
-                    else:
-                        operands.append(_row_slice(v, rows[0], rows[1]))
-                if empty:
-                    new = _padding_only(info, c1 - c0)
-                else:
-                    new = kernel_op(info.kind, operands, _strip_type(info, c1 - c0),
-                                    strip_attrs(info, c0, c1), loc=info.op.location).result
+                if k in rings:      # streamed: rows kept in one buffer from strip to strip
+                    rings[k].make_room(band)
+                    made[k] = rings[k].put(band, _compute(problem, band, i, made))
+                    continue
+                new = _compute(problem, band, i, made)
                 if k == j:
                     dest = kernel_op("insert", [new, dest], last.results[0].type,
-                                     {"axis": 1, "offset": c0}).result
-                elif carried is None:
-                    made[k] = (new, c0)
+                                     {"axis": 1, "offset": band.compute[0]}).result
                 else:
-                    made[k] = (kernel_op("insert", [new, held], held.type,
-                                         {"axis": 1, "offset": c0 - lo}).result, lo)
+                    made[k] = (new, band.compute[0])
     # The stage output keeps the name of the op it replaces, so overlays of
     # later stages that refer to it by name still find it.
     dest.owner.attributes["tigris.name"] = last.attributes["tigris.name"]

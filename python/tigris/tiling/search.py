@@ -22,7 +22,7 @@ from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
-from tigris.tiling.stage import Band, Stage, Sweep, TilePlan
+from tigris.tiling.stage import Band, Stage, Sweep, TilePlan, band_buffer
 
 MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
@@ -250,8 +250,7 @@ class Problem:
             for k in sorted(bands):
                 lo, hi = bands[k]
                 c0, c1 = compute[k]
-                src = last.get(k) if c0 > lo else None
-                band = Band(k, (lo, hi), (c0, c1), src)
+                band = Band(k, (lo, hi), (c0, c1))
                 strip.append(band)
                 last[k] = band
             out.append(strip)
@@ -333,9 +332,9 @@ class Problem:
         each strip keeps its largest figure instead of recounting the segment.
 
         An op's figure in a strip is what is resident when it runs (bands of
-        earlier ops of the strip still read by later ones, and bands of
-        earlier strips a carry will copy from) plus its own band (none for
-        op j, which writes into the stage output) plus its kernel scratch."""
+        earlier ops of the strip still read by later ones) plus its own band
+        (none for op j, which writes into the stage output) plus its kernel
+        scratch. A streamed segment is figured by `_stream_sweep`."""
         key = (j, h, stream)
         sweep = self._sweeps.get(key)
         if sweep is not None:
@@ -347,53 +346,37 @@ class Problem:
         strips, fails_from = self._full(first, j, h, stream)
         sweep = self._sweeps[key] = Sweep(strips)
         n = len(strips)
-        sources = {id(b.src) for strip in strips for b in strip if b.src is not None}
-        # Bytes of op k's bands a carry will copy from, pending when strip s starts.
-        pending_of: dict = {}   # op -> [(strip, bytes)]
-        pending: dict = {}
-        for s, strip in enumerate(strips):
-            for k, extra in pending.items():
-                pending_of.setdefault(k, []).append((s, extra))
-            for b in strip:
-                if b.src is not None:
-                    pending.pop(b.op, None)
-            for b in strip:
-                if id(b) in sources:
-                    pending[b.op] = self._rows_bytes(b.op, b.rows)
         bands_of = sweep.bands_of
         for s, strip in enumerate(strips):
             for b in strip:
                 bands_of.setdefault(b.op, []).append((s, b))
+        lowest = max(first, fails_from + 1)
+        if stream:
+            return self._stream_sweep(sweep, j, lowest)
         live_until = {k: max([u for u in self.users[k] if u <= j] + [k])
                       for k in range(first, j + 1)}
+        for k in range(first, j + 1):
+            us = [u for u in self.users[k] if u <= j]
+            if us and all(self.info[u].kind == "insert" and self.operand_pos[u][1] == k
+                          and self.operand_pos[u][0] != k for u in us):
+                live_until[k] = min(us) - 1    # its band becomes the insert's: written in place
         offset = [0] * n        # added to every figure already in the strip
         top = [0] * n           # the strip's largest figure
-        pend_total = [0] * n    # pending bytes of the segment's ops when the strip starts
         value: list = [dict() for _ in range(n)]   # op -> figure - offset
         total_macs, cost, work = 0, 0.0, 0
-        for i in range(j, max(first, fails_from + 1) - 1, -1):
-            mine = bands_of.get(i, [])
-            present = {s for s, _ in mine}
-            for s, extra in pending_of.get(i, ()):
-                pend_total[s] += extra
-                if s not in present:        # never copied in this strip: resident throughout
-                    offset[s] += extra
-                    top[s] += extra
-                    work = max(work, top[s])
+        for i in range(j, lowest - 1, -1):
             reads = []
-            for s, b in mine:
-                (lo, _), (c0, c1) = b.rows, b.compute
+            for s, b in bands_of.get(i, []):
+                c0, c1 = b.compute
                 if c1 > c0:
                     m, c = self.band_cost(i, c0, c1)
                     total_macs += m
                     cost += c
-                    if b.src is not None:      # the carried rows: one copy
-                        cost += op_cost("insert", self._rows_bytes(i, (lo, c0), align=False))
                     reads.append(self.needs(i, c0, c1))
                 own = 0 if i == j else self._rows_bytes(i, b.rows)
-                figure = pend_total[s] + own + self._strip_scratch(i, c0, c1)
+                figure = own + self._strip_scratch(i, c0, c1)
                 if i != j and own:
-                    until = j if id(b) in sources else live_until[i]
+                    until = live_until[i]
                     if until == j:
                         offset[s] += own
                         top[s] += own
@@ -406,11 +389,39 @@ class Problem:
                 value[s][i] = figure - offset[s]
                 top[s] = max(top[s], figure)
                 work = max(work, top[s])
-            sweep.reads[i] = [
-                (sum(1 for r in reads if r[x] is None),
+            sweep.reads[i] = self._reads(i, reads)
+            sweep.starts[i] = (total_macs, cost, work)
+        return sweep
+
+    def _reads(self, i: int, reads: list) -> list:
+        """Per operand of op i: (calls reading it whole, rows read in all)."""
+        return [(sum(1 for r in reads if r[x] is None),
                  sum(r[x][1] - r[x][0] for r in reads if r[x] is not None))
                 for x in range(len(self.operand_pos[i]))]
-            sweep.starts[i] = (total_macs, cost, work)
+
+    def _stream_sweep(self, sweep: "Sweep", j: int, lowest: int) -> "Sweep":
+        """`_sweep` of a streamed segment: every op but j keeps its bands in
+        one buffer for the whole stage (tiling.stage.band_buffer), so a strip's
+        working set is those buffers plus the running kernel's scratch."""
+        total_macs, cost, resident, scratch = 0, 0.0, 0, 0
+        for i in range(j, lowest - 1, -1):
+            mine = sweep.bands_of.get(i, [])
+            rows, layout = band_buffer([b for _, b in mine]) if mine and i != j else (0, None)
+            reads = []
+            for x, (_, b) in enumerate(mine):
+                (lo, _), (c0, c1) = b.rows, b.compute
+                if layout is not None and layout[x][1]:     # the kept rows move to the head
+                    cost += op_cost("insert", self._rows_bytes(i, (lo, c0), align=False))
+                if c1 > c0:
+                    m, c = self.band_cost(i, c0, c1)
+                    total_macs += m
+                    cost += c
+                    reads.append(self.needs(i, c0, c1))
+                    scratch = max(scratch, self._strip_scratch(i, c0, c1))
+            if layout is not None:
+                resident += self._rows_bytes(i, (0, rows))
+            sweep.reads[i] = self._reads(i, reads)
+            sweep.starts[i] = (total_macs, cost, resident + scratch)
         return sweep
 
     def _strip_scratch(self, k: int, c0: int, c1: int) -> int:

@@ -36,13 +36,12 @@ class Stage:
 
 @dataclass(slots=True)
 class Band:
-    """One op's rows in one strip: it holds `rows` (of its output), computes
-    `compute` (a suffix of them), and copies the rest from `src`, its band
-    in an earlier strip."""
+    """One op's rows in one strip: it holds `rows` (of its output) and
+    computes `compute` (a suffix of them; the rows before it were computed
+    by an earlier strip of a streamed stage)."""
     op: int
     rows: tuple
     compute: tuple
-    src: "Band | None" = None
 
 
 @dataclass
@@ -68,3 +67,24 @@ class TilePlan:
     also_fits: list = field(default_factory=list)
     traffic: int = 0
     slow_values: set = field(default_factory=set)
+
+
+def band_buffer(bands: list) -> tuple[int, list]:
+    """The one buffer an op of a streamed stage keeps its bands in, strip
+    after strip: (its rows, and per band (the output row at its row 0, whether
+    the carried rows are moved to its head first)). New rows are computed
+    behind the rows already there while they fit; when they do not, the
+    carried rows move to the head (one contiguous copy within the buffer) and
+    the new rows follow them. Rows only advance in a streamed stage, so the
+    rows dropped were read for the last time."""
+    cap = max(b.rows[1] - b.rows[0] for b in bands)
+    first = bands[0].rows[0]
+    layout = []
+    for b in bands:
+        (lo, hi), (c0, _) = b.rows, b.compute
+        shift = False
+        if hi - first > cap:
+            shift = c0 > lo
+            first = lo
+        layout.append((first, shift))
+    return cap, layout

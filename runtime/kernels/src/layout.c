@@ -2,7 +2,7 @@
  * Data movement: transpose, pad, slice and insert on int8 tensors of rank
  * 1..TIGRIS_MAX_RANK, row-major. Slice, pad and insert are one primitive,
  * copy_box: copy a box of elements between two tensors at given corners,
- * in contiguous runs (memcpy). No index is computed before all shapes,
+ * in contiguous runs (memmove). No index is computed before all shapes,
  * corners and extents are checked.
  */
 #include <stddef.h>
@@ -66,7 +66,8 @@ static void copy_box(const int8_t *src, const int32_t *src_shape, const int32_t 
         outer *= box[d];
     }
     for (r = 0; r < outer; r++) {
-        memcpy(dst + dst_off, src + src_off, (size_t)run);
+        /* memmove: an insert may move rows within one buffer (one run) */
+        memmove(dst + dst_off, src + src_off, (size_t)run);
         for (d = k - 1; d >= 0; d--) {
             idx[d]++;
             src_off += src_stride[d];
