@@ -21,6 +21,7 @@ from tigris.costmodel import PER_SLOW_BYTE, op_cost
 from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
+from tigris.tiling.paced import paced_strips
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
 from tigris.tiling.stage import Band, Stage, Sweep, TilePlan, band_buffer
 
@@ -172,14 +173,14 @@ class Problem:
         return True
 
     def strips(self, i: int, j: int, h: int, stream: bool = False):
-        """The strips of segment i..j at height h, or None when `stream` is
-        asked for and the rows do not advance monotonically. Each strip is a
-        list of Band (ops it does not need are absent), in op order.
+        """The strips of segment i..j at height h, or None when it cannot be
+        tiled so. Each strip is a list of Band (ops it does not need are
+        absent), in op order.
 
-        Recompute (`stream` False): every op computes its whole band, halo
-        rows included. Streaming: an op computes only rows no earlier strip
-        computed; the rest of its band (the rows the previous strip's band
-        ends with) are copied from that band, which stays alive until then."""
+        Recompute (`stream` False): strips of h rows of op j, every op
+        computing its whole band, halo rows included. Streaming: paced strips
+        (tigris.tiling.paced, h rows of the op with the most rows each), every
+        op computing each of its rows once and keeping those still read."""
         key = (i, j, h, stream)
         if key not in self._strips_memo:
             first = max(0, j - MAX_SEGMENT + 1)
@@ -189,14 +190,18 @@ class Problem:
             # An op's bands do not depend on where the segment starts (only on
             # the ops after it): the strips of i..j are those of first..j
             # without the ops before i.
-            self._strips_memo[key] = None if i <= fails_from else \
-                [[b for b in strip if b.op >= i] for strip in strips]
+            kept = [[b for b in strip if b.op >= i] for strip in strips]
+            self._strips_memo[key] = None if i <= fails_from else [s for s in kept if s]
         return self._strips_memo[key]
 
     def _full(self, first: int, j: int, h: int, stream: bool):
         key = (first, j, h, stream)
         if key not in self._full_strips:
-            self._full_strips[key] = self._strips(first, j, h, stream)
+            if stream:
+                pulled, fails_from = self._full(first, j, h, False)
+                self._full_strips[key] = paced_strips(self, pulled, fails_from, j, h)
+            else:
+                self._full_strips[key] = self._strips(first, j, h)
         return self._full_strips[key]
 
     def _overlapping(self, first: int, j: int, h: int) -> bool:
@@ -210,13 +215,12 @@ class Problem:
                 last[b.op] = b.rows[1]
         return False
 
-    def _strips(self, i: int, j: int, h: int, stream: bool):
-        """(strips of i..j, the last op k at which a segment k'..j with k' <= k
-        cannot be tiled at height h, or i - 1)."""
+    def _strips(self, i: int, j: int, h: int):
+        """(recomputing strips of i..j, the last op k at which a segment k'..j
+        with k' <= k cannot be tiled at height h, or i - 1)."""
         oh = self.info[j].out_shape[1]
         out = []
         fails_from = i - 1
-        last: dict = {}        # op -> its band in the latest strip that had it
         for a in range(0, oh, h):
             bands = {j: [a, min(a + h, oh)]}
             compute = {}
@@ -228,16 +232,8 @@ class Problem:
                     fails_from = max(fails_from, k)   # no band of it can be computed alone
                     compute[k] = (lo, hi)
                     continue
-                c0 = lo
-                if stream and k != j and k in last:
-                    plo, phi = last[k].rows
-                    if lo < plo:
-                        fails_from = max(fails_from, k)   # rows must advance to stream
-                    c0 = min(max(lo, phi), hi)
-                compute[k] = (c0, hi)
-                if c0 == hi:
-                    continue
-                need = self.needs(k, c0, hi)
+                compute[k] = (lo, hi)
+                need = self.needs(k, lo, hi)
                 if self.windowed[k] and need[0][1] <= need[0][0]:
                     fails_from = max(fails_from, k)   # a band of padding only: no
                     continue                          # kernel call reads zero rows
@@ -246,14 +242,7 @@ class Problem:
                         continue    # (a pad's strip of padding only reads no input row)
                     r = bands.setdefault(p, [rows[0], rows[1]])
                     r[0], r[1] = min(r[0], rows[0]), max(r[1], rows[1])
-            strip = []
-            for k in sorted(bands):
-                lo, hi = bands[k]
-                c0, c1 = compute[k]
-                band = Band(k, (lo, hi), (c0, c1))
-                strip.append(band)
-                last[k] = band
-            out.append(strip)
+            out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
         return out, fails_from
 
     def needs(self, k: int, c0: int, c1: int):
@@ -489,11 +478,15 @@ class Problem:
                     if rows is not None and rows[0] < lows[s]:
                         lows[s] = rows[0]
         # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
+        written, end = [], 0     # per strip: the end of op j's rows written so far
+        for strip in strips:
+            end = max([end] + [b.rows[1] for b in strip if b.op == j])
+            written.append(end)
         limit = None
         later = None
         for s_idx in range(len(strips) - 2, -1, -1):
             later = lows[s_idx + 1] if later is None else min(later, lows[s_idx + 1])
-            written_end = strips[s_idx][-1].rows[1]
+            written_end = written[s_idx]
             bound = later * row_in - written_end * row_out
             limit = bound if limit is None else min(limit, bound)
         if limit is None:
