@@ -83,12 +83,12 @@ def stage_table(func_op, alignment: int = 16) -> list[dict]:
         row_out = [op for op in rows_in if tensor_shape(op.results[0]) == out_shape]
         carried = [op for op in rows_in if tensor_shape(op.results[0]) != out_shape]
         strips = height = n_groups = None
-        if channel:
-            strategy, n_groups = "channel groups", len(channel)
-        elif row_out:
+        if row_out:     # (a strip stage may build a concat: channel inserts too)
             strategy = "streamed" if carried else "strips"
             strips = len(row_out)
             height = max(tensor_shape(op.operands[0])[1] for op in row_out)
+        elif channel:
+            strategy, n_groups = "channel groups", len(channel)
         else:
             strategy = "flat"
         stage_steps = [s for s, _ in members if s < steps]

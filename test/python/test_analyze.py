@@ -77,7 +77,7 @@ def test_mobilenet_v1_figures_and_timing(tmp_path):
     assert img.shape[0] > 100 and img.shape[1] > 100 and img.std() > 0
 
 
-@pytest.mark.parametrize("name,budget", [("resnet8", "16K"), pytest.param(
+@pytest.mark.parametrize("name,budget", [("resnet8", "12K"), pytest.param(
     "mobilenet_v1_1.0_128", "64K", marks=pytest.mark.slow)])
 def test_over_budget_fails_with_the_peak_operator(name, budget):
     out = tigris("analyze", str(zoo.build(name)), "-m", budget)

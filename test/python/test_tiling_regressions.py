@@ -135,7 +135,7 @@ def test_text_detector_tiled_with_a_slow_pool_equals_flat(tmp_path):
     path = str(quantize(lookalikes.text_detector(), tmp_path / "det.onnx", (1, 3, 128, 128)))
     flat = _outputs(compile_onnx(path, Budget(64 << 20), tile=False).data)
     tiled = compile_onnx(path, Budget(128 << 10, 8 << 20))
-    assert tiled.arena <= 128 << 10 and tiled.calls > 300
+    assert tiled.arena <= 128 << 10 and tiled.calls > 250
     for got, want in zip(_outputs(tiled.data), flat):
         assert np.array_equal(got, want)
 

@@ -240,7 +240,7 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
         "tiled_stages": len(tiled), "macs": plan.macs, "model_macs": plan.model_macs,
         "cost": int(plan.cost), "flat_cost": int(plan.flat_cost),
         "strip_heights": [s.height for s in tiled if s.height],
-        "streamed_stages": sum(s.stream for s in tiled),
+        "streamed_stages": sum(1 for s in tiled if s.stream),
         "channel_groups": [s.groups for s in tiled if s.groups],
         "slow_traffic": plan.traffic,
         "floor": floor[0] if floor else 0,

@@ -18,6 +18,7 @@ from mlir import ir
 from tigris.dialects import attr, kernel_op
 from tigris.tiling.rows import needs, strip_attrs
 from tigris.tiling.search import Problem
+from tigris.tiling.paced import group_bands, shared_buffers
 from tigris.tiling.stage import band_buffer
 
 
@@ -72,21 +73,25 @@ def _compute(problem: Problem, band, i: int, made: dict):
 
 
 class _Ring:
-    """The buffer of one op's bands in a streamed stage (tiling.stage.band_buffer)."""
+    """The buffer of one op's bands in a streamed stage, and of the inserts
+    writing into them (tiling.stage.band_buffer, tiling.paced.group_bands)."""
 
     def __init__(self, info, bands):
-        rows, layout = band_buffer(bands)
-        self.info = info
-        self.steps = {id(b): step for b, step in zip(bands, layout)}
+        rows, layout = band_buffer([b for _, b in bands])
+        self.steps = {s: (b, step) for (s, b), step in zip(bands, layout)}
         self.value = kernel_op("empty", [], _strip_type(info, rows), {}).result
-        self.first = bands[0].rows[0]
+        self.first = bands[0][1].rows[0]
+        self.strip = -1
 
-    def make_room(self, band) -> None:
-        """Before `band`'s rows are computed: move the carried rows to the
-        head when the new ones would not fit behind them (one contiguous copy
-        within the buffer)."""
+    def make_room(self, s: int) -> None:
+        """Before strip s computes rows into the buffer (once per strip): move
+        the kept rows to the head when the new ones would not fit behind them
+        (one contiguous copy within the buffer)."""
+        if s == self.strip:
+            return
+        self.strip = s
+        band, (first, shift) = self.steps[s]
         (lo, _), (c0, _) = band.rows, band.compute
-        first, shift = self.steps[id(band)]
         if shift:
             carried = _row_slice(self.value, lo, c0, self.first)
             self.value = kernel_op("insert", [carried, self.value], self.value.type,
@@ -102,14 +107,30 @@ class _Ring:
         return self.value, self.first
 
 
-def _band_buffers(problem: Problem, strips, j: int) -> dict:
-    """op -> _Ring for every op of a streamed stage but the last."""
-    bands: dict = {}
-    for strip in strips:
+def _band_buffers(problem: Problem, strips, i: int, j: int) -> dict:
+    """op -> its _Ring, for the ops of a streamed stage (not the last) whose
+    bands keep rows from strip to strip; the inserts writing into another
+    op's band share its ring. The other ops' bands live within a strip."""
+    bands_of: dict = {}
+    for s, strip in enumerate(strips):
         for b in strip:
             if b.op != j:
-                bands.setdefault(b.op, []).append(b)
-    return {k: _Ring(problem.info[k], bs) for k, bs in sorted(bands.items())}
+                bands_of.setdefault(b.op, []).append((s, b))
+    into = shared_buffers(problem, strips, i, j)
+    groups: dict = {}
+    for k in sorted(bands_of):
+        root = k
+        while root in into:
+            root = into[root]
+        groups.setdefault(root, []).append(k)
+    rings = {}
+    for root, members in groups.items():
+        bands = group_bands(bands_of, members)
+        if all(b.compute[0] <= b.rows[0] for _, b in bands):
+            continue
+        ring = _Ring(problem.info[root], bands)
+        rings.update((k, ring) for k in members)
+    return rings
 
 
 def rewrite(problem: Problem, stage, index: int) -> None:
@@ -126,13 +147,15 @@ def rewrite(problem: Problem, stage, index: int) -> None:
             dest.owner.attributes["tigris.overlay_size"] = attr(stage.size)
         made = {}   # op index -> (its latest band value, first row)
         strips = problem.strips(i, j, h, stage.stream)
-        rings = _band_buffers(problem, strips, j) if stage.stream else {}
-        for strip in strips:
+        rings = _band_buffers(problem, strips, i, j) if stage.stream else {}
+        for s, strip in enumerate(strips):
             for band in strip:
                 k = band.op
                 if k in rings:      # streamed: rows kept in one buffer from strip to strip
-                    rings[k].make_room(band)
-                    made[k] = rings[k].put(band, _compute(problem, band, i, made))
+                    rings[k].make_room(s)
+                    # (an empty's rows are the ring's own: nothing to write)
+                    new = None if problem.info[k].kind == "empty" else _compute(problem, band, i, made)
+                    made[k] = rings[k].put(band, new)
                     continue
                 new = _compute(problem, band, i, made)
                 if k == j:

@@ -3,14 +3,15 @@
 
 A stage is one op run flat; a segment of consecutive ops run in row strips
 of height h, each strip either recomputing the rows its windows need (the
-halo) or, streamed, copying them from the previous strip's bands so every
-row is computed once; or a conv2d / fully connected layer split into groups
-of output channels (smaller kernel scratch). A segment qualifies when every
-op in it is row-streamable and only its last op's result is used after it.
-Its fast-memory peak is the bytes live when it starts (everything produced
-before it and still needed), plus its full output, plus the largest working
-set of one strip with its kernel scratch (for a streamed segment, including
-the previous strip's bands still to be copied).
+halo) or, streamed, keeping them from the strip before so every row is
+computed once (strips pulled from the last op, or paced: tigris.tiling.paced);
+or a conv2d / fully connected layer split into groups of output channels
+(smaller kernel scratch). A segment qualifies when every op in it is
+row-streamable and only its last op's result is used after it. Its
+fast-memory peak is the bytes live when it starts (everything produced before
+it and still needed), plus its full output, plus the largest working set of
+one strip with its kernel scratch (for a streamed segment, every op's band
+buffer, held for the whole stage).
 """
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ from tigris.costmodel import PER_SLOW_BYTE, op_cost
 from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
-from tigris.tiling.paced import paced_strips
+from tigris.tiling.paced import group_bands, paced_strips, shared_buffers
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
-from tigris.tiling.stage import Band, Stage, Sweep, TilePlan, band_buffer
+from tigris.tiling.stage import (PACED, PULLED, RECOMPUTE, Band, Stage, Sweep, TilePlan,
+                                 band_buffer)
 
 MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
@@ -172,15 +174,17 @@ class Problem:
                 return False
         return True
 
-    def strips(self, i: int, j: int, h: int, stream: bool = False):
+    def strips(self, i: int, j: int, h: int, stream: int = RECOMPUTE):
         """The strips of segment i..j at height h, or None when it cannot be
         tiled so. Each strip is a list of Band (ops it does not need are
         absent), in op order.
 
-        Recompute (`stream` False): strips of h rows of op j, every op
-        computing its whole band, halo rows included. Streaming: paced strips
-        (tigris.tiling.paced, h rows of the op with the most rows each), every
-        op computing each of its rows once and keeping those still read."""
+        RECOMPUTE: strips of h rows of op j, every op computing its whole
+        band, halo rows included. PULLED: the same strips, every op computing
+        only rows no earlier strip computed (the rest of its band is kept from
+        the strip before). PACED: paced strips (tigris.tiling.paced, h rows of
+        the op with the most rows each), every op computing each of its rows
+        once and keeping those still read."""
         key = (i, j, h, stream)
         if key not in self._strips_memo:
             first = max(0, j - MAX_SEGMENT + 1)
@@ -194,14 +198,14 @@ class Problem:
             self._strips_memo[key] = None if i <= fails_from else [s for s in kept if s]
         return self._strips_memo[key]
 
-    def _full(self, first: int, j: int, h: int, stream: bool):
+    def _full(self, first: int, j: int, h: int, stream: int):
         key = (first, j, h, stream)
         if key not in self._full_strips:
-            if stream:
-                pulled, fails_from = self._full(first, j, h, False)
+            if stream == PACED:
+                pulled, fails_from = self._full(first, j, h, RECOMPUTE)
                 self._full_strips[key] = paced_strips(self, pulled, fails_from, j, h)
             else:
-                self._full_strips[key] = self._strips(first, j, h)
+                self._full_strips[key] = self._strips(first, j, h, stream == PULLED)
         return self._full_strips[key]
 
     def _overlapping(self, first: int, j: int, h: int) -> bool:
@@ -215,12 +219,14 @@ class Problem:
                 last[b.op] = b.rows[1]
         return False
 
-    def _strips(self, i: int, j: int, h: int):
-        """(recomputing strips of i..j, the last op k at which a segment k'..j
-        with k' <= k cannot be tiled at height h, or i - 1)."""
+    def _strips(self, i: int, j: int, h: int, carry: bool):
+        """(strips of i..j pulled from h rows of op j each, the last op k at
+        which a segment k'..j with k' <= k cannot be tiled so, or i - 1);
+        `carry`: an op computes only rows no earlier strip computed."""
         oh = self.info[j].out_shape[1]
         out = []
         fails_from = i - 1
+        last: dict = {}        # op -> its band in the latest strip that had it
         for a in range(0, oh, h):
             bands = {j: [a, min(a + h, oh)]}
             compute = {}
@@ -232,8 +238,16 @@ class Problem:
                     fails_from = max(fails_from, k)   # no band of it can be computed alone
                     compute[k] = (lo, hi)
                     continue
-                compute[k] = (lo, hi)
-                need = self.needs(k, lo, hi)
+                c0 = lo
+                if carry and k != j and k in last:
+                    plo, phi = last[k]
+                    if lo < plo:
+                        fails_from = max(fails_from, k)   # rows must advance to carry
+                    c0 = min(max(lo, phi), hi)
+                compute[k] = (c0, hi)
+                if c0 == hi:
+                    continue
+                need = self.needs(k, c0, hi)
                 if self.windowed[k] and need[0][1] <= need[0][0]:
                     fails_from = max(fails_from, k)   # a band of padding only: no
                     continue                          # kernel call reads zero rows
@@ -243,6 +257,7 @@ class Problem:
                     r = bands.setdefault(p, [rows[0], rows[1]])
                     r[0], r[1] = min(r[0], rows[0]), max(r[1], rows[1])
             out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
+            last.update((k, tuple(r)) for k, r in bands.items())
         return out, fails_from
 
     def needs(self, k: int, c0: int, c1: int):
@@ -264,7 +279,7 @@ class Problem:
                 k, (c0, c1), align=False)))
         return e
 
-    def tiled(self, i: int, j: int, h: int, stream: bool = False) -> Stage | None:
+    def tiled(self, i: int, j: int, h: int, stream: int = RECOMPUTE) -> Stage | None:
         """Segment i..j in strips of height h: its figures for the current
         placement (the placement-independent ones come from `_sweep`)."""
         key = (i, j, h, stream)
@@ -313,7 +328,7 @@ class Problem:
         self._memo[key] = stage
         return stage
 
-    def _sweep(self, j: int, h: int, stream: bool) -> "Sweep":
+    def _sweep(self, j: int, h: int, stream: int) -> "Sweep":
         """MACs, cost and strip working set of every segment i..j at height h
         (placement-independent, so kept when `set_slow` changes placements),
         found in one pass over the starts i = j, j-1, ...: a start adds op i's
@@ -323,7 +338,10 @@ class Problem:
         An op's figure in a strip is what is resident when it runs (bands of
         earlier ops of the strip still read by later ones) plus its own band
         (none for op j, which writes into the stage output) plus its kernel
-        scratch. A streamed segment is figured by `_stream_sweep`."""
+        scratch. In a streamed segment an op that keeps rows from strip to
+        strip (and the inserts writing into its band: tiling.paced.
+        shared_buffers) holds one band buffer for the whole stage
+        (tiling.stage.band_buffer), resident in every strip."""
         key = (j, h, stream)
         sweep = self._sweeps.get(key)
         if sweep is not None:
@@ -340,8 +358,6 @@ class Problem:
             for b in strip:
                 bands_of.setdefault(b.op, []).append((s, b))
         lowest = max(first, fails_from + 1)
-        if stream:
-            return self._stream_sweep(sweep, j, lowest)
         live_until = {k: max([u for u in self.users[k] if u <= j] + [k])
                       for k in range(first, j + 1)}
         for k in range(first, j + 1):
@@ -349,12 +365,14 @@ class Problem:
             if us and all(self.info[u].kind == "insert" and self.operand_pos[u][1] == k
                           and self.operand_pos[u][0] != k for u in us):
                 live_until[k] = min(us) - 1    # its band becomes the insert's: written in place
+        rings = _Rings(self, sweep, lowest, j) if stream else None
         offset = [0] * n        # added to every figure already in the strip
         top = [0] * n           # the strip's largest figure
         value: list = [dict() for _ in range(n)]   # op -> figure - offset
         total_macs, cost, work = 0, 0.0, 0
         for i in range(j, lowest - 1, -1):
             reads = []
+            ringed = rings is not None and rings.add(i)
             for s, b in bands_of.get(i, []):
                 c0, c1 = b.compute
                 if c1 > c0:
@@ -362,9 +380,9 @@ class Problem:
                     total_macs += m
                     cost += c
                     reads.append(self.needs(i, c0, c1))
-                own = 0 if i == j else self._rows_bytes(i, b.rows)
+                own = 0 if i == j or ringed else self._rows_bytes(i, b.rows)
                 figure = own + self._strip_scratch(i, c0, c1)
-                if i != j and own:
+                if own:
                     until = live_until[i]
                     if until == j:
                         offset[s] += own
@@ -379,7 +397,8 @@ class Problem:
                 top[s] = max(top[s], figure)
                 work = max(work, top[s])
             sweep.reads[i] = self._reads(i, reads)
-            sweep.starts[i] = (total_macs, cost, work)
+            extra = (rings.bytes, rings.moves) if rings is not None else (0, 0.0)
+            sweep.starts[i] = (total_macs, cost + extra[1], work + extra[0])
         return sweep
 
     def _reads(self, i: int, reads: list) -> list:
@@ -387,31 +406,6 @@ class Problem:
         return [(sum(1 for r in reads if r[x] is None),
                  sum(r[x][1] - r[x][0] for r in reads if r[x] is not None))
                 for x in range(len(self.operand_pos[i]))]
-
-    def _stream_sweep(self, sweep: "Sweep", j: int, lowest: int) -> "Sweep":
-        """`_sweep` of a streamed segment: every op but j keeps its bands in
-        one buffer for the whole stage (tiling.stage.band_buffer), so a strip's
-        working set is those buffers plus the running kernel's scratch."""
-        total_macs, cost, resident, scratch = 0, 0.0, 0, 0
-        for i in range(j, lowest - 1, -1):
-            mine = sweep.bands_of.get(i, [])
-            rows, layout = band_buffer([b for _, b in mine]) if mine and i != j else (0, None)
-            reads = []
-            for x, (_, b) in enumerate(mine):
-                (lo, _), (c0, c1) = b.rows, b.compute
-                if layout is not None and layout[x][1]:     # the kept rows move to the head
-                    cost += op_cost("insert", self._rows_bytes(i, (lo, c0), align=False))
-                if c1 > c0:
-                    m, c = self.band_cost(i, c0, c1)
-                    total_macs += m
-                    cost += c
-                    reads.append(self.needs(i, c0, c1))
-                    scratch = max(scratch, self._strip_scratch(i, c0, c1))
-            if layout is not None:
-                resident += self._rows_bytes(i, (0, rows))
-            sweep.reads[i] = self._reads(i, reads)
-            sweep.starts[i] = (total_macs, cost, resident + scratch)
-        return sweep
 
     def _strip_scratch(self, k: int, c0: int, c1: int) -> int:
         """Aligned kernel scratch of op k computing its rows [c0, c1)."""
@@ -577,6 +571,46 @@ class Problem:
                 st = self.tiled(i, j, h)
                 if st is not None:
                     yield st
-                streamed = self.tiled(i, j, h, stream=True) if self.allow_stream else None
-                if streamed is not None and (st is None or streamed.macs < st.macs):
-                    yield streamed
+                for stream in (PULLED, PACED) if self.allow_stream else ():
+                    streamed = self.tiled(i, j, h, stream)
+                    if streamed is not None and (st is None or streamed.macs < st.macs):
+                        yield streamed
+
+
+class _Rings:
+    """The band buffers of a streamed segment's sweep, as its start moves up
+    (Problem._sweep): an op whose bands keep rows from strip to strip, with
+    the inserts writing into its band (tiling.paced.shared_buffers), holds
+    one buffer (tiling.stage.band_buffer) for the whole stage."""
+
+    def __init__(self, problem: Problem, sweep: Sweep, lowest: int, j: int):
+        self.problem, self.bands_of, self.j = problem, sweep.bands_of, j
+        into = shared_buffers(problem, sweep.strips, lowest, j)
+        self.writer = {p: k for k, p in into.items()}  # op -> the insert writing into its band
+        self.members: dict = {}     # first op of a buffer -> its ops (ringed or not)
+        self.held: dict = {}        # first op of a ringed buffer -> (bytes, cost of its moves)
+        self.bytes, self.moves = 0, 0.0
+
+    def add(self, i: int) -> bool:
+        """Start the segment at op i: whether op i's band is in a buffer
+        held for the whole stage (its bytes are then in `bytes`)."""
+        if i == self.j or i not in self.bands_of:
+            return False
+        group = [i]
+        if i in self.writer:        # the buffer of the inserts after i becomes op i's
+            group += self.members.pop(self.writer[i])
+            size, moves = self.held.pop(self.writer[i], (0, 0.0))
+            self.bytes -= size
+            self.moves -= moves
+        self.members[i] = group
+        bands = [b for _, b in group_bands(self.bands_of, group)]
+        if all(b.compute[0] <= b.rows[0] for b in bands):
+            return False            # nothing kept across strips: bands as recomputing strips
+        rows, layout = band_buffer(bands)
+        p = self.problem
+        moves = sum(op_cost("insert", p._rows_bytes(i, (b.rows[0], b.compute[0]), align=False))
+                    for b, (_, shift) in zip(bands, layout) if shift)
+        self.held[i] = (p._rows_bytes(i, (0, rows)), moves)
+        self.bytes += self.held[i][0]
+        self.moves += moves
+        return True

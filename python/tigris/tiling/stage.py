@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# How a tiled stage's strips compute their rows (Stage.stream).
+RECOMPUTE = 0   # strips of h rows of the last op; every op recomputes its halo rows
+PULLED = 1      # the same strips, every op computing each row once (kept rows carried)
+PACED = 2       # tigris.tiling.paced: every op advancing at its own rate, each row once
+
 
 @dataclass
 class Stage:
@@ -26,7 +31,7 @@ class Stage:
     prev_read: int = 0          # bytes of that result this stage reads
     overlay_saving: int = 0
     out_slow: bool = False      # placement chosen by `choose`
-    stream: bool = False        # intermediates carry rows between strips (no halo recompute)
+    stream: int = RECOMPUTE     # RECOMPUTE, or streamed: PULLED or PACED (each row computed once)
     groups: int = 0             # channel split: the op computes its output channels in groups
 
     @property
