@@ -128,7 +128,7 @@ def test_simulate_cli_errors(tmp_path, capsys, monkeypatch):
 
 
 def test_budget_error_is_one_line(tmp_path):
-    """ResNet-8 at 16K of SRAM alone: a clean budget error naming what it needs."""
+    """ResNet-8 at 12K of SRAM alone: a clean budget error naming what it needs."""
     with pytest.raises(BudgetError) as e:
-        compile_plan("resnet8", "16K", True, tmp_path)
+        compile_plan("resnet8", "12K", True, tmp_path)
     assert "does not fit" in str(e.value) and "\n" not in str(e.value)

@@ -2,7 +2,7 @@
  * Data movement: transpose, pad, slice and insert on int8 tensors of rank
  * 1..TIGRIS_MAX_RANK, row-major. Slice, pad and insert are one primitive,
  * copy_box: copy a box of elements between two tensors at given corners,
- * in contiguous runs (memmove). No index is computed before all shapes,
+ * in contiguous runs (memcpy; memmove for a run moved within one buffer). No index is computed before all shapes,
  * corners and extents are checked.
  */
 #include <stddef.h>
@@ -66,8 +66,17 @@ static void copy_box(const int8_t *src, const int32_t *src_shape, const int32_t 
         outer *= box[d];
     }
     for (r = 0; r < outer; r++) {
-        /* memmove: an insert may move rows within one buffer (one run) */
-        memmove(dst + dst_off, src + src_off, (size_t)run);
+        const int8_t *from = src + src_off;
+        int8_t *to = dst + dst_off;
+        /* compared as addresses: the two may lie in different objects */
+        const uintptr_t f = (uintptr_t)from;
+        const uintptr_t t = (uintptr_t)to;
+        if (f < t + (uintptr_t)run && t < f + (uintptr_t)run) {
+            /* an insert moving rows within one buffer (one run, k_insert) */
+            memmove(to, from, (size_t)run);
+        } else {
+            memcpy(to, from, (size_t)run);
+        }
         for (d = k - 1; d >= 0; d--) {
             idx[d]++;
             src_off += src_stride[d];
