@@ -83,6 +83,7 @@ class Problem:
         self.reads = [set(op.operands) for op in self.ops]
         self.operands = [tuple(op.operands) for op in self.ops]
         self.results = [op.results[0] for op in self.ops]
+        self.result_bytes = [value_bytes(v) for v in self.results]   # (hashing a value is slow)
         # Per op: the position of each operand's producer (None: not an op's result).
         self.operand_pos = [[self.position.get(v) for v in op.operands] for op in self.ops]
         self.windowed = [kernels.REGISTRY[inf.kind].rows == "window" for inf in self.info]
@@ -330,13 +331,14 @@ class Problem:
                         slow_read += whole * self.vbytes(v) + \
                             rows * (self.vbytes(v) // _shape(v)[1])
         out_value = self.results[j]
-        out_size = 0 if out_value in self.slow else align_up(self.vbytes(out_value), al)
-        traffic = slow_read + (self.vbytes(out_value) if out_value in self.slow else 0)
+        out_slow = out_value in self.slow
+        out_size = 0 if out_slow else align_up(self.result_bytes[j], al)
+        traffic = slow_read + (self.result_bytes[j] if out_slow else 0)
         stage = Stage(i, j, h, self.entering[i] + out_size + work,
                       cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
                       prev_read=prev_read, stream=stream)
-        overlay = self._overlay(i, j, sweep) if out_value not in self.slow else None
+        overlay = self._overlay(i, j, sweep) if not out_slow else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
@@ -503,8 +505,8 @@ class Problem:
         slots = self._overlay_slots[v]
         if slots is None:
             return None
-        out = self.results[j]
-        row_out = self.vbytes(out) // self.info[j].out_shape[1]
+        out_bytes = self.result_bytes[j]
+        row_out = out_bytes // self.info[j].out_shape[1]
         row_in = self.row_bytes(v)
         lows = [_shape(v)[1]] * len(strips)
         for k, xs in slots.items():
@@ -528,7 +530,7 @@ class Problem:
         if limit is None:
             return None
         delta = min(limit, 0) if limit < 0 else 0
-        return delta, max(max(0, -delta) + self.vbytes(v), max(0, delta) + self.vbytes(out))
+        return delta, max(max(0, -delta) + self.vbytes(v), max(0, delta) + out_bytes)
 
     def _rows_bytes(self, k: int, rows, align: bool = True) -> int:
         sh = self.info[k].out_shape
