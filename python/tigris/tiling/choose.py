@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 
 from tigris.costmodel import PER_SLOW_BYTE
-from tigris.irgraph import value_bytes
 from tigris.tiling.search import Problem
 from tigris.tiling.stage import Stage, TilePlan
 
@@ -21,8 +20,8 @@ def _variants(problem: Problem, st: Stage):
     """(peak, cost, traffic, prev slow?, out slow?) for each placement of the
     previous op's result and of the stage output (fast only without a slow pool)."""
     places = (False, True) if problem.slow_ok else (False,)
-    out_value = problem.ops[st.last].results[0]
-    out_full = value_bytes(out_value)
+    out_value = problem.results[st.last]
+    out_full = problem.result_bytes[st.last]
     for q in places:
         for p in places:
             if p and out_value in problem.returned_values:

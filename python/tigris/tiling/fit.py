@@ -59,9 +59,11 @@ class _Arena:
         slow = {ir.StringAttr(a).value
                 for a in ir.ArrayAttr(func_op.attributes["tigris.slow_buffers"])}
         # Exactly the buffers assign-offsets packs (empty ones too: they take part in
-        # the heuristic's orderings), so both reach the same arena.
+        # the heuristic's orderings), in its order (by name, as its dictionary
+        # attribute holds them), so both reach the same arena, and the packing
+        # of the plan chosen is not searched again (tigris.planning.pack).
         pieces: dict = {}
-        self.fast = {n: tuple(e) for n, e in buffer_lifetimes(func_op, pieces).items()
+        self.fast = {n: tuple(e) for n, e in sorted(buffer_lifetimes(func_op, pieces).items())
                      if n not in slow}
         self.pieces = {n: p for n, p in pieces.items() if n in self.fast}
         self.alignment = alignment
@@ -111,9 +113,12 @@ def flat_plan(problem: Problem) -> TilePlan:
 
 
 def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
-        attempts: int = 8):
+        attempts: int = 8, can_win=None):
     """(real fast peak, plan) for `limit`: the cheapest plan that really fits,
-    else the one with the smallest real peak."""
+    else the one with the smallest real peak. `can_win(cost)`: False when a
+    plan of that cost cannot beat one already found (tile's other slow
+    placements); such plans are not measured, and None is returned when no
+    plan was."""
     def measure(plan) -> int:
         return measure_plan(problem, func_op, plan, target, alignment, limit)
 
@@ -124,6 +129,11 @@ def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
         internal = limit
         for _ in range(attempts):
             plan = choose(problem, internal)
+            if can_win is not None and not can_win(plan.cost):
+                # Every later plan of this pass costs at least as much: a
+                # tighter budget, or no streaming, only removes stage choices
+                # (and a smallest-peak plan here fits the budget just tried).
+                break
             real = measure(plan)
             tried.append((real, plan))
             if not plan.fits or real <= limit:
@@ -137,11 +147,13 @@ def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
                     alt = choose(problem, internal)
                 finally:
                     problem.allow_stream = True
-                if alt.fits:
+                if alt.fits and (can_win is None or can_win(alt.cost)):
                     tried.append((measure(alt), alt))
             internal -= min(real - limit, internal // 8) + alignment
-        if tried[-1][0] <= limit and overlay:
+        if tried and tried[-1][0] <= limit and overlay:
             break
+    if not tried:
+        return None
     fitting = [t for t in tried if t[0] <= limit]
     if fitting:
         return min(fitting, key=lambda t: t[1].cost)
@@ -179,21 +191,54 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
             placements.append(storages)
 
     def search(limit: int, attempts: int = 8, only=None, cheaper_than=None):
-        """(real peak, plan, slow storages) of the better placement at `limit`
-        (None when `cheaper_than` is given and no estimate is below it)."""
-        best = None
-        for storages in placements if only is None else [only]:
+        """(real peak, plan, slow storages) of the better placement at `limit`:
+        the cheapest that fits (the first placement listed on a tie), else
+        the smallest real peak (None when `cheaper_than` is given and no
+        estimate is below it).
+
+        The placements are fitted cheapest estimate first: no plan of a
+        placement costs less than its estimate at `limit` with overlays or
+        without, so once one fits, a placement whose estimates cannot beat
+        it is not fitted, and the fitting of another stops at the first
+        plan that cannot (same result, fewer plans measured)."""
+        order = placements if only is None else [only]
+        bounds = []
+        for rank, storages in enumerate(order):
             problem.set_slow(storages)
-            if cheaper_than is not None:
-                problem.set_overlay(True)
-                estimate = choose(problem, limit)
-                if not estimate.fits or estimate.cost >= cheaper_than:
-                    continue        # nothing cheaper to measure here
-            r, p = fit(problem, func_op, limit, target, alignment, attempts)
-            if best is None or (r <= limit and (best[0] > limit or p.cost < best[1].cost)) or \
-                    (best[0] > limit and r < best[0]):
-                best = (r, p, storages)
-        return best
+            problem.set_overlay(True)
+            estimate = choose(problem, limit)
+            if cheaper_than is not None and (not estimate.fits or estimate.cost >= cheaper_than):
+                continue        # nothing cheaper to measure here
+            bounds.append((estimate.cost, rank, storages))
+        bounds.sort(key=lambda t: (t[0], t[1]))
+        found = []      # (real, cost, rank, plan, storages)
+        best = None     # (cost, rank) of the cheapest fitting found
+        for low, rank, storages in bounds:
+            problem.set_slow(storages)
+            if best is not None or cheaper_than is not None:
+                # A plan of this placement wins only below the best (on a tie,
+                # from a placement listed earlier) and below `cheaper_than`.
+                def can_win(cost, rank=rank, best=best):
+                    return (cheaper_than is None or cost < cheaper_than) and \
+                        (best is None or (cost, rank) < best)
+                problem.set_overlay(False)
+                if not can_win(min(low, choose(problem, limit).cost)):
+                    continue
+            else:
+                can_win = None
+            got = fit(problem, func_op, limit, target, alignment, attempts, can_win)
+            if got is None:
+                continue
+            r, p = got
+            found.append((r, p.cost, rank, p, storages))
+            if r <= limit and (best is None or (p.cost, rank) < best):
+                best = (p.cost, rank)
+        if not found:
+            return None
+        fitting = [f for f in found if f[0] <= limit]
+        r, _, _, p, storages = min(fitting, key=lambda f: (f[1], f[2])) if fitting else \
+            min(found, key=lambda f: (f[0], f[2]))
+        return r, p, storages
 
     plan = flat_plan(problem)
     real, storages = measure_plan(problem, func_op, plan, target, alignment, budget), set()

@@ -15,6 +15,8 @@ buffer, held for the whole stage).
 """
 from __future__ import annotations
 
+import functools
+
 from mlir import ir
 
 from tigris import kernels
@@ -82,6 +84,9 @@ class Problem:
         self.allow_stream = True
         self._vbytes: dict = {}
         self.reads = [set(op.operands) for op in self.ops]
+        self.operands = [tuple(op.operands) for op in self.ops]
+        self.results = [op.results[0] for op in self.ops]
+        self.result_bytes = [value_bytes(v) for v in self.results]   # (hashing a value is slow)
         # Per op: the position of each operand's producer (None: not an op's result).
         self.operand_pos = [[self.position.get(v) for v in op.operands] for op in self.ops]
         self.windowed = [kernels.REGISTRY[inf.kind].rows == "window" for inf in self.info]
@@ -115,6 +120,13 @@ class Problem:
         self._band_memo: dict = {}      # (k, c0, c1) -> (macs, call cost) of computing rows c0..c1
         self._sweeps: dict = {}         # (j, h, stream) -> Sweep; placement-independent
         self.measured: dict = {}        # plan signature -> its arena (tigris.tiling.fit)
+        self._row_bytes: dict = {}      # value -> bytes of one row (0: not 4-D)
+        self._overlay_inputs: dict = {}  # (i, j) -> inputs a stage i..j may be written over
+        self._overlay_slots: dict = {}  # value -> its users' operand slots, or None
+        # The row helpers _sweep and _strips call in their inner loops, behind a
+        # C-level cache (a hit costs no Python call): pure functions of the ops.
+        for name in ("needs", "band_cost", "_strip_scratch", "_rows_bytes"):
+            setattr(self, name, functools.lru_cache(maxsize=None)(getattr(self, name)))
 
     def long_lived(self, min_size: int = 4096, span: int = 2) -> set:
         """Storages that stay live across more than `span` ops (skip connections). Not
@@ -227,35 +239,46 @@ class Problem:
         out = []
         fails_from = i - 1
         last: dict = {}        # op -> its band in the latest strip that had it
+        ok_stream, windowed, operand_pos = self.ok_stream, self.windowed, self.operand_pos
+        needs = self.needs
         for a in range(0, oh, h):
             bands = {j: [a, min(a + h, oh)]}
             compute = {}
             for k in range(j, i - 1, -1):
-                if k not in bands:
+                r = bands.get(k)
+                if r is None:
                     continue
-                lo, hi = bands[k]
-                if not self.ok_stream[k]:
-                    fails_from = max(fails_from, k)   # no band of it can be computed alone
+                lo, hi = r
+                if not ok_stream[k]:
+                    if k > fails_from:
+                        fails_from = k   # no band of it can be computed alone
                     compute[k] = (lo, hi)
                     continue
                 c0 = lo
                 if carry and k != j and k in last:
                     plo, phi = last[k]
-                    if lo < plo:
-                        fails_from = max(fails_from, k)   # rows must advance to carry
+                    if lo < plo and k > fails_from:
+                        fails_from = k   # rows must advance to carry
                     c0 = min(max(lo, phi), hi)
                 compute[k] = (c0, hi)
                 if c0 == hi:
                     continue
-                need = self.needs(k, c0, hi)
-                if self.windowed[k] and need[0][1] <= need[0][0]:
-                    fails_from = max(fails_from, k)   # a band of padding only: no
-                    continue                          # kernel call reads zero rows
-                for p, rows in zip(self.operand_pos[k], need):
+                need = needs(k, c0, hi)
+                if windowed[k] and need[0][1] <= need[0][0]:
+                    if k > fails_from:
+                        fails_from = k   # a band of padding only: no
+                    continue             # kernel call reads zero rows
+                for p, rows in zip(operand_pos[k], need):
                     if p is None or p < i or rows is None or rows[1] <= rows[0]:
                         continue    # (a pad's strip of padding only reads no input row)
-                    r = bands.setdefault(p, [rows[0], rows[1]])
-                    r[0], r[1] = min(r[0], rows[0]), max(r[1], rows[1])
+                    r = bands.get(p)
+                    if r is None:
+                        bands[p] = [rows[0], rows[1]]
+                    else:
+                        if rows[0] < r[0]:
+                            r[0] = rows[0]
+                        if rows[1] > r[1]:
+                            r[1] = rows[1]
             out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
             last.update((k, tuple(r)) for k, r in bands.items())
         return out, fails_from
@@ -295,29 +318,30 @@ class Problem:
         prev = self.prev_value(i)
         prev_read, slow_read = 0, 0
         if prev is not None:
-            prev_row = self.vbytes(prev) // _shape(prev)[1] if len(_shape(prev)) == 4 else 0
+            prev_row = self.row_bytes(prev)
             for k in self.uses.get(prev, ()):
                 if i <= k <= j:
-                    for v, (whole, rows) in zip(self.ops[k].operands, sweep.reads[k]):
+                    for v, (whole, rows) in zip(self.operands[k], sweep.reads[k]):
                         if v == prev:
                             prev_read += whole * self.vbytes(v) + rows * prev_row
         if self.slow:
             for k in range(i, j + 1):
                 if not self.reads[k] & self.slow:
                     continue
-                for v, (whole, rows) in zip(self.ops[k].operands, sweep.reads[k]):
+                for v, (whole, rows) in zip(self.operands[k], sweep.reads[k]):
                     p = self.position.get(v)
                     if v in self.slow and v != prev and (p is None or p < i):
                         slow_read += whole * self.vbytes(v) + \
                             rows * (self.vbytes(v) // _shape(v)[1])
-        out_value = self.ops[j].results[0]
-        out_size = 0 if out_value in self.slow else align_up(self.vbytes(out_value), al)
-        traffic = slow_read + (self.vbytes(out_value) if out_value in self.slow else 0)
+        out_value = self.results[j]
+        out_slow = out_value in self.slow
+        out_size = 0 if out_slow else align_up(self.result_bytes[j], al)
+        traffic = slow_read + (self.result_bytes[j] if out_slow else 0)
         stage = Stage(i, j, h, self.entering[i] + out_size + work,
                       cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
                       prev_read=prev_read, stream=stream)
-        overlay = self._overlay(i, j, sweep) if out_value not in self.slow else None
+        overlay = self._overlay(i, j, sweep) if not out_slow else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
@@ -424,19 +448,32 @@ class Problem:
             n = self._vbytes[value] = value_bytes(value)
         return n
 
+    def row_bytes(self, value) -> int:
+        """Bytes of one row of a 4-D `value` (0 for other ranks)."""
+        n = self._row_bytes.get(value)
+        if n is None:
+            sh = _shape(value)
+            n = self._row_bytes[value] = self.vbytes(value) // sh[1] if len(sh) == 4 else 0
+        return n
+
     def _overlay(self, i: int, j: int, sweep: "Sweep"):
         """The best input to write the stage's output over: (value, delta, size)."""
         best = None
-        candidates, seen = [], set()
-        for k in range(i, j + 1):
-            for v, p, is_arg in self.image_operands[k]:
-                if (p < i if p is not None else is_arg) and v not in seen:
-                    seen.add(v)
-                    candidates.append(v)
+        candidates = self._overlay_inputs.get((i, j))
+        if candidates is None:      # the same at every strip height and placement
+            candidates, seen = [], set()
+            for k in range(i, j + 1):
+                for v, p, is_arg in self.image_operands[k]:
+                    if (p < i if p is not None else is_arg) and v not in seen:
+                        seen.add(v)
+                        first, last = self.use_span[v]
+                        if first < i or last >= j or v in self.returned_values:
+                            continue  # still needed after the stage, or read by the writing op
+                        candidates.append(v)
+            self._overlay_inputs[(i, j)] = candidates
         for v in candidates:
-            first, last = self.use_span[v]
-            if first < i or last >= j or v in self.returned_values or v in self.slow:
-                continue  # still needed after the stage, or read by the writing op
+            if v in self.slow:
+                continue
             if v not in sweep.overlays:
                 sweep.overlays[v] = self._overlay_of(v, j, sweep.strips, sweep.bands_of)
             found = sweep.overlays[v]
@@ -449,17 +486,22 @@ class Problem:
         """(delta, size) of writing the output of a stage ending at op j over
         `v`, read by ops of the stage only, or None when that is unsafe. The
         same for every start of the stage: it depends on the bands of v's users."""
-        # The operand slots where each user reads v.
-        slots = {k: [x for x, operand in enumerate(self.ops[k].operands) if operand == v]
-                 for k in set(self.uses.get(v, []))}
-        if any(self.needs(k, 0, 1)[x] is None for k, xs in slots.items() for x in xs):
-            return None  # read whole by every strip (a broadcast scale): never overwritable
-        if any(self.info[k].kind == "insert" and 1 in xs for k, xs in slots.items()):
-            return None  # bands written into its own bytes, read by later ops of the strip
-            #              (the output would overlap them partially, not only later strips)
-        out = self.ops[j].results[0]
-        row_out = self.vbytes(out) // self.info[j].out_shape[1]
-        row_in = self.vbytes(v) // _shape(v)[1]
+        if v not in self._overlay_slots:      # the same for every stage
+            # The operand slots where each user reads v.
+            slots = {k: [x for x, operand in enumerate(self.ops[k].operands) if operand == v]
+                     for k in set(self.uses.get(v, []))}
+            if any(self.needs(k, 0, 1)[x] is None for k, xs in slots.items() for x in xs):
+                slots = None  # read whole by every strip (a broadcast scale): never overwritable
+            elif any(self.info[k].kind == "insert" and 1 in xs for k, xs in slots.items()):
+                slots = None  # bands written into its own bytes, read by later ops of the strip
+                #               (the output would overlap them partially, not only later strips)
+            self._overlay_slots[v] = slots
+        slots = self._overlay_slots[v]
+        if slots is None:
+            return None
+        out_bytes = self.result_bytes[j]
+        row_out = out_bytes // self.info[j].out_shape[1]
+        row_in = self.row_bytes(v)
         lows = [_shape(v)[1]] * len(strips)
         for k, xs in slots.items():
             for s, band in bands_of.get(k, ()):
@@ -486,7 +528,7 @@ class Problem:
         if limit is None:
             return None
         delta = min(limit, 0) if limit < 0 else 0
-        return delta, max(max(0, -delta) + self.vbytes(v), max(0, delta) + self.vbytes(out))
+        return delta, max(max(0, -delta) + self.vbytes(v), max(0, delta) + out_bytes)
 
     def _rows_bytes(self, k: int, rows, align: bool = True) -> int:
         sh = self.info[k].out_shape
@@ -540,7 +582,7 @@ class Problem:
         """The tensor a stage starting at op i may take from slow memory: the
         previous op's result (the model input for i = 0)."""
         if i > 0:
-            return self.ops[i - 1].results[0]
+            return self.results[i - 1]
         return self.args[0] if self.args else None
 
     def _live_bytes(self, value, i: int) -> int:
