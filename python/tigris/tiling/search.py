@@ -280,7 +280,8 @@ class Problem:
                         if rows[1] > r[1]:
                             r[1] = rows[1]
             out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
-            last.update((k, tuple(r)) for k, r in bands.items())
+            if carry:
+                last.update((k, tuple(r)) for k, r in bands.items())
         return out, fails_from
 
     def needs(self, k: int, c0: int, c1: int):
@@ -394,32 +395,40 @@ class Problem:
         top = [0] * n           # the strip's largest figure
         value: list = [dict() for _ in range(n)]   # op -> figure - offset
         total_macs, cost, work = 0, 0.0, 0
+        al = self.alignment
+        band_cost, op_needs, strip_scratch = self.band_cost, self.needs, self._strip_scratch
         for i in range(j, lowest - 1, -1):
             reads = []
             ringed = rings is not None and rings.add(i)
+            sh = self.info[i].out_shape
+            row = 0 if i == j or ringed else sh[2] * sh[3]
             for s, b in bands_of.get(i, []):
                 c0, c1 = b.compute
                 if c1 > c0:
-                    m, c = self.band_cost(i, c0, c1)
+                    m, c = band_cost(i, c0, c1)
                     total_macs += m
                     cost += c
-                    reads.append(self.needs(i, c0, c1))
-                own = 0 if i == j or ringed else self._rows_bytes(i, b.rows)
-                figure = own + self._strip_scratch(i, c0, c1)
+                    reads.append(op_needs(i, c0, c1))
+                own = -(-(b.rows[1] - b.rows[0]) * row // al) * al    # aligned band bytes
+                figure = own + strip_scratch(i, c0, c1)
                 if own:
                     until = live_until[i]
                     if until == j:
                         offset[s] += own
                         top[s] += own
                     else:
-                        vals = value[s]
+                        vals, base, t = value[s], offset[s], top[s]
                         for k in range(i + 1, until + 1):
                             if k in vals:
                                 vals[k] += own
-                                top[s] = max(top[s], vals[k] + offset[s])
+                                if vals[k] + base > t:
+                                    t = vals[k] + base
+                        top[s] = t
                 value[s][i] = figure - offset[s]
-                top[s] = max(top[s], figure)
-                work = max(work, top[s])
+                if figure > top[s]:
+                    top[s] = figure
+                if top[s] > work:
+                    work = top[s]
             sweep.reads[i] = self._reads(i, reads)
             extra = (rings.bytes, rings.moves) if rings is not None else (0, 0.0)
             sweep.starts[i] = (total_macs, cost + extra[1], work + extra[0])
@@ -514,10 +523,11 @@ class Problem:
                     if rows is not None and rows[0] < lows[s]:
                         lows[s] = rows[0]
         # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
-        written, end = [], 0     # per strip: the end of op j's rows written so far
-        for strip in strips:
-            end = max([end] + [b.rows[1] for b in strip if b.op == j])
-            written.append(end)
+        written = [0] * len(strips)    # per strip: the end of op j's rows written so far
+        for s, band in bands_of.get(j, ()):
+            written[s] = band.rows[1]
+        for s in range(1, len(written)):
+            written[s] = max(written[s], written[s - 1])
         limit = None
         later = None
         for s_idx in range(len(strips) - 2, -1, -1):
@@ -607,9 +617,13 @@ class Problem:
                     break
                 continue
             oh = self.info[j].out_shape[1]
+            counts = set()
             for h in HEIGHTS:
                 if h >= oh:
                     break
+                if -(-oh // h) in counts:
+                    continue    # a lower height makes as many strips, each smaller
+                counts.add(-(-oh // h))
                 st = self.tiled(i, j, h)
                 if st is not None:
                     yield st
