@@ -400,9 +400,10 @@ class Problem:
         for i in range(j, lowest - 1, -1):
             reads = []
             ringed = rings is not None and rings.add(i)
-            sh = self.info[i].out_shape
-            row = 0 if i == j or ringed else sh[2] * sh[3]
-            for s, b in bands_of.get(i, []):
+            mine = bands_of.get(i, ())
+            row = 0 if not mine or i == j or ringed else \
+                self.info[i].out_shape[2] * self.info[i].out_shape[3]
+            for s, b in mine:
                 c0, c1 = b.compute
                 if c1 > c0:
                     m, c = band_cost(i, c0, c1)
