@@ -65,7 +65,10 @@ def attr(value, kind: str | None = None) -> ir.Attribute:
     if isinstance(value, dict):
         return ir.DictAttr.get({k: attr(v) for k, v in value.items()})
     if isinstance(value, (list, tuple, np.ndarray)):
-        values = [int(v) for v in np.asarray(value).reshape(-1)]
+        if isinstance(value, np.ndarray) or not all(type(v) is int for v in value):
+            values = [int(v) for v in np.asarray(value).reshape(-1)]
+        else:       # a flat list of Python ints (most kernel attributes): as is
+            values = list(value)
         if kind == "i8":
             return ir.DenseI8ArrayAttr.get(values)
         if kind == "i32":

@@ -68,8 +68,11 @@ def _compute(problem: Problem, band, i: int, made: dict):
             operands.append(_row_slice(sv, rows[0], rows[1], first))
         else:
             operands.append(_row_slice(v, rows[0], rows[1]))
-    return kernel_op(info.kind, operands, _strip_type(info, c1 - c0),
-                     strip_attrs(info, c0, c1), loc=info.op.location).result
+    attrs = strip_attrs(info, c0, c1)
+    # An attribute the strip leaves as it is: the op's own MLIR attribute, not rebuilt.
+    attrs = {k: info.op.attributes[k] if v is info.attrs.get(k) else v for k, v in attrs.items()}
+    return kernel_op(info.kind, operands, _strip_type(info, c1 - c0), attrs,
+                     loc=info.op.location).result
 
 
 class _Ring:

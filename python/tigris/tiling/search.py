@@ -660,7 +660,10 @@ class _Rings:
             self.bytes -= size
             self.moves -= moves
         self.members[i] = group
-        bands = [b for _, b in group_bands(self.bands_of, group)]
+        if len(group) == 1:
+            bands = [b for _, b in self.bands_of[i]]
+        else:
+            bands = [b for _, b in group_bands(self.bands_of, group)]
         if all(b.compute[0] <= b.rows[0] for b in bands):
             return False            # nothing kept across strips: bands as recomputing strips
         rows, layout = band_buffer(bands)
