@@ -127,6 +127,7 @@ def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
     for overlay in (True, False):
         problem.set_overlay(overlay)
         internal = limit
+        best, stalled = None, 0
         for _ in range(attempts):
             plan = choose(problem, internal)
             if can_win is not None and not can_win(plan.cost):
@@ -137,6 +138,12 @@ def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
             real = measure(plan)
             tried.append((real, plan))
             if not plan.fits or real <= limit:
+                break
+            # Tightening that twice does not lower the real peak is not
+            # reaching the stage that misses its estimate: stop this pass.
+            stalled = stalled + 1 if best is not None and real >= best else 0
+            best = real if best is None else min(best, real)
+            if stalled >= 2:
                 break
             if not unstreamed and any(s.stream for s in plan.stages):
                 # A streamed plan that misses its estimate: the cheapest plan
