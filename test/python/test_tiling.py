@@ -152,15 +152,15 @@ def test_streamed_strips_compute_each_row_once():
                     for k, bs in bands.items():
                         cap, layout = band_buffer(bs)
                         held = {}       # buffer row -> output row it holds
+                        before = bs[0].rows[0]      # output row at buffer row 0
                         for b, (first, shift) in zip(bs, layout):
                             (lo, hi), (c0, c1) = b.rows, b.compute
-                            if shift:
-                                held = {r - lo: held[r - held_first] for r in range(lo, c0)
-                                        for held_first in [prev_first]}
+                            if shift:       # the kept rows move to the head
+                                held = {r - lo: held[r - before] for r in range(lo, c0)}
                             held.update({r - first: r for r in range(c0, c1)})
                             assert all(held.get(r - first) == r for r in range(lo, hi))
                             assert hi - first <= cap
-                            prev_first = first
+                            before = first
                     streamed = problem.tiled(i, j, h, True)
                     if streamed is None:    # no halo: the recomputing stage is offered
                         assert problem.tiled(i, j, h) is not None

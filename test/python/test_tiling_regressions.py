@@ -40,6 +40,7 @@ from tigris.plan.compiler import compile_onnx
 from tigris.plan.host import HostPlan
 from tigris.plan.verify_tiling import seeded_inputs
 from tigris import kernels
+from tigris.tiling.overlay import best_overlay
 from tigris.tiling.search import HEIGHTS, Problem
 from tigris.tiling.rows import needs
 
@@ -110,7 +111,7 @@ def test_no_stage_output_is_written_over_a_broadcast_operand(tmp_path):
                         strips = problem.strips(i, j, h)
                         if strips is None:
                             continue
-                        overlay = problem._overlay(i, j, problem._sweep(j, h, False))
+                        overlay = best_overlay(problem, i, j, problem._sweep(j, h, False))
                         checked += 1
                         assert overlay is None or overlay[0] not in scales
         assert checked > 50
@@ -131,7 +132,7 @@ def test_text_detector_tiled_with_a_slow_pool_equals_flat(tmp_path):
     """The DB detector look-alike at 128K+8M: before c63ccd3, 34, 54 and 39 of
     the 16,384 output bytes of these 3 inputs differed, all in rows 120-127, up
     to 255 LSB (bench/tiling_lookalikes.txt); it fails again if the broadcast
-    rule is taken out of Problem._overlay_of."""
+    rule is taken out of tigris.tiling.overlay.overlay_of."""
     path = str(quantize(lookalikes.text_detector(), tmp_path / "det.onnx", (1, 3, 128, 128)))
     flat = _outputs(compile_onnx(path, Budget(64 << 20), tile=False).data)
     tiled = compile_onnx(path, Budget(128 << 10, 8 << 20))

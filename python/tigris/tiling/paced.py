@@ -97,39 +97,3 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
                 strip.append(Band(k, (lo, c1), (c0, c1)))
         strips.append(strip)
     return strips, fails_from
-
-
-def shared_buffers(problem, strips, i: int, j: int) -> dict:
-    """op -> the op whose band buffer it writes into, for the streamed segment
-    i..j with these strips: an insert (a concat built channel group by
-    channel group) whose destination is the band of an op of the segment that
-    nothing else reads, so it writes its channels into those rows in place."""
-    ops = {b.op for strip in strips for b in strip if b.op >= i}
-    into = {}
-    for k in ops:
-        if k == j or problem.info[k].kind != "insert":
-            continue
-        src, p = problem.operand_pos[k][:2]
-        if p in ops and p != j and src != p and problem.users[p] == [k]:
-            into[k] = p
-    return into
-
-
-def group_bands(bands_of: dict, members: list) -> list:
-    """The bands of one buffer shared by `members` (its first op, the one that
-    computes new rows, then the inserts writing into them), per strip that
-    has any: their rows together, the first op's new rows."""
-    root = members[0]
-    by_strip: dict = {}
-    for k in members:
-        for s, b in bands_of.get(k, ()):
-            by_strip.setdefault(s, {})[k] = b
-    out = []
-    for s in sorted(by_strip):
-        present = by_strip[s]
-        lo = min(b.rows[0] for b in present.values())
-        hi = max(b.rows[1] for b in present.values())
-        r = present.get(root)
-        compute = r.compute if r is not None else (hi, hi)
-        out.append((s, Band(root, (lo, max(hi, compute[1])), compute)))
-    return out

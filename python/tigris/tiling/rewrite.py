@@ -18,7 +18,7 @@ from mlir import ir
 from tigris.dialects import attr, kernel_op
 from tigris.tiling.rows import needs, strip_attrs
 from tigris.tiling.search import Problem
-from tigris.tiling.paced import group_bands, shared_buffers
+from tigris.tiling.bands import group_bands, shared_buffers
 from tigris.tiling.stage import band_buffer
 
 

@@ -24,10 +24,11 @@ from tigris.costmodel import PER_SLOW_BYTE, op_cost
 from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
-from tigris.tiling.paced import group_bands, paced_strips, shared_buffers
+from tigris.tiling.bands import SweepBuffers
+from tigris.tiling.overlay import best_overlay
+from tigris.tiling.paced import paced_strips
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
-from tigris.tiling.stage import (PACED, PULLED, RECOMPUTE, Band, Stage, Sweep, TilePlan,
-                                 band_buffer)
+from tigris.tiling.stage import PACED, PULLED, RECOMPUTE, Band, Stage, Sweep
 
 MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
@@ -121,8 +122,8 @@ class Problem:
         self._sweeps: dict = {}         # (j, h, stream) -> Sweep; placement-independent
         self.measured: dict = {}        # plan signature -> its arena (tigris.tiling.fit)
         self._row_bytes: dict = {}      # value -> bytes of one row (0: not 4-D)
-        self._overlay_inputs: dict = {}  # (i, j) -> inputs a stage i..j may be written over
-        self._overlay_slots: dict = {}  # value -> its users' operand slots, or None
+        self.overlay_inputs: dict = {}  # (i, j) -> inputs a stage i..j may be written over
+        self.overlay_slots: dict = {}  # value -> its users' operand slots, or None
         # The row helpers _sweep and _strips call in their inner loops, behind a
         # C-level cache (a hit costs no Python call): pure functions of the ops.
         for name in ("needs", "band_cost", "_strip_scratch", "_rows_bytes"):
@@ -342,7 +343,7 @@ class Problem:
                       cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
                       prev_read=prev_read, stream=stream)
-        overlay = self._overlay(i, j, sweep) if not out_slow else None
+        overlay = best_overlay(self, i, j, sweep) if not out_slow else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
@@ -390,7 +391,7 @@ class Problem:
             if us and all(self.info[u].kind == "insert" and self.operand_pos[u][1] == k
                           and self.operand_pos[u][0] != k for u in us):
                 live_until[k] = min(us) - 1    # its band becomes the insert's: written in place
-        rings = _Rings(self, sweep, lowest, j) if stream else None
+        rings = SweepBuffers(self, sweep, lowest, j) if stream else None
         offset = [0] * n        # added to every figure already in the strip
         top = [0] * n           # the strip's largest figure
         value: list = [dict() for _ in range(n)]   # op -> figure - offset
@@ -465,81 +466,6 @@ class Problem:
             sh = _shape(value)
             n = self._row_bytes[value] = self.vbytes(value) // sh[1] if len(sh) == 4 else 0
         return n
-
-    def _overlay(self, i: int, j: int, sweep: "Sweep"):
-        """The best input to write the stage's output over: (value, delta, size)."""
-        best = None
-        candidates = self._overlay_inputs.get((i, j))
-        if candidates is None:      # the same at every strip height and placement
-            candidates, seen = [], set()
-            for k in range(i, j + 1):
-                for v, p, is_arg in self.image_operands[k]:
-                    if (p < i if p is not None else is_arg) and v not in seen:
-                        seen.add(v)
-                        first, last = self.use_span[v]
-                        if first < i or last >= j or v in self.returned_values:
-                            continue  # still needed after the stage, or read by the writing op
-                        candidates.append(v)
-            self._overlay_inputs[(i, j)] = candidates
-        for v in candidates:
-            if v in self.slow:
-                continue
-            if v not in sweep.overlays:
-                sweep.overlays[v] = self._overlay_of(v, j, sweep.strips, sweep.bands_of)
-            found = sweep.overlays[v]
-            if found is not None and (best is None or found[1] - self.vbytes(v) <
-                                      best[2] - self.vbytes(best[0])):
-                best = (v,) + found
-        return best
-
-    def _overlay_of(self, v, j: int, strips, bands_of: dict):
-        """(delta, size) of writing the output of a stage ending at op j over
-        `v`, read by ops of the stage only, or None when that is unsafe. The
-        same for every start of the stage: it depends on the bands of v's users."""
-        if v not in self._overlay_slots:      # the same for every stage
-            # The operand slots where each user reads v.
-            slots = {k: [x for x, operand in enumerate(self.ops[k].operands) if operand == v]
-                     for k in set(self.uses.get(v, []))}
-            if any(self.needs(k, 0, 1)[x] is None for k, xs in slots.items() for x in xs):
-                slots = None  # read whole by every strip (a broadcast scale): never overwritable
-            elif any(self.info[k].kind == "insert" and 1 in xs for k, xs in slots.items()):
-                slots = None  # bands written into its own bytes, read by later ops of the strip
-                #               (the output would overlap them partially, not only later strips)
-            self._overlay_slots[v] = slots
-        slots = self._overlay_slots[v]
-        if slots is None:
-            return None
-        out_bytes = self.result_bytes[j]
-        row_out = out_bytes // self.info[j].out_shape[1]
-        row_in = self.row_bytes(v)
-        lows = [_shape(v)[1]] * len(strips)
-        for k, xs in slots.items():
-            for s, band in bands_of.get(k, ()):
-                # The whole band, carried rows included: in a streamed stage
-                # they are copied from the previous band, which is the input's
-                # own rows when the op writes into it (a channel insert).
-                need = self.needs(k, *band.rows)
-                for x in xs:
-                    rows = need[x]
-                    if rows is not None and rows[0] < lows[s]:
-                        lows[s] = rows[0]
-        # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
-        written = [0] * len(strips)    # per strip: the end of op j's rows written so far
-        for s, band in bands_of.get(j, ()):
-            written[s] = band.rows[1]
-        for s in range(1, len(written)):
-            written[s] = max(written[s], written[s - 1])
-        limit = None
-        later = None
-        for s_idx in range(len(strips) - 2, -1, -1):
-            later = lows[s_idx + 1] if later is None else min(later, lows[s_idx + 1])
-            written_end = written[s_idx]
-            bound = later * row_in - written_end * row_out
-            limit = bound if limit is None else min(limit, bound)
-        if limit is None:
-            return None
-        delta = min(limit, 0) if limit < 0 else 0
-        return delta, max(max(0, -delta) + self.vbytes(v), max(0, delta) + out_bytes)
 
     def _rows_bytes(self, k: int, rows, align: bool = True) -> int:
         sh = self.info[k].out_shape
@@ -632,45 +558,3 @@ class Problem:
                     streamed = self.tiled(i, j, h, stream)
                     if streamed is not None and (st is None or streamed.macs < st.macs):
                         yield streamed
-
-
-class _Rings:
-    """The band buffers of a streamed segment's sweep, as its start moves up
-    (Problem._sweep): an op whose bands keep rows from strip to strip, with
-    the inserts writing into its band (tiling.paced.shared_buffers), holds
-    one buffer (tiling.stage.band_buffer) for the whole stage."""
-
-    def __init__(self, problem: Problem, sweep: Sweep, lowest: int, j: int):
-        self.problem, self.bands_of, self.j = problem, sweep.bands_of, j
-        into = shared_buffers(problem, sweep.strips, lowest, j)
-        self.writer = {p: k for k, p in into.items()}  # op -> the insert writing into its band
-        self.members: dict = {}     # first op of a buffer -> its ops (ringed or not)
-        self.held: dict = {}        # first op of a ringed buffer -> (bytes, cost of its moves)
-        self.bytes, self.moves = 0, 0.0
-
-    def add(self, i: int) -> bool:
-        """Start the segment at op i: whether op i's band is in a buffer
-        held for the whole stage (its bytes are then in `bytes`)."""
-        if i == self.j or i not in self.bands_of:
-            return False
-        group = [i]
-        if i in self.writer:        # the buffer of the inserts after i becomes op i's
-            group += self.members.pop(self.writer[i])
-            size, moves = self.held.pop(self.writer[i], (0, 0.0))
-            self.bytes -= size
-            self.moves -= moves
-        self.members[i] = group
-        if len(group) == 1:
-            bands = [b for _, b in self.bands_of[i]]
-        else:
-            bands = [b for _, b in group_bands(self.bands_of, group)]
-        if all(b.compute[0] <= b.rows[0] for b in bands):
-            return False            # nothing kept across strips: bands as recomputing strips
-        rows, layout = band_buffer(bands)
-        p = self.problem
-        moves = sum(op_cost("insert", p._rows_bytes(i, (b.rows[0], b.compute[0]), align=False))
-                    for b, (_, shift) in zip(bands, layout) if shift)
-        self.held[i] = (p._rows_bytes(i, (0, rows)), moves)
-        self.bytes += self.held[i][0]
-        self.moves += moves
-        return True

@@ -55,7 +55,7 @@ class Sweep:
     strips: list                                # the strips of the longest segment
     starts: dict = field(default_factory=dict)  # i -> (MACs, cost, working set) of i..j
     reads: dict = field(default_factory=dict)   # op -> per operand: (whole reads, rows read)
-    overlays: dict = field(default_factory=dict)  # input -> Problem._overlay_of
+    overlays: dict = field(default_factory=dict)  # input -> tigris.tiling.overlay.overlay_of
     bands_of: dict = field(default_factory=dict)  # op -> [(strip index, its band)]
 
 
