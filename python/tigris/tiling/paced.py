@@ -45,26 +45,31 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
     n = _ceil_div(max(e - s for s, e in span.values()), h)
     step = {k: _ceil_div(e - s, n) for k, (s, e) in span.items()}
     done = {k: span[k][0] for k in ops}      # end of the rows computed so far
+    needs, windowed = problem.needs, problem.windowed
+    # Per op: the operand slots its segment's ops produce.
+    produced = {k: [(x, p) for x, p in enumerate(problem.operand_pos[k]) if p in inside]
+                for k in ops}
 
     def ready(k: int, c0: int, c1: int) -> bool:
-        need = problem.needs(k, c0, c1)
-        for p, rows in zip(problem.operand_pos[k], need):
-            if p in inside:
-                if rows is None:
-                    return False        # read whole: never a band
-                if rows[1] > done[p]:
-                    return False
-        return not problem.windowed[k] or need[0][1] > need[0][0]
+        need = needs(k, c0, c1)
+        for x, p in produced[k]:
+            rows = need[x]
+            if rows is None or rows[1] > done[p]:
+                return False        # (read whole: never a band)
+        return not windowed[k] or need[0][1] > need[0][0]
 
     strips = []
     limit = n + 4 * len(ops) + 8
-    while any(done[k] < span[k][1] for k in ops):
+    unfinished = set(ops)
+    while unfinished:
         s = len(strips)
         if s > limit:
             return [], j
         before = dict(done)
         compute = {}
         for k in ops:
+            if k not in unfinished:
+                continue
             first, end = span[k]
             c0 = done[k]
             goal = min(end, first + _ceil_div((end - first) * (s + 1), n), c0 + step[k])
@@ -74,6 +79,8 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
             if r > c0:
                 compute[k] = (c0, r)
                 done[k] = r
+                if r == end:
+                    unfinished.discard(k)
         if not compute:
             return [], j        # nothing can advance: not paceable
         strip = []
@@ -89,9 +96,9 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
             for c, x in consumers[k]:
                 a, b = compute.get(c, (done[c], done[c]))
                 if b > a:
-                    lo = min(lo, problem.needs(c, a, b)[x][0])
-                if done[c] < span[c][1]:
-                    lo = min(lo, problem.needs(c, done[c], done[c] + 1)[x][0])
+                    lo = min(lo, needs(c, a, b)[x][0])
+                if c in unfinished:
+                    lo = min(lo, needs(c, done[c], done[c] + 1)[x][0])
             lo = max(lo, span[k][0])
             if c1 > lo:
                 strip.append(Band(k, (lo, c1), (c0, c1)))
