@@ -77,7 +77,7 @@ def _compute(problem: Problem, band, i: int, made: dict):
 
 class _Ring:
     """The buffer of one op's bands in a streamed stage, and of the inserts
-    writing into them (tiling.stage.band_buffer, tiling.paced.group_bands)."""
+    writing into them (tiling.stage.band_buffer, tiling.bands.group_bands)."""
 
     def __init__(self, info, bands):
         rows, layout = band_buffer([b for _, b in bands])
