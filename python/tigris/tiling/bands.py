@@ -48,11 +48,19 @@ def group_bands(bands_of: dict, members: list) -> list:
     return out
 
 
+def keeps_rows(bands) -> bool:
+    """Whether some band holds rows an earlier strip computed: the op (with
+    the inserts writing into its band) then holds one buffer for the whole
+    stage. The rewrite (tigris.tiling.rewrite) and the sweep's estimate
+    (SweepBuffers) decide by this one rule."""
+    return any(b.compute[0] > b.rows[0] for b in bands)
+
+
 class SweepBuffers:
     """The band buffers of a streamed segment's sweep, as its start moves up
-    (tigris.tiling.search.Problem._sweep): an op whose bands keep rows from strip to strip, with
-    the inserts writing into its band (shared_buffers), holds
-    one buffer (tigris.tiling.stage.band_buffer) for the whole stage."""
+    (tigris.tiling.search.Problem._sweep): an op whose bands keep rows from
+    strip to strip, with the inserts writing into its band (shared_buffers),
+    holds one buffer (tigris.tiling.stage.band_buffer) for the whole stage."""
 
     def __init__(self, problem, sweep, lowest: int, j: int):
         self.problem, self.bands_of, self.j = problem, sweep.bands_of, j
@@ -78,7 +86,7 @@ class SweepBuffers:
             bands = [b for _, b in self.bands_of[i]]
         else:
             bands = [b for _, b in group_bands(self.bands_of, group)]
-        if all(b.compute[0] <= b.rows[0] for b in bands):
+        if not keeps_rows(bands):
             return False            # nothing kept across strips: bands as recomputing strips
         rows, layout = band_buffer(bands)
         p = self.problem

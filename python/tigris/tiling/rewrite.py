@@ -18,7 +18,7 @@ from mlir import ir
 from tigris.dialects import attr, kernel_op
 from tigris.tiling.rows import needs, strip_attrs
 from tigris.tiling.search import Problem
-from tigris.tiling.bands import group_bands, shared_buffers
+from tigris.tiling.bands import group_bands, keeps_rows, shared_buffers
 from tigris.tiling.stage import band_buffer
 
 
@@ -129,7 +129,7 @@ def _band_buffers(problem: Problem, strips, i: int, j: int) -> dict:
     rings = {}
     for root, members in groups.items():
         bands = group_bands(bands_of, members)
-        if all(b.compute[0] <= b.rows[0] for _, b in bands):
+        if not keeps_rows(b for _, b in bands):
             continue
         ring = _Ring(problem.info[root], bands)
         rings.update((k, ring) for k in members)
