@@ -53,8 +53,16 @@ def choose(problem: Problem, budget: int) -> TilePlan:
     places = (False, True) if problem.slow_ok else (False,)
     key = ("variants", problem.allow_overlay, problem.allow_stream, places)
     if key not in problem.derived:      # the same for every budget until the placement changes
-        problem.derived[key] = [[(st, list(_variants(problem, st))) for st in problem.options(j)]
-                                for j in range(m)]
+        streamed = key[:2] + (True,) + key[3:]
+        if not problem.allow_stream and streamed in problem.derived:
+            # Without streaming: the same options less the streamed ones
+            # (Problem.options offers a streamed stage besides, never instead of,
+            # its recomputing one).
+            problem.derived[key] = [[o for o in at_j if not o[0].stream]
+                                    for at_j in problem.derived[streamed]]
+        else:
+            problem.derived[key] = [[(st, list(_variants(problem, st)))
+                                     for st in problem.options(j)] for j in range(m)]
     opts = problem.derived[key]
 
     def run(limit):

@@ -7,7 +7,7 @@ qualify: one read whole by every strip (a broadcast scale) is never free.
 """
 from __future__ import annotations
 
-from tigris.tiling.rows import shape as _shape
+from itertools import accumulate
 
 
 def best_overlay(problem, i: int, j: int, sweep):
@@ -53,34 +53,38 @@ def overlay_of(problem, v, j: int, strips, bands_of: dict):
     slots = problem.overlay_slots[v]
     if slots is None:
         return None
+    n = len(strips)
+    if n < 2:
+        return None
     out_bytes = problem.result_bytes[j]
     row_out = out_bytes // problem.info[j].out_shape[1]
     row_in = problem.row_bytes(v)
-    lows = [_shape(v)[1]] * len(strips)
+    lows = [problem.vbytes(v) // row_in] * n     # per strip: the lowest row of v it reads
+    needs = problem.needs
     for k, xs in slots.items():
         for s, band in bands_of.get(k, ()):
             # The whole band, carried rows included: in a streamed stage
             # they are copied from the previous band, which is the input's
             # own rows when the op writes into it (a channel insert).
-            need = problem.needs(k, *band.rows)
+            need = needs(k, *band.rows)
             for x in xs:
                 rows = need[x]
                 if rows is not None and rows[0] < lows[s]:
                     lows[s] = rows[0]
+    # Per strip s < n - 1: the lowest input row any later strip reads, and
+    # the end of op j's rows written by strip s (both the same for every start).
+    later = list(accumulate(reversed(lows[1:]), min))
+    later.reverse()
+    written = _written(bands_of, j, n)
     # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
-    written = [0] * len(strips)    # per strip: the end of op j's rows written so far
+    limit = min([lo * row_in - w * row_out for lo, w in zip(later, written)])
+    delta = min(limit, 0)
+    return delta, max(max(0, -delta) + problem.vbytes(v), max(0, delta) + out_bytes)
+
+
+def _written(bands_of: dict, j: int, n: int) -> list:
+    """Per strip: the end of op j's rows written by it and the strips before."""
+    written = [0] * n
     for s, band in bands_of.get(j, ()):
         written[s] = band.rows[1]
-    for s in range(1, len(written)):
-        written[s] = max(written[s], written[s - 1])
-    limit = None
-    later = None
-    for s_idx in range(len(strips) - 2, -1, -1):
-        later = lows[s_idx + 1] if later is None else min(later, lows[s_idx + 1])
-        written_end = written[s_idx]
-        bound = later * row_in - written_end * row_out
-        limit = bound if limit is None else min(limit, bound)
-    if limit is None:
-        return None
-    delta = min(limit, 0) if limit < 0 else 0
-    return delta, max(max(0, -delta) + problem.vbytes(v), max(0, delta) + out_bytes)
+    return list(accumulate(written, max))

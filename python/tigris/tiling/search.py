@@ -111,6 +111,9 @@ class Problem:
                             reverse=True)
         self.scratch = scratch
         self._scratch_memo: dict = {}
+        # Per op: whether its kernel has scratch that depends on its rows (_strip_scratch).
+        self.has_scratch = [bool(scratch) and kernels.REGISTRY[inf.kind].scratch_shape is not None
+                            for inf in self.info]
         self.flat_macs = [macs(inf) for inf in self.info]
         self.flat_cost = [call_cost(inf, mc, value_bytes(inf.op.results[0]))
                           for inf, mc in zip(self.info, self.flat_macs)]
@@ -236,6 +239,8 @@ class Problem:
         """(strips of i..j pulled from h rows of op j each, the last op k at
         which a segment k'..j with k' <= k cannot be tiled so, or i - 1);
         `carry`: an op computes only rows no earlier strip computed."""
+        if not carry:
+            return self._recompute_strips(i, j, h)
         oh = self.info[j].out_shape[1]
         out = []
         fails_from = i - 1
@@ -283,6 +288,52 @@ class Problem:
             out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
             if carry:
                 last.update((k, tuple(r)) for k, r in bands.items())
+        return out, fails_from
+
+    def _recompute_strips(self, i: int, j: int, h: int):
+        """`_strips` without carried rows: every op computes its whole band
+        (the same strips, built without the bookkeeping of carried rows)."""
+        oh = self.info[j].out_shape[1]
+        out = []
+        fails_from = i - 1
+        ok_stream, windowed, operand_pos = self.ok_stream, self.windowed, self.operand_pos
+        needs = self.needs
+        for a in range(0, oh, h):
+            bands = {j: [a, min(a + h, oh)]}
+            strip = []
+            # Descending op order: every consumer of an op comes after it, so
+            # an op's band is complete when the loop reaches it.
+            for k in range(j, i - 1, -1):
+                r = bands.get(k)
+                if r is None:
+                    continue
+                lo, hi = r
+                rows = (lo, hi)
+                strip.append(Band(k, rows, rows))
+                if not ok_stream[k]:
+                    if k > fails_from:
+                        fails_from = k   # no band of it can be computed alone
+                    continue
+                if lo == hi:
+                    continue
+                need = needs(k, lo, hi)
+                if windowed[k] and need[0][1] <= need[0][0]:
+                    if k > fails_from:
+                        fails_from = k   # a band of padding only: no
+                    continue             # kernel call reads zero rows
+                for p, rows in zip(operand_pos[k], need):
+                    if p is None or p < i or rows is None or rows[1] <= rows[0]:
+                        continue    # (a pad's strip of padding only reads no input row)
+                    r = bands.get(p)
+                    if r is None:
+                        bands[p] = [rows[0], rows[1]]
+                    else:
+                        if rows[0] < r[0]:
+                            r[0] = rows[0]
+                        if rows[1] > r[1]:
+                            r[1] = rows[1]
+            strip.reverse()
+            out.append(strip)
         return out, fails_from
 
     def needs(self, k: int, c0: int, c1: int):
@@ -404,6 +455,7 @@ class Problem:
             mine = bands_of.get(i, ())
             row = 0 if not mine or i == j or ringed else \
                 self.info[i].out_shape[2] * self.info[i].out_shape[3]
+            scratchy = self.has_scratch[i]
             for s, b in mine:
                 c0, c1 = b.compute
                 if c1 > c0:
@@ -411,26 +463,34 @@ class Problem:
                     total_macs += m
                     cost += c
                     reads.append(op_needs(i, c0, c1))
-                own = -(-(b.rows[1] - b.rows[0]) * row // al) * al    # aligned band bytes
-                figure = own + strip_scratch(i, c0, c1)
-                if own:
-                    until = live_until[i]
-                    if until == j:
-                        offset[s] += own
-                        top[s] += own
-                    else:
-                        vals, base, t = value[s], offset[s], top[s]
-                        for k in range(i + 1, until + 1):
-                            if k in vals:
-                                vals[k] += own
-                                if vals[k] + base > t:
-                                    t = vals[k] + base
-                        top[s] = t
-                value[s][i] = figure - offset[s]
-                if figure > top[s]:
-                    top[s] = figure
-                if top[s] > work:
-                    work = top[s]
+                    figure = strip_scratch(i, c0, c1) if scratchy else 0
+                else:
+                    figure = 0
+                base = offset[s]
+                if row:
+                    r0, r1 = b.rows
+                    own = -(-(r1 - r0) * row // al) * al    # aligned band bytes
+                    if own:
+                        figure += own
+                        until = live_until[i]
+                        if until == j:
+                            base = offset[s] = base + own
+                            top[s] += own
+                        else:
+                            vals, t = value[s], top[s]
+                            for k in range(i + 1, until + 1):
+                                f = vals.get(k)
+                                if f is not None:
+                                    f = vals[k] = f + own
+                                    if f + base > t:
+                                        t = f + base
+                            top[s] = t
+                value[s][i] = figure - base
+                t = top[s]
+                if figure > t:
+                    t = top[s] = figure
+                if t > work:
+                    work = t
             sweep.reads[i] = self._reads(i, reads)
             extra = (rings.bytes, rings.moves) if rings is not None else (0, 0.0)
             sweep.starts[i] = (total_macs, cost + extra[1], work + extra[0])
@@ -438,9 +498,14 @@ class Problem:
 
     def _reads(self, i: int, reads: list) -> list:
         """Per operand of op i: (calls reading it whole, rows read in all)."""
-        return [(sum(1 for r in reads if r[x] is None),
-                 sum(r[x][1] - r[x][0] for r in reads if r[x] is not None))
-                for x in range(len(self.operand_pos[i]))]
+        if not reads:
+            return [(0, 0)] * len(self.operand_pos[i])
+        out = []
+        for column in zip(*reads):
+            whole = column.count(None)
+            out.append((whole, sum([r[1] - r[0] for r in column if r is not None])
+                        if whole < len(column) else 0))
+        return out
 
     def _strip_scratch(self, k: int, c0: int, c1: int) -> int:
         """Aligned kernel scratch of op k computing its rows [c0, c1)."""
