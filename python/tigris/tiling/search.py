@@ -121,8 +121,8 @@ class Problem:
         self._strips_memo: dict = {}    # (i, j, h, stream) -> strips; placement-independent
         self._full_strips: dict = {}    # (first, j, h, stream) -> (strips, fails_from)
         self._needs_memo: dict = {}     # (k, c0, c1) -> needs(info[k], c0, c1)
-        self._band_memo: dict = {}      # (k, c0, c1) -> (macs, call cost) of computing rows c0..c1
         self._sweeps: dict = {}         # (j, h, stream) -> Sweep; placement-independent
+        self._overlaps: dict = {}       # (first, j, h) -> _overlapping
         self.measured: dict = {}        # plan signature -> its arena (tigris.tiling.fit)
         self._row_bytes: dict = {}      # value -> bytes of one row (0: not 4-D)
         self.overlay_inputs: dict = {}  # (i, j) -> inputs a stage i..j may be written over
@@ -227,6 +227,13 @@ class Problem:
     def _overlapping(self, first: int, j: int, h: int) -> bool:
         """Whether some op's band in a recomputing strip overlaps its band in
         the strip before (a halo), i.e. whether streaming has rows to carry."""
+        key = (first, j, h)
+        found = self._overlaps.get(key)
+        if found is None:
+            found = self._overlaps[key] = self._find_overlap(first, j, h)
+        return found
+
+    def _find_overlap(self, first: int, j: int, h: int) -> bool:
         last: dict = {}
         for strip in self._full(first, j, h, False)[0]:
             for b in strip:
@@ -345,15 +352,12 @@ class Problem:
             n = self._needs_memo[key] = needs(self.info[k], c0, c1)
         return n
 
-    def band_cost(self, k: int, c0: int, c1: int) -> tuple[int, float]:
-        """(MACs, cost-model charge) of one call of op k computing rows [c0, c1)."""
-        key = (k, c0, c1)
-        e = self._band_memo.get(key)
-        if e is None:
-            m = macs(self.info[k], c1 - c0)
-            e = self._band_memo[key] = (m, call_cost(self.info[k], m, self._rows_bytes(
-                k, (c0, c1), align=False)))
-        return e
+    def band_cost(self, k: int, rows: int) -> tuple[int, float]:
+        """(MACs, cost-model charge) of one call of op k computing `rows` rows
+        (the same wherever the rows are)."""
+        m = macs(self.info[k], rows)
+        sh = self.info[k].out_shape
+        return m, call_cost(self.info[k], m, rows * sh[2] * sh[3])
 
     def tiled(self, i: int, j: int, h: int, stream: int = RECOMPUTE) -> Stage | None:
         """Segment i..j in strips of height h: its figures for the current
@@ -459,7 +463,7 @@ class Problem:
             for s, b in mine:
                 c0, c1 = b.compute
                 if c1 > c0:
-                    m, c = band_cost(i, c0, c1)
+                    m, c = band_cost(i, c1 - c0)
                     total_macs += m
                     cost += c
                     reads.append(op_needs(i, c0, c1))
@@ -603,23 +607,30 @@ class Problem:
             st = self.split(j, groups)
             if st is not None:
                 yield st
+        if not self.ok_stream[j] or self.info[j].out_shape[1] < 2:
+            return      # no segment ends here (segment_ok)
+        oh = self.info[j].out_shape[1]
+        heights, counts = [], set()
+        for h in HEIGHTS:
+            if h >= oh:
+                break
+            if -(-oh // h) in counts:
+                continue    # a lower height makes as many strips, each smaller
+            counts.add(-(-oh // h))
+            # The streamed kinds that have rows to carry at this height.
+            streams = [s for s in (PULLED, PACED) if self._sweep(j, h, s).starts] \
+                if self.allow_stream else ()
+            heights.append((h, streams))
         for i in range(j, max(-1, j - MAX_SEGMENT), -1):
             if not self.segment_ok(i, j):
                 if not self.ok_stream[i]:
                     break
                 continue
-            oh = self.info[j].out_shape[1]
-            counts = set()
-            for h in HEIGHTS:
-                if h >= oh:
-                    break
-                if -(-oh // h) in counts:
-                    continue    # a lower height makes as many strips, each smaller
-                counts.add(-(-oh // h))
+            for h, streams in heights:
                 st = self.tiled(i, j, h)
                 if st is not None:
                     yield st
-                for stream in (PULLED, PACED) if self.allow_stream else ():
+                for stream in streams:
                     streamed = self.tiled(i, j, h, stream)
                     if streamed is not None and (st is None or streamed.macs < st.macs):
                         yield streamed
