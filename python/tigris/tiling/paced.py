@@ -72,8 +72,11 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
                 continue
             first, end = span[k]
             c0 = done[k]
-            goal = min(end, first + _ceil_div((end - first) * (s + 1), n), c0 + step[k])
-            r = goal
+            r = first - (-(end - first) * (s + 1) // n)    # ceil
+            if r > end:
+                r = end
+            if r > c0 + step[k]:
+                r = c0 + step[k]
             while r > c0 and not ready(k, c0, r):
                 r -= 1
             if r > c0:
@@ -85,21 +88,29 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
             return [], j        # nothing can advance: not paceable
         strip = []
         for k in ops:
-            c0, c1 = compute.get(k, (before[k], before[k]))
+            mine = compute.get(k)
+            c0, c1 = mine if mine is not None else (before[k], before[k])
             if k == j:
-                if c1 > c0:
-                    strip.append(Band(k, (c0, c1), (c0, c1)))
+                if mine is not None:
+                    strip.append(Band(k, mine, mine))
                 continue
             # The rows kept: the lowest any consumer reads in this strip or
             # will read next (its next row's window), and those computed now.
             lo = c0
             for c, x in consumers[k]:
-                a, b = compute.get(c, (done[c], done[c]))
-                if b > a:
-                    lo = min(lo, needs(c, a, b)[x][0])
+                theirs = compute.get(c)
+                if theirs is not None:
+                    r = needs(c, theirs[0], theirs[1])[x][0]
+                    if r < lo:
+                        lo = r
                 if c in unfinished:
-                    lo = min(lo, needs(c, done[c], done[c] + 1)[x][0])
-            lo = max(lo, span[k][0])
+                    d = done[c]
+                    r = needs(c, d, d + 1)[x][0]
+                    if r < lo:
+                        lo = r
+            first = span[k][0]
+            if lo < first:
+                lo = first
             if c1 > lo:
                 strip.append(Band(k, (lo, c1), (c0, c1)))
         strips.append(strip)
