@@ -60,6 +60,12 @@ def choose(problem: Problem, budget: int) -> TilePlan:
             # its recomputing one).
             problem.derived[key] = [[o for o in at_j if not o[0].stream]
                                     for at_j in problem.derived[streamed]]
+        elif key[:1] + (not key[1],) + key[2:] in problem.derived:
+            # The same stages with overlays allowed or not: only the variants
+            # of a stage with an overlay saving differ.
+            other = problem.derived[key[:1] + (not key[1],) + key[2:]]
+            problem.derived[key] = [[(st, list(_variants(problem, st)) if st.overlay_saving
+                                      else variants) for st, variants in at_j] for at_j in other]
         else:
             problem.derived[key] = [[(st, list(_variants(problem, st)))
                                      for st in problem.options(j)] for j in range(m)]

@@ -39,7 +39,7 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
     inside = set(ops)
     consumers: dict = {k: [] for k in ops}      # op -> [(consumer, operand slot)]
     for c in ops:
-        for x, p in enumerate(problem.operand_pos[c]):
+        for x, p in problem.producers[c]:
             if p in inside:
                 consumers[p].append((c, x))
     n = _ceil_div(max(e - s for s, e in span.values()), h)
@@ -47,8 +47,7 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
     done = {k: span[k][0] for k in ops}      # end of the rows computed so far
     needs, windowed = problem.needs, problem.windowed
     # Per op: the operand slots its segment's ops produce.
-    produced = {k: [(x, p) for x, p in enumerate(problem.operand_pos[k]) if p in inside]
-                for k in ops}
+    produced = {k: [(x, p) for x, p in problem.producers[k] if p in inside] for k in ops}
 
     def ready(k: int, c0: int, c1: int) -> bool:
         need = needs(k, c0, c1)

@@ -90,6 +90,9 @@ class Problem:
         self.result_bytes = [value_bytes(v) for v in self.results]   # (hashing a value is slow)
         # Per op: the position of each operand's producer (None: not an op's result).
         self.operand_pos = [[self.position.get(v) for v in op.operands] for op in self.ops]
+        # Per op: (operand slot, producer position) of the operands ops produce.
+        self.producers = [[(x, p) for x, p in enumerate(pos) if p is not None]
+                          for pos in self.operand_pos]
         self.windowed = [kernels.REGISTRY[inf.kind].rows == "window" for inf in self.info]
         # Per op: its 4-D operands (value, producer position or None, block argument?),
         # the inputs a stage output may be written over.
@@ -123,6 +126,7 @@ class Problem:
         self._needs_memo: dict = {}     # (k, c0, c1) -> needs(info[k], c0, c1)
         self._sweeps: dict = {}         # (j, h, stream) -> Sweep; placement-independent
         self._overlaps: dict = {}       # (first, j, h) -> _overlapping
+        self._starts: dict = {}         # j -> segment_start(j)
         self.measured: dict = {}        # plan signature -> its arena (tigris.tiling.fit)
         self._row_bytes: dict = {}      # value -> bytes of one row (0: not 4-D)
         self.overlay_inputs: dict = {}  # (i, j) -> inputs a stage i..j may be written over
@@ -190,6 +194,19 @@ class Problem:
                 return False
         return True
 
+    def segment_start(self, j: int) -> int:
+        """The first op of the longest segment ending at op j (j + 1: none).
+        segment_ok(i, j) only fails more as i moves down (every condition
+        is over the ops i..j), so the segments ending at j are i..j for i
+        from this start to j: their strips are built from it."""
+        start = self._starts.get(j)
+        if start is None:
+            start = j + 1
+            while start > max(0, j - MAX_SEGMENT + 1) and self.segment_ok(start - 1, j):
+                start -= 1
+            self._starts[j] = start
+        return start
+
     def strips(self, i: int, j: int, h: int, stream: int = RECOMPUTE):
         """The strips of segment i..j at height h, or None when it cannot be
         tiled so. Each strip is a list of Band (ops it does not need are
@@ -203,9 +220,7 @@ class Problem:
         once and keeping those still read."""
         key = (i, j, h, stream)
         if key not in self._strips_memo:
-            first = max(0, j - MAX_SEGMENT + 1)
-            if i < first:
-                first = i
+            first = min(i, self.segment_start(j))
             strips, fails_from = self._full(first, j, h, stream)
             # An op's bands do not depend on where the segment starts (only on
             # the ops after it): the strips of i..j are those of first..j
@@ -427,7 +442,7 @@ class Problem:
         sweep = self._sweeps.get(key)
         if sweep is not None:
             return sweep
-        first = max(0, j - MAX_SEGMENT + 1)
+        first = self.segment_start(j)
         if stream and not self._overlapping(first, j, h):
             self._sweeps[key] = Sweep([])
             return self._sweeps[key]   # nothing to carry: the strips of recomputing
@@ -621,11 +636,7 @@ class Problem:
             streams = [s for s in (PULLED, PACED) if self._sweep(j, h, s).starts] \
                 if self.allow_stream else ()
             heights.append((h, streams))
-        for i in range(j, max(-1, j - MAX_SEGMENT), -1):
-            if not self.segment_ok(i, j):
-                if not self.ok_stream[i]:
-                    break
-                continue
+        for i in range(j, self.segment_start(j) - 1, -1):
             for h, streams in heights:
                 st = self.tiled(i, j, h)
                 if st is not None:
