@@ -4,7 +4,8 @@
 A stage is one op run flat; a segment of consecutive ops run in row strips
 of height h, each strip either recomputing the rows its windows need (the
 halo) or, streamed, keeping them from the strip before so every row is
-computed once (strips pulled from the last op, or paced: tigris.tiling.paced);
+computed once (strips pulled from the last op: tigris.tiling.pulled, or paced:
+tigris.tiling.paced);
 or a conv2d / fully connected layer split into groups of output channels
 (smaller kernel scratch). A segment qualifies when every op in it is
 row-streamable and only its last op's result is used after it. Its
@@ -27,8 +28,9 @@ from tigris.planning.graph import align_up
 from tigris.tiling.bands import SweepBuffers
 from tigris.tiling.overlay import best_overlay
 from tigris.tiling.paced import paced_strips
+from tigris.tiling.pulled import pulled_strips
 from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
-from tigris.tiling.stage import PACED, PULLED, RECOMPUTE, Band, Stage, Sweep
+from tigris.tiling.stage import PACED, PULLED, RECOMPUTE, Stage, Sweep
 
 MAX_SEGMENT = 24
 HEIGHTS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
@@ -236,7 +238,7 @@ class Problem:
                 pulled, fails_from = self._full(first, j, h, RECOMPUTE)
                 self._full_strips[key] = paced_strips(self, pulled, fails_from, j, h)
             else:
-                self._full_strips[key] = self._strips(first, j, h, stream == PULLED)
+                self._full_strips[key] = pulled_strips(self, first, j, h, stream == PULLED)
         return self._full_strips[key]
 
     def _overlapping(self, first: int, j: int, h: int) -> bool:
@@ -256,107 +258,6 @@ class Problem:
                     return True
                 last[b.op] = b.rows[1]
         return False
-
-    def _strips(self, i: int, j: int, h: int, carry: bool):
-        """(strips of i..j pulled from h rows of op j each, the last op k at
-        which a segment k'..j with k' <= k cannot be tiled so, or i - 1);
-        `carry`: an op computes only rows no earlier strip computed."""
-        if not carry:
-            return self._recompute_strips(i, j, h)
-        oh = self.info[j].out_shape[1]
-        out = []
-        fails_from = i - 1
-        last: dict = {}        # op -> its band in the latest strip that had it
-        ok_stream, windowed, operand_pos = self.ok_stream, self.windowed, self.operand_pos
-        needs = self.needs
-        for a in range(0, oh, h):
-            bands = {j: [a, min(a + h, oh)]}
-            compute = {}
-            for k in range(j, i - 1, -1):
-                r = bands.get(k)
-                if r is None:
-                    continue
-                lo, hi = r
-                if not ok_stream[k]:
-                    if k > fails_from:
-                        fails_from = k   # no band of it can be computed alone
-                    compute[k] = (lo, hi)
-                    continue
-                c0 = lo
-                if carry and k != j and k in last:
-                    plo, phi = last[k]
-                    if lo < plo and k > fails_from:
-                        fails_from = k   # rows must advance to carry
-                    c0 = min(max(lo, phi), hi)
-                compute[k] = (c0, hi)
-                if c0 == hi:
-                    continue
-                need = needs(k, c0, hi)
-                if windowed[k] and need[0][1] <= need[0][0]:
-                    if k > fails_from:
-                        fails_from = k   # a band of padding only: no
-                    continue             # kernel call reads zero rows
-                for p, rows in zip(operand_pos[k], need):
-                    if p is None or p < i or rows is None or rows[1] <= rows[0]:
-                        continue    # (a pad's strip of padding only reads no input row)
-                    r = bands.get(p)
-                    if r is None:
-                        bands[p] = [rows[0], rows[1]]
-                    else:
-                        if rows[0] < r[0]:
-                            r[0] = rows[0]
-                        if rows[1] > r[1]:
-                            r[1] = rows[1]
-            out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
-            if carry:
-                last.update((k, tuple(r)) for k, r in bands.items())
-        return out, fails_from
-
-    def _recompute_strips(self, i: int, j: int, h: int):
-        """`_strips` without carried rows: every op computes its whole band
-        (the same strips, built without the bookkeeping of carried rows)."""
-        oh = self.info[j].out_shape[1]
-        out = []
-        fails_from = i - 1
-        ok_stream, windowed, operand_pos = self.ok_stream, self.windowed, self.operand_pos
-        needs = self.needs
-        for a in range(0, oh, h):
-            bands = {j: [a, min(a + h, oh)]}
-            strip = []
-            # Descending op order: every consumer of an op comes after it, so
-            # an op's band is complete when the loop reaches it.
-            for k in range(j, i - 1, -1):
-                r = bands.get(k)
-                if r is None:
-                    continue
-                lo, hi = r
-                rows = (lo, hi)
-                strip.append(Band(k, rows, rows))
-                if not ok_stream[k]:
-                    if k > fails_from:
-                        fails_from = k   # no band of it can be computed alone
-                    continue
-                if lo == hi:
-                    continue
-                need = needs(k, lo, hi)
-                if windowed[k] and need[0][1] <= need[0][0]:
-                    if k > fails_from:
-                        fails_from = k   # a band of padding only: no
-                    continue             # kernel call reads zero rows
-                for p, rows in zip(operand_pos[k], need):
-                    if p is None or p < i or rows is None or rows[1] <= rows[0]:
-                        continue    # (a pad's strip of padding only reads no input row)
-                    r = bands.get(p)
-                    if r is None:
-                        bands[p] = [rows[0], rows[1]]
-                    else:
-                        if rows[0] < r[0]:
-                            r[0] = rows[0]
-                        if rows[1] > r[1]:
-                            r[1] = rows[1]
-            strip.reverse()
-            out.append(strip)
-        return out, fails_from
 
     def needs(self, k: int, c0: int, c1: int):
         """The operand rows op k reads to compute its output rows [c0, c1) (memoized:

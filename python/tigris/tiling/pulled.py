@@ -1,0 +1,113 @@
+"""Row strips pulled from the last op of a segment (tigris.tiling.search).
+
+A strip of h output rows of the segment's last op asks each op before it for
+the rows its consumers read, halo included. Recomputing, every op computes
+its whole band; carrying (streamed, pulled), an op computes only the rows no
+earlier strip computed and keeps the rest of its band from the strip before.
+"""
+from __future__ import annotations
+
+from tigris.tiling.stage import Band
+
+
+def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
+    """(strips of i..j pulled from h rows of op j each, the last op k at
+    which a segment k'..j with k' <= k cannot be tiled so, or i - 1);
+    `carry`: an op computes only rows no earlier strip computed."""
+    if not carry:
+        return _recompute_strips(problem, i, j, h)
+    oh = problem.info[j].out_shape[1]
+    out = []
+    fails_from = i - 1
+    last: dict = {}        # op -> its band in the latest strip that had it
+    ok_stream, windowed, operand_pos = problem.ok_stream, problem.windowed, problem.operand_pos
+    needs = problem.needs
+    for a in range(0, oh, h):
+        bands = {j: [a, min(a + h, oh)]}
+        compute = {}
+        for k in range(j, i - 1, -1):
+            r = bands.get(k)
+            if r is None:
+                continue
+            lo, hi = r
+            if not ok_stream[k]:
+                if k > fails_from:
+                    fails_from = k   # no band of it can be computed alone
+                compute[k] = (lo, hi)
+                continue
+            c0 = lo
+            if carry and k != j and k in last:
+                plo, phi = last[k]
+                if lo < plo and k > fails_from:
+                    fails_from = k   # rows must advance to carry
+                c0 = min(max(lo, phi), hi)
+            compute[k] = (c0, hi)
+            if c0 == hi:
+                continue
+            need = needs(k, c0, hi)
+            if windowed[k] and need[0][1] <= need[0][0]:
+                if k > fails_from:
+                    fails_from = k   # a band of padding only: no
+                continue             # kernel call reads zero rows
+            for p, rows in zip(operand_pos[k], need):
+                if p is None or p < i or rows is None or rows[1] <= rows[0]:
+                    continue    # (a pad's strip of padding only reads no input row)
+                r = bands.get(p)
+                if r is None:
+                    bands[p] = [rows[0], rows[1]]
+                else:
+                    if rows[0] < r[0]:
+                        r[0] = rows[0]
+                    if rows[1] > r[1]:
+                        r[1] = rows[1]
+        out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
+        if carry:
+            last.update((k, tuple(r)) for k, r in bands.items())
+    return out, fails_from
+
+
+def _recompute_strips(problem, i: int, j: int, h: int):
+    """`pulled_strips` without carried rows: every op computes its whole band
+    (the same strips, built without the bookkeeping of carried rows)."""
+    oh = problem.info[j].out_shape[1]
+    out = []
+    fails_from = i - 1
+    ok_stream, windowed, operand_pos = problem.ok_stream, problem.windowed, problem.operand_pos
+    needs = problem.needs
+    for a in range(0, oh, h):
+        bands = {j: [a, min(a + h, oh)]}
+        strip = []
+        # Descending op order: every consumer of an op comes after it, so
+        # an op's band is complete when the loop reaches it.
+        for k in range(j, i - 1, -1):
+            r = bands.get(k)
+            if r is None:
+                continue
+            lo, hi = r
+            rows = (lo, hi)
+            strip.append(Band(k, rows, rows))
+            if not ok_stream[k]:
+                if k > fails_from:
+                    fails_from = k   # no band of it can be computed alone
+                continue
+            if lo == hi:
+                continue
+            need = needs(k, lo, hi)
+            if windowed[k] and need[0][1] <= need[0][0]:
+                if k > fails_from:
+                    fails_from = k   # a band of padding only: no
+                continue             # kernel call reads zero rows
+            for p, rows in zip(operand_pos[k], need):
+                if p is None or p < i or rows is None or rows[1] <= rows[0]:
+                    continue    # (a pad's strip of padding only reads no input row)
+                r = bands.get(p)
+                if r is None:
+                    bands[p] = [rows[0], rows[1]]
+                else:
+                    if rows[0] < r[0]:
+                        r[0] = rows[0]
+                    if rows[1] > r[1]:
+                        r[1] = rows[1]
+        strip.reverse()
+        out.append(strip)
+    return out, fails_from
