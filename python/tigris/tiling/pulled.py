@@ -14,8 +14,6 @@ def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
     """(strips of i..j pulled from h rows of op j each, the last op k at
     which a segment k'..j with k' <= k cannot be tiled so, or i - 1);
     `carry`: an op computes only rows no earlier strip computed."""
-    if not carry:
-        return _recompute_strips(problem, i, j, h)
     oh = problem.info[j].out_shape[1]
     out = []
     fails_from = i - 1
@@ -24,16 +22,19 @@ def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
     needs = problem.needs
     for a in range(0, oh, h):
         bands = {j: [a, min(a + h, oh)]}
-        compute = {}
+        strip = []
+        # Descending op order: every consumer of an op comes after it, so
+        # an op's band is complete when the loop reaches it.
         for k in range(j, i - 1, -1):
             r = bands.get(k)
             if r is None:
                 continue
             lo, hi = r
+            rows = (lo, hi)
             if not ok_stream[k]:
+                strip.append(Band(k, rows, rows))
                 if k > fails_from:
                     fails_from = k   # no band of it can be computed alone
-                compute[k] = (lo, hi)
                 continue
             c0 = lo
             if carry and k != j and k in last:
@@ -41,7 +42,7 @@ def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
                 if lo < plo and k > fails_from:
                     fails_from = k   # rows must advance to carry
                 c0 = min(max(lo, phi), hi)
-            compute[k] = (c0, hi)
+            strip.append(Band(k, rows, rows if c0 == lo else (c0, hi)))
             if c0 == hi:
                 continue
             need = needs(k, c0, hi)
@@ -60,54 +61,8 @@ def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
                         r[0] = rows[0]
                     if rows[1] > r[1]:
                         r[1] = rows[1]
-        out.append([Band(k, tuple(bands[k]), compute[k]) for k in sorted(bands)])
-        if carry:
-            last.update((k, tuple(r)) for k, r in bands.items())
-    return out, fails_from
-
-
-def _recompute_strips(problem, i: int, j: int, h: int):
-    """`pulled_strips` without carried rows: every op computes its whole band
-    (the same strips, built without the bookkeeping of carried rows)."""
-    oh = problem.info[j].out_shape[1]
-    out = []
-    fails_from = i - 1
-    ok_stream, windowed, operand_pos = problem.ok_stream, problem.windowed, problem.operand_pos
-    needs = problem.needs
-    for a in range(0, oh, h):
-        bands = {j: [a, min(a + h, oh)]}
-        strip = []
-        # Descending op order: every consumer of an op comes after it, so
-        # an op's band is complete when the loop reaches it.
-        for k in range(j, i - 1, -1):
-            r = bands.get(k)
-            if r is None:
-                continue
-            lo, hi = r
-            rows = (lo, hi)
-            strip.append(Band(k, rows, rows))
-            if not ok_stream[k]:
-                if k > fails_from:
-                    fails_from = k   # no band of it can be computed alone
-                continue
-            if lo == hi:
-                continue
-            need = needs(k, lo, hi)
-            if windowed[k] and need[0][1] <= need[0][0]:
-                if k > fails_from:
-                    fails_from = k   # a band of padding only: no
-                continue             # kernel call reads zero rows
-            for p, rows in zip(operand_pos[k], need):
-                if p is None or p < i or rows is None or rows[1] <= rows[0]:
-                    continue    # (a pad's strip of padding only reads no input row)
-                r = bands.get(p)
-                if r is None:
-                    bands[p] = [rows[0], rows[1]]
-                else:
-                    if rows[0] < r[0]:
-                        r[0] = rows[0]
-                    if rows[1] > r[1]:
-                        r[1] = rows[1]
         strip.reverse()
         out.append(strip)
+        if carry:
+            last.update((b.op, b.rows) for b in strip)
     return out, fails_from
