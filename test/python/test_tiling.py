@@ -209,3 +209,42 @@ def test_channel_split_fits_esp_nn_scratch_and_is_bit_exact(tmp_path):
     for x in inputs[:2]:
         (got,), (want,) = run_generated(exe, lowered, [x], tmp_path), host.run([x])
         assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["inception_block", "unet_small"])
+def test_segments_start_where_the_stage_search_starts_them(name):
+    """The segments ending at op j are exactly i..j for i from
+    segment_start(j) up (segment_ok only fails more as i moves down), and a
+    recomputing or pulled segment's strips are those of the longest segment
+    without the ops before it: the sweep builds one set of strips per (j, h)
+    from segment_start(j) and reads every shorter segment off it."""
+    from tigris.tiling.pulled import pulled_strips
+    from tigris.tiling.search import MAX_SEGMENT, Problem
+    from tigris.tiling.stage import PULLED, RECOMPUTE
+
+    ctx = make_context()
+    res = import_onnx(str(zoo.build(name)), ctx)
+    run_pipeline(ctx, res.module, "builtin.module(tigris-legalize,tigris-schedule)", name)
+    with ctx:
+        problem = Problem(functions(res.module.operation)[0])
+        cut = 0     # segments cut short by an op whose result is used past j
+        compared = 0
+        for j in range(len(problem.ops)):
+            start = problem.segment_start(j)
+            for i in range(max(0, j - MAX_SEGMENT + 1), j + 1):
+                assert problem.segment_ok(i, j) == (i >= start), (i, j, start)
+            cut += start > max(0, j - MAX_SEGMENT + 1) and problem.ok_stream[max(0, start - 1)]
+            if start > j:
+                continue
+            for i in range(start, j + 1):
+                for h in (1, 4):
+                    for stream in (RECOMPUTE, PULLED):
+                        alone, fails = pulled_strips(problem, i, j, h, stream == PULLED)
+                        alone = None if i <= fails else [s for s in alone if s]
+                        got = problem.strips(i, j, h, stream)
+                        assert (got is None) == (alone is None), (i, j, h, stream)
+                        if got is not None:
+                            assert [[(b.op, b.rows, b.compute) for b in s] for s in got] == \
+                                [[(b.op, b.rows, b.compute) for b in s] for s in alone]
+                            compared += 1
+        assert cut > 0 and compared > 100
