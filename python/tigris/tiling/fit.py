@@ -335,9 +335,13 @@ def also_fits(func_op, budget: int, target: str, alignment: int) -> list[dict]:
     each measured as `tile` measures (two tightening attempts), so a budget
     listed here compiles."""
     problem = problem_for(func_op, target, alignment)
+    # Without a slow pool the model inputs are whole in fast memory when the
+    # first op runs, and so are its results after the last: no plan needs less.
+    whole = max(sum(align_up(problem.vbytes(v), alignment) for v in group)
+                for group in (problem.args, problem.returned_values))
     out = []
     b = budget // 2
-    while b >= 1024:
+    while b >= max(1024, whole):
         real, plan = fit(problem, func_op, b, target, alignment, attempts=2)
         if real > b:
             break
