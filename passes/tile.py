@@ -37,11 +37,14 @@ class TileOptions:
     strict: int = option(1, int, "1: fail when nothing fits; 0: keep the smallest-peak plan")
     stream: int = option(1, int, "1: strip chains may carry halo rows from strip to strip; "
                          "0: always recompute them")
+    also_fits: int = option(0, int, "1: when the plan fits, also record in tigris.tiling the "
+                            "halved budgets it fits without a slow pool")
 
 
 def run(func_op, options: TileOptions) -> None:
     tile(func_op, options.budget, options.slow, options.target, options.alignment,
-         strict=bool(options.strict), stream=bool(options.stream))
+         strict=bool(options.strict), stream=bool(options.stream),
+         smaller=bool(options.also_fits))
 
 
 PASS = Pass(

@@ -22,7 +22,6 @@ from tigris.modelio import io_specs
 from tigris.passes.registry import functions
 from tigris.stages import stage_table
 from tigris.targets import ROUNDING, op_scratch_bytes
-from tigris.tiling.fit import also_fits
 from tigris.planning import lifetimes, load_profile, naive_peak, no_reuse_sum, tflm_greedy
 
 # 3: tiling.seconds, the planning time of tigris-tile at the budget.
@@ -81,19 +80,13 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
         device = Device(target, alignment, budget)
         progress.stage("schedule")
         run_pipeline(ctx, result.module, pipeline(*schedule_passes(device)), label)
-        scheduled = func.clone() if quantized else None   # for the smaller budgets
         t_tile = time.perf_counter()
         if quantized:
+            # Also the smaller budgets this model fits (none if it misses this one).
             progress.stage("tile")
-            run_pipeline(ctx, result.module, pipeline(*tile_passes(device, strict=False)), label)
+            run_pipeline(ctx, result.module, pipeline(*tile_passes(device, strict=False,
+                                                                   also_fits=True)), label)
         tile_seconds = time.perf_counter() - t_tile
-        also = []
-        if quantized:
-            # Smaller budgets this model would also fit (none if it misses this one).
-            if attr_value(func.attributes["tigris.tiling"])["fits"]:
-                progress.stage("smaller budgets")
-                also = also_fits(scheduled, budget.fast, target, alignment)
-            scheduled.erase()
         progress.stage("offsets")
         run_pipeline(ctx, result.module, pipeline(*memory_passes(device)), label)
         fa = {k: attr_value(v) for k, v in
@@ -165,7 +158,9 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
             "latency_ratio": round(tiling["cost"] / tiling["flat_cost"], 4),
             "min_peak_estimate": tiling["min_peak"], "strip_heights": tiling["strip_heights"],
             "streamed_stages": tiling["streamed_stages"], "channel_groups": tiling["channel_groups"],
-            "also_fits": also, "seconds": round(tile_seconds, 3),
+            "also_fits": [{"budget": a["budget"], "latency_ratio": a["latency"] / 10000,
+                           "macs": a["macs"]} for a in tiling["also_fits"]],
+            "seconds": round(tile_seconds, 3),
             "floor": {"bytes": tiling["floor"], "node": tiling["floor_node"],
                       "op": tiling["floor_op"]} if tiling.get("floor") else None},
         "slow": {"peak": fa.get("tigris.slow_arena", {}).get("size", 0),

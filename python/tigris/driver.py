@@ -37,12 +37,13 @@ def schedule_passes(device: Device) -> list[str]:
     return [f"tigris-schedule{{alignment={device.alignment} target={device.target}}}"]
 
 
-def tile_passes(device: Device, strict: bool = True) -> list[str]:
+def tile_passes(device: Device, strict: bool = True, also_fits: bool = False) -> list[str]:
     b = device.budget
     if b is None:
         return []
     return [f"tigris-tile{{budget={b.fast} slow={b.slow} alignment={device.alignment} "
-            f"target={device.target} strict={int(strict)}}}"]
+            f"target={device.target} strict={int(strict)}"
+            + (" also-fits=1}" if also_fits else "}")]
 
 
 def memory_passes(device: Device) -> list[str]:

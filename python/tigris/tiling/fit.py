@@ -174,11 +174,13 @@ def problem_for(func_op, target: str, alignment: int) -> Problem:
 
 
 def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignment: int = 16,
-         strict: bool = True, stream: bool = True) -> None:
+         strict: bool = True, stream: bool = True, smaller: bool = False) -> None:
     """Rewrite `func_op` into the stages of the cheapest plan whose real fast
     peak fits `budget` (else, unless `strict`, the smallest-peak plan) and
     record `tigris.tiling` with the figures. `slow`: slow-pool bytes (0: none);
-    `stream`: strips may carry halo rows from strip to strip."""
+    `stream`: strips may carry halo rows from strip to strip; `smaller`: when
+    it fits, also record the halved budgets it fits without a slow pool
+    (`also_fits`, for tigris analyze)."""
     problem = problem_for(func_op, target, alignment)
     if not problem.ops:
         return
@@ -275,6 +277,7 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
             else:
                 lo = mid
         smallest = hi
+    also = also_fits(problem, func_op, budget, target, alignment) if smaller and fits else []
     problem.set_slow(storages)
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
@@ -295,6 +298,7 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
         "streamed_stages": sum(1 for s in tiled if s.stream),
         "channel_groups": [s.groups for s in tiled if s.groups],
         "slow_traffic": plan.traffic,
+        "also_fits": [attr(a) for a in also],
         "floor": floor[0] if floor else 0,
         "floor_node": floor_node, "floor_op": floor_op})
     if not fits and strict:
@@ -330,22 +334,29 @@ def fast_floor(problem: Problem) -> tuple[int, int, int, int]:
     return best
 
 
-def also_fits(func_op, budget: int, target: str, alignment: int) -> list[dict]:
-    """Budgets below `budget` (halving) that a scheduled `func_op` also fits,
-    each measured as `tile` measures (two tightening attempts), so a budget
-    listed here compiles."""
-    problem = problem_for(func_op, target, alignment)
+def also_fits(problem: Problem, func_op, budget: int, target: str, alignment: int) -> list[dict]:
+    """Budgets below `budget` (halving) that the scheduled `func_op` also fits
+    without a slow pool, each measured as `tile` measures (two tightening
+    attempts), so a budget listed here compiles: {budget, latency ratio in
+    1/10000 of the untiled plan's, MACs}. The stage options of `problem`'s
+    search serve again (the same function, before the rewrite)."""
+    slow_ok = problem.slow_ok
+    problem.slow_ok = False
+    problem.set_slow()
     # Without a slow pool the model inputs are whole in fast memory when the
     # first op runs, and so are its results after the last: no plan needs less.
     whole = max(sum(align_up(problem.vbytes(v), alignment) for v in group)
                 for group in (problem.args, problem.returned_values))
     out = []
     b = budget // 2
-    while b >= max(1024, whole):
-        real, plan = fit(problem, func_op, b, target, alignment, attempts=2)
-        if real > b:
-            break
-        out.append({"budget": b, "latency_ratio": round(plan.cost / plan.flat_cost, 4),
-                    "macs": plan.macs})
-        b //= 2
+    try:
+        while b >= max(1024, whole):
+            real, plan = fit(problem, func_op, b, target, alignment, attempts=2)
+            if real > b:
+                break
+            out.append({"budget": b, "latency": round(plan.cost / plan.flat_cost * 10000),
+                        "macs": plan.macs})
+            b //= 2
+    finally:
+        problem.slow_ok = slow_ok
     return out
