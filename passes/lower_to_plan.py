@@ -32,6 +32,8 @@ and parameter table is each kind's `plan` record in the kernel registry
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from mlir import ir
 
@@ -134,7 +136,7 @@ class _Builder:
         if off is None:
             raise PassError("a slice of a constant must be one contiguous run of its elements",
                             view_op.location)
-        esize = value_bytes(src) // max(int(np.prod(src_shape, dtype=np.int64)), 1)
+        esize = value_bytes(src) // max(math.prod(src_shape), 1)
         self.const_name[key] = self.add_buffer(name, "flash", self.const_offset[src] + off * esize,
                                                value_bytes(value), type_, loc=view_op.location)
         return self.const_name[key]
@@ -166,7 +168,7 @@ class _Builder:
         would otherwise give a plan that runs and computes something else."""
         if kind == "empty":
             return
-        esize = value_bytes(op.results[0]) // max(int(np.prod(_shape(op.results[0].type))), 1)
+        esize = value_bytes(op.results[0]) // max(math.prod(_shape(op.results[0].type)), 1)
 
         def loc(value) -> tuple[str, int]:
             return self.location(self.operand(op, value, kind, "input", node_name(op)))[:2]
@@ -290,7 +292,7 @@ def _box_offset(shape, begin, size) -> int | None:
     k = next((d for d in range(r) if size[d] != 1), r - 1)
     if any(begin[d] != 0 or size[d] != shape[d] for d in range(k + 1, r)):
         return None
-    return int(sum(begin[d] * int(np.prod(shape[d + 1:], dtype=np.int64)) for d in range(r)))
+    return sum(begin[d] * math.prod(shape[d + 1:]) for d in range(r))
 
 
 def _owner(value):
