@@ -96,6 +96,8 @@ def format_report(r: dict, verbose: bool) -> str:
         if not b["fits"]:
             lines.append(f"{'Smallest budget':<21}about {kib(smallest_budget(r))} "
                          "(stage search estimate)")
+        lines.append(f"{'Planning time':<21}{t['seconds']:.2f} s (tigris-tile; the whole "
+                     f"analysis {r['seconds']:.2f} s)")
     f = r["flash"]
     if f["plan"] is None:
         why = ("float32; no plan: tigris compile needs an int8 model" if r["format"] == "float32"
