@@ -429,7 +429,7 @@ class Problem:
 
     def _strip_scratch(self, k: int, c0: int, c1: int) -> int:
         """Aligned kernel scratch of op k computing its rows [c0, c1)."""
-        if c1 <= c0 or not self.scratch or kernels.REGISTRY[self.info[k].kind].scratch_shape is None:
+        if c1 <= c0 or not self.has_scratch[k]:
             return 0
         lo, hi = self.needs(k, c0, c1)[0]
         key = (k, hi - lo, c1 - c0)
