@@ -66,7 +66,7 @@ def _show_notes() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     # Ctrl-C from the first line on is one line and exit code 130, never a
-    # traceback. During the imports of onnx, numpy and MLIR (about a second)
+    # traceback. During the imports of onnx, numpy and MLIR (a few tenths of a second)
     # SIGINT is blocked: a KeyboardInterrupt raised inside a C extension's
     # initialization is not survivable (numpy turns it into an ImportError, the
     # MLIR libraries crash). It stays pending and arrives right after them.

@@ -391,13 +391,14 @@ def test_infinite_inputs_saturate(tmp_path):
 
 
 # Ctrl-C (case 11): python -c imports tigris.cli (argparse, logging: milliseconds),
-# says "go", and calls main, whose first step imports onnx and MLIR (about a
-# second); SIGINT lands inside those imports.
+# says "go", and calls main, whose first step imports onnx and MLIR (about 0.18 s
+# on the 2-core machine, longer under load); SIGINT lands inside those imports
+# (later, the compile of this small model is done before it arrives).
 _GO = ("import sys; from tigris.cli import main; print('go', flush=True); "
        "sys.exit(main(sys.argv[1:]))")
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.3])
+@pytest.mark.parametrize("delay", [0.02, 0.1])
 def test_interrupt_during_start_up(tmp_path, delay):
     import time
     out = tmp_path / "o.tgrs"
