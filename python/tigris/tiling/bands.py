@@ -12,6 +12,15 @@ from tigris.costmodel import op_cost
 from tigris.tiling.stage import Band, band_buffer
 
 
+def bands_by_op(strips) -> dict:
+    """op -> [(strip index, its band)], in strip order."""
+    out: dict = {}
+    for s, strip in enumerate(strips):
+        for b in strip:
+            out.setdefault(b.op, []).append((s, b))
+    return out
+
+
 def shared_buffers(problem, strips, i: int, j: int) -> dict:
     """op -> the op whose band buffer it writes into, for the streamed segment
     i..j with these strips: an insert (a concat built channel group by

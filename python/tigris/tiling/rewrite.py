@@ -18,7 +18,7 @@ from mlir import ir
 from tigris.dialects import attr, kernel_op
 from tigris.tiling.rows import needs, strip_attrs
 from tigris.tiling.search import Problem
-from tigris.tiling.bands import group_bands, keeps_rows, shared_buffers
+from tigris.tiling.bands import bands_by_op, group_bands, keeps_rows, shared_buffers
 from tigris.tiling.stage import band_buffer
 
 
@@ -114,11 +114,8 @@ def _band_buffers(problem: Problem, strips, i: int, j: int) -> dict:
     """op -> its _Ring, for the ops of a streamed stage (not the last) whose
     bands keep rows from strip to strip; the inserts writing into another
     op's band share its ring. The other ops' bands live within a strip."""
-    bands_of: dict = {}
-    for s, strip in enumerate(strips):
-        for b in strip:
-            if b.op != j:
-                bands_of.setdefault(b.op, []).append((s, b))
+    bands_of = bands_by_op(strips)
+    bands_of.pop(j, None)       # the last op writes into the stage output
     into = shared_buffers(problem, strips, i, j)
     groups: dict = {}
     for k in sorted(bands_of):

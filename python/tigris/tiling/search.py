@@ -25,7 +25,7 @@ from tigris.costmodel import PER_SLOW_BYTE, op_cost
 from tigris.irgraph import CONSTANT_OPS, build_graph, compute_ops, value_bytes
 from tigris.planning import lifetimes, load_profile
 from tigris.planning.graph import align_up
-from tigris.tiling.bands import SweepBuffers
+from tigris.tiling.bands import SweepBuffers, bands_by_op
 from tigris.tiling.overlay import best_overlay
 from tigris.tiling.paced import paced_strips
 from tigris.tiling.pulled import pulled_strips
@@ -348,12 +348,9 @@ class Problem:
             self._sweeps[key] = Sweep([])
             return self._sweeps[key]   # nothing to carry: the strips of recomputing
         strips, fails_from = self._full(first, j, h, stream)
-        sweep = self._sweeps[key] = Sweep(strips)
+        bands_of = bands_by_op(strips)
+        sweep = self._sweeps[key] = Sweep(strips, bands_of=bands_of)
         n = len(strips)
-        bands_of = sweep.bands_of
-        for s, strip in enumerate(strips):
-            for b in strip:
-                bands_of.setdefault(b.op, []).append((s, b))
         lowest = max(first, fails_from + 1)
         live_until = {k: max([u for u in self.users[k] if u <= j] + [k])
                       for k in range(first, j + 1)}

@@ -69,7 +69,6 @@ class TilePlan:
     flat_cost: float
     min_peak: int
     fits: bool
-    also_fits: list = field(default_factory=list)
     traffic: int = 0
     slow_values: set = field(default_factory=set)
 
