@@ -261,11 +261,9 @@ def _heuristic(items: _Items, restarts: int, seed: int = 0):
 DETERMINISTIC_PER_SECOND = 0.25
 
 
-def _cpsat(items: _Items, ub: int, hint: list[int] | None, time_limit: float, workers: int,
-           share: float = 1.0):
+def _cpsat(items: _Items, ub: int, time_limit: float, workers: int, share: float = 1.0):
     """Exact packing by CP-SAT: 2D no-overlap, x fixed to the lifetimes, the
-    arena at most `ub`; `share` of the deterministic time of `time_limit`.
-    Without `hint` (a probe: `ub` below the heuristic's arena) nothing is hinted."""
+    arena at most `ub`; `share` of the deterministic time of `time_limit`."""
     from ortools.sat.python import cp_model
 
     m = cp_model.CpModel()
@@ -278,14 +276,10 @@ def _cpsat(items: _Items, ub: int, hint: list[int] | None, time_limit: float, wo
         for k, (r, ps, b, d) in enumerate(items.pieces(i)):
             xi.append(m.new_fixed_size_interval_var(b, d - b + 1, f"x{i}.{k}"))
             yi.append(m.new_fixed_size_interval_var(y + r, ps, f"yi{i}.{k}"))
-        if hint is not None:
-            m.add_hint(y, hint[i])
     arena = m.new_int_var(lb, ub, "arena")
     for i in range(items.n):
         m.add(ys[i] + items.size[i] <= arena)
     m.add_no_overlap_2d(xi, yi)
-    if hint is not None:
-        m.add_hint(arena, ub)
     m.minimize(arena)
     solver = cp_model.CpSolver()
     # Deterministic: the same storages give the same offsets on any machine and
@@ -310,7 +304,7 @@ def _cpsat(items: _Items, ub: int, hint: list[int] | None, time_limit: float, wo
 PROBE_BOUND, PROBE_STEP, PROBE_STEPS = 0.2, 0.02, 5
 
 
-def _exact(items: _Items, ub: int, hint: list[int], time_limit: float, workers: int):
+def _exact(items: _Items, ub: int, time_limit: float, workers: int):
     """(offsets or None, arena, status, proven) of the exact search, in
     probes: the model with the arena capped below the heuristic's `ub` (every
     offset's domain ends at cap - size), which CP-SAT's presolve usually
@@ -320,13 +314,13 @@ def _exact(items: _Items, ub: int, hint: list[int], time_limit: float, workers: 
     0.1 s on a U-Net look-alike's 866 storages. Caps: the lower bound, then
     up from it (2, 6, 14, 30, 62 above), then the rest of the time just
     below the best arena known. The same deterministic time in all as the
-    former search; `hint` is not used (the heuristic's arena is `ub`)."""
+    former search."""
     lo, hi, best = items.bound, ub, None      # the optimum is in [lo, hi]
     cap, step, steps, used = lo, 1, 0, 0.0
     while lo < hi and steps < PROBE_STEPS:
         share = PROBE_BOUND if cap == items.bound else PROBE_STEP
         used += share
-        off, a, status, proven = _cpsat(items, cap, None, time_limit, workers, share)
+        off, a, status, proven = _cpsat(items, cap, time_limit, workers, share)
         if proven:
             return off, a, status, True
         if status == "INFEASIBLE":
@@ -339,7 +333,7 @@ def _exact(items: _Items, ub: int, hint: list[int], time_limit: float, workers: 
         cap = min(hi - 1, lo + step)
         step = 2 * step + 1
     if lo < hi:
-        off, a, status, proven = _cpsat(items, hi - 1, None, time_limit, workers, 1.0 - used)
+        off, a, status, proven = _cpsat(items, hi - 1, time_limit, workers, 1.0 - used)
         if proven or off is not None:
             return off, a, status, proven
         if status != "INFEASIBLE":
@@ -356,8 +350,9 @@ def pack(storages, alignment: int = 16, time_limit: float = 2.0, workers: int = 
     Several greedy placements (first/best fit over several orderings, then
     up to ``restarts`` random perturbations) run first; if the best is
     above the lower bound and ``solver`` is set, CP-SAT searches for an
-    exact packing within ``time_limit`` seconds on ``workers`` threads,
-    hinted with the heuristic solution. Sizes round up to ``alignment``;
+    exact packing within ``time_limit`` seconds on ``workers`` threads, in
+    probes with the arena capped below the heuristic's (_exact). Sizes round
+    up to ``alignment``;
     offsets are multiples of it. ``pieces``: ``{storage: [[offset, size,
     birth, death], ...]}`` for storages packed as those rectangles (module
     docstring).
@@ -394,7 +389,7 @@ def _pack(storages, alignment, time_limit, workers, solver, restarts, seed, piec
                   tried={k: v * alignment for k, v in tried.items()})
     if arena > items.bound and solver and time_limit > 0:
         t1 = time.monotonic()
-        off2, a2, status, proven = _exact(items, arena, off, time_limit, workers)
+        off2, a2, status, proven = _exact(items, arena, time_limit, workers)
         res.solver_seconds = time.monotonic() - t1
         res.solver_status = status
         if off2 is not None and a2 < arena:
