@@ -158,6 +158,7 @@ def plan_report(path: str, budget: Budget, target: str = "reference", alignment:
             "latency_ratio": round(tiling["cost"] / tiling["flat_cost"], 4),
             "min_peak_estimate": tiling["min_peak"], "strip_heights": tiling["strip_heights"],
             "streamed_stages": tiling["streamed_stages"], "channel_groups": tiling["channel_groups"],
+            "column_split": tiling["column_split"],
             "also_fits": [{"budget": a["budget"], "latency_ratio": a["latency"] / 10000,
                            "macs": a["macs"]} for a in tiling["also_fits"]],
             "seconds": round(tile_seconds, 3),

@@ -20,10 +20,10 @@ from mlir import ir
 
 from tigris.dialects import attr_value
 from tigris.irgraph import compute_ops, loc_name, tensor_shape
-from tigris.tiling.rows import OpInfo, macs
+from tigris.tiling.rows import MOVES, OpInfo, macs
 
 # Kernel ops that only move bytes between a stage's bands (not model work).
-_PLUMBING = ("tigris.empty", "tigris.insert", "tigris.slice", "tigris.reshape")
+_PLUMBING = tuple(f"tigris.{kind}" for kind in MOVES)
 
 
 
@@ -68,6 +68,7 @@ def stage_table(func_op, alignment: int = 16) -> list[dict]:
     for index in sorted(groups):
         members = groups[index]
         work = [op for _, op in members if op.name not in _PLUMBING]
+        work_only = bool(work)
         if not work:
             work = [op for _, op in members]
         names = list(dict.fromkeys(loc_name(op) for op in work))
@@ -92,8 +93,8 @@ def stage_table(func_op, alignment: int = 16) -> list[dict]:
         else:
             strategy = "flat"
         stage_steps = [s for s, _ in members if s < steps]
-        total = 0
-        for op in work:
+        total = 0       # model arithmetic: a stage of plumbing only does none
+        for op in work if work_only else ():
             try:
                 total += macs(OpInfo.of(op))
             except (KeyError, ValueError, TypeError, IndexError):

@@ -77,6 +77,8 @@ def format_report(r: dict, verbose: bool) -> str:
             kinds.append(f"{t['streamed_stages']} streamed")
         if t and t["channel_groups"]:
             kinds.append(f"{len(t['channel_groups'])} split by channels")
+        if t and t["column_split"]:
+            kinds.append(f"{t['column_split']} in column tiles")
         tiled = f" ({', '.join(kinds)})"
     lines.append(f"{'SRAM budget':<21}{kib(b['fast'])}{slow}, {b['stages']} stage"
                  f"{'s' if b['stages'] != 1 else ''}{tiled}   {verdict}")

@@ -21,7 +21,7 @@ def _variants(problem: Problem, st: Stage):
     previous op's result and of the stage output (fast only without a slow pool)."""
     places = (False, True) if problem.slow_ok else (False,)
     out_value = problem.results[st.last]
-    out_full = problem.result_bytes[st.last]
+    out_full = problem.written[st.last]
     for q in places:
         for p in places:
             if p and out_value in problem.returned_values:

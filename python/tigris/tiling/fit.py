@@ -11,6 +11,8 @@ without overlays, then with gradually tighter internal budgets.
 from __future__ import annotations
 
 import copy as _copy
+from dataclasses import dataclass, field
+
 from mlir import ir
 
 from tigris.bufferization import assign_buffers, buffer_lifetimes
@@ -21,6 +23,7 @@ from tigris.planning import pack
 from tigris.targets import op_scratch_bytes
 from tigris.tiling.rewrite import apply
 from tigris.tiling.choose import choose
+from tigris.tiling.columns import column_candidates, split_columns
 from tigris.planning.graph import align_up
 from tigris.tiling.search import SPLITS, Problem
 from tigris.tiling.stage import TilePlan
@@ -180,10 +183,48 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
     record `tigris.tiling` with the figures. `slow`: slow-pool bytes (0: none);
     `stream`: strips may carry halo rows from strip to strip; `smaller`: when
     it fits, also record the halved budgets it fits without a slow pool
-    (`also_fits`, for tigris analyze)."""
+    (`also_fits`, for tigris analyze).
+
+    With a slow pool, a plan that moves bytes through it is also weighed
+    against the same search on the function with a chain split into column
+    tiles (tigris.tiling.columns): the cheaper that fits is applied."""
+    found = _search(func_op, budget, slow, target, alignment, stream)
+    if found is None:
+        return
+    if smaller and found.fits:
+        found.also = also_fits(found.problem, func_op, budget, target, alignment)
+    model = (sum(found.problem.flat_macs), found.plan.flat_cost)
+    winner = _column_trial(func_op, found, budget, slow, target, alignment, stream)
+    if winner is None:
+        error = _finish(func_op, found, budget, model)
+    else:
+        trial_func, trial = winner
+        trial.also = found.also
+        error = _finish(trial_func, trial, budget, model)
+        adopt(func_op, trial_func)
+    if error is not None and strict:
+        raise PassError(*error)
+
+
+@dataclass
+class _Found:
+    """What `_search` found for a function: its plan and figures."""
+    problem: Problem
+    plan: TilePlan
+    real: int
+    storages: set
+    fits: bool
+    smallest: int
+    also: list = field(default_factory=list)
+    columns: list = field(default_factory=list)   # "first..last xN" of the column splits
+
+
+def _search(func_op, budget: int, slow: int, target: str, alignment: int,
+            stream: bool) -> _Found | None:
+    """The plan `tile` applies to `func_op` (None: no ops)."""
     problem = problem_for(func_op, target, alignment)
     if not problem.ops:
-        return
+        return None
     # With a slow pool the search may also place stage outputs there.
     problem.slow_ok = slow > 0
     problem.allow_stream = stream
@@ -277,8 +318,15 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
             else:
                 lo = mid
         smallest = hi
-    also = also_fits(problem, func_op, budget, target, alignment) if smaller and fits else []
-    problem.set_slow(storages)
+    return _Found(problem, plan, real, storages, fits, smallest)
+
+
+def _finish(func_op, found: _Found, budget: int, model: tuple) -> tuple | None:
+    """Apply `found`'s plan to `func_op` and record `tigris.tiling`; `model`:
+    the (MACs, cost) of the model before any column split. Returns the
+    (message, location) of the error when it does not fit."""
+    problem, plan, real, fits = found.problem, found.plan, found.real, found.fits
+    problem.set_slow(found.storages)
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
     floor = fast_floor(problem) if not fits and problem.slow_ok else None
@@ -287,24 +335,72 @@ def tile(func_op, budget: int, slow: int = 0, target: str = "reference", alignme
         floor_node, floor_op = loc_name(problem.ops[floor[1]]), problem.info[floor[1]].kind
         floor_text = (f"; whatever the plan, {floor_node} ({floor_op}) needs {floor[0]} bytes "
                       f"of fast memory (model outputs {floor[2]}, kernel scratch {floor[3]})")
-    apply(problem, plan, func_op)
     tiled = [s for s in plan.stages if s.tiled]
+    # Output rows per strip (a paced stage's height counts the rows of its widest op).
+    heights = [max(b.compute[1] - b.compute[0] for strip in problem.strips(
+        s.first, s.last, s.height, s.stream) for b in strip if b.op == s.last)
+        for s in tiled if s.height]
+    apply(problem, plan, func_op)
     func_op.attributes["tigris.tiling"] = attr({
         "budget": budget, "fits": int(fits), "peak_estimate": plan.peak, "peak": real,
-        "min_peak": plan.min_peak if fits else smallest, "stages": len(plan.stages),
-        "tiled_stages": len(tiled), "macs": plan.macs, "model_macs": plan.model_macs,
-        "cost": int(plan.cost), "flat_cost": int(plan.flat_cost),
-        "strip_heights": [s.height for s in tiled if s.height],
+        "min_peak": plan.min_peak if fits else found.smallest, "stages": len(plan.stages),
+        "tiled_stages": len(tiled), "macs": plan.macs, "model_macs": model[0],
+        "cost": int(plan.cost), "flat_cost": int(model[1]),
+        "strip_heights": heights,
         "streamed_stages": sum(1 for s in tiled if s.stream),
         "channel_groups": [s.groups for s in tiled if s.groups],
+        "column_split": ", ".join(found.columns),
         "slow_traffic": plan.traffic,
-        "also_fits": [attr(a) for a in also],
+        "also_fits": [attr(a) for a in found.also],
         "floor": floor[0] if floor else 0,
         "floor_node": floor_node, "floor_op": floor_op})
-    if not fits and strict:
-        raise PassError(f"does not fit {budget} bytes: the smallest budget found that works is "
-                        f"{smallest} bytes (the largest stage here: ops {worst.first}.."
-                        f"{worst.last}){floor_text}", where)
+    if fits:
+        return None
+    return (f"does not fit {budget} bytes: the smallest budget found that works is "
+            f"{found.smallest} bytes (the largest stage here: ops {worst.first}.."
+            f"{worst.last}){floor_text}", where)
+
+
+def _column_trial(func_op, found: _Found, budget: int, slow: int, target: str,
+                  alignment: int, stream: bool):
+    """(function, found) of the best column split of `func_op` that fits and
+    costs less than `found`'s plan (None: none does). Tried only with a slow
+    pool in use: a split trades a few percent more MACs (its halo columns)
+    for the bytes of the tensors it keeps out of the slow pool."""
+    problem = found.problem
+    if not problem.slow_ok or (found.fits and not found.plan.traffic):
+        return None
+    best = None
+    for first, last, tiles in column_candidates(problem, budget):
+        name = f"{loc_name(problem.ops[first])}..{loc_name(problem.ops[last])} x{tiles}"
+        trial = func_op.clone()
+        split_columns(trial, first, last, tiles)
+        got = _search(trial, budget, slow, target, alignment, stream)
+        got.columns = [name]
+        bar = best[1].plan.cost if best is not None else found.plan.cost
+        if got.fits and (not found.fits or got.plan.cost < bar):
+            if best is not None:
+                best[0].erase()
+            best = (trial, got)
+        else:
+            trial.erase()
+    return best
+
+
+def adopt(func_op, other) -> None:
+    """Make `func_op`'s body and attributes those of `other` (a rewritten clone
+    of it, erased here)."""
+    block, theirs = func_op.regions[0].blocks[0], other.regions[0].blocks[0]
+    for mine, their in zip(block.arguments, theirs.arguments):
+        their.replace_all_uses_with(mine)
+    old = [o.operation for o in block.operations]
+    for o in [o.operation for o in theirs.operations]:
+        block.append(o)
+    for o in reversed(old):
+        o.erase()
+    for a in (other.attributes[n] for n in range(len(other.attributes))):
+        func_op.attributes[a.name] = a.attr
+    other.erase()
 
 
 def fast_floor(problem: Problem) -> tuple[int, int, int, int]:

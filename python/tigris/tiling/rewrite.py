@@ -136,11 +136,20 @@ def _band_buffers(problem: Problem, strips, i: int, j: int) -> dict:
 def rewrite(problem: Problem, stage, index: int) -> None:
     i, j, h = stage.first, stage.last, stage.height
     last = problem.ops[j]
+    # A last op inserting into a destination made before the stage (column
+    # tiles joined along the width) writes its rows there: the destination is
+    # the stage output, and each strip's insert takes a row view of it.
+    into = problem.into[j] is not None and problem.position.get(last.operands[1], -1) < i
+    block = last.block
+    before = _op_before(block, problem.ops[i]) if into else None
     with ir.InsertionPoint(last), last.location:
-        dest = kernel_op("empty", [], last.results[0].type, {}).result
-        dest.owner.attributes["tigris.stage"] = attr(index)
-        if last.results[0] in problem.slow:
-            dest.owner.attributes["tigris.space"] = attr("slow")
+        if into:
+            dest = last.operands[1]
+        else:
+            dest = kernel_op("empty", [], last.results[0].type, {}).result
+            dest.owner.attributes["tigris.stage"] = attr(index)
+            if last.results[0] in problem.slow:
+                dest.owner.attributes["tigris.space"] = attr("slow")
         if stage.overlay is not None:
             dest.owner.attributes["tigris.overlay_of"] = attr(buffer_name(stage.overlay))
             dest.owner.attributes["tigris.overlay_delta"] = attr(stage.delta)
@@ -157,7 +166,15 @@ def rewrite(problem: Problem, stage, index: int) -> None:
                     new = None if problem.info[k].kind == "empty" else _compute(problem, band, i, made)
                     made[k] = rings[k].put(band, new)
                     continue
-                new = _compute(problem, band, i, made)
+                if k == j and into:
+                    info, (c0, c1) = problem.info[j], band.compute
+                    p = problem.position.get(last.operands[0])
+                    src = made[p] if p is not None and p >= i else (last.operands[0], 0)
+                    rows = _row_slice(src[0], c0, c1, src[1])
+                    new = kernel_op("insert", [rows, _row_slice(dest, c0, c1)],
+                                    _strip_type(info, c1 - c0), dict(info.attrs)).result
+                else:
+                    new = _compute(problem, band, i, made)
                 if k == j:
                     dest = kernel_op("insert", [new, dest], last.results[0].type,
                                      {"axis": 1, "offset": band.compute[0]}).result
@@ -169,6 +186,29 @@ def rewrite(problem: Problem, stage, index: int) -> None:
     last.results[0].replace_all_uses_with(dest)
     for k in range(j, i - 1, -1):
         problem.ops[k].erase()
+    if into:        # no empty starts the stage: its first op carries the index
+        _first_after(block, before).attributes["tigris.stage"] = attr(index)
+
+
+def _op_before(block, op):
+    prev = None
+    for o in block.operations:
+        if o.operation == op.operation:
+            return prev
+        prev = o.operation
+    return prev
+
+
+def _first_after(block, anchor):
+    """The first tigris op after `anchor` (None: from the block's start)."""
+    seen = anchor is None
+    for o in block.operations:
+        o = o.operation
+        if not seen:
+            seen = o == anchor
+        elif o.name.startswith("tigris."):
+            return o
+    raise ValueError("no op after the anchor")
 
 
 def split_rewrite(problem: Problem, stage, index: int) -> None:

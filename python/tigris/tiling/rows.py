@@ -21,6 +21,9 @@ from tigris.dialects import op_attrs
 #   "rows"    output row i from row i of each full-height operand (others whole),
 #   a kernels.RowRule  the kernel's own functions (pad, resize, slice, empty).
 STREAMABLE = {k.name for k in kernels.REGISTRY.values() if k.rows is not None}
+# Kinds that only move bytes (a concat's or a column split's inserts, views):
+# their work is not counted as MACs.
+MOVES = ("empty", "insert", "slice", "reshape")
 
 
 def shape(value) -> list[int]:

@@ -29,7 +29,7 @@ from tigris.tiling.bands import SweepBuffers, bands_by_op
 from tigris.tiling.overlay import best_overlay
 from tigris.tiling.paced import paced_strips
 from tigris.tiling.pulled import pulled_strips
-from tigris.tiling.rows import OpInfo, macs, needs, shape as _shape, streamable
+from tigris.tiling.rows import MOVES, OpInfo, macs, needs, shape as _shape, streamable
 from tigris.tiling.stage import PACED, PULLED, RECOMPUTE, Stage, Sweep
 
 MAX_SEGMENT = 24
@@ -90,6 +90,16 @@ class Problem:
         self.operands = [tuple(op.operands) for op in self.ops]
         self.results = [op.results[0] for op in self.ops]
         self.result_bytes = [value_bytes(v) for v in self.results]   # (hashing a value is slow)
+        # Per op: the operand slot it writes its result into in place (an
+        # insert along the width or channels, into a destination made before
+        # it: tigris.tiling.columns joins its tiles so), else None; and the
+        # bytes it writes (an empty writes none, such an insert its input).
+        self.into = [1 if inf.kind == "insert" and inf.attrs["axis"] > 1 else None
+                     for inf in self.info]
+        self.written = [0 if inf.kind == "empty" else
+                        value_bytes(op.operands[0]) if self.into[k] is not None else n
+                        for k, (inf, op, n) in enumerate(zip(self.info, self.ops,
+                                                             self.result_bytes))]
         # Per op: the position of each operand's producer (None: not an op's result).
         self.operand_pos = [[self.position.get(v) for v in op.operands] for op in self.ops]
         # Per op: (operand slot, producer position) of the operands ops produce.
@@ -122,6 +132,11 @@ class Problem:
         self.flat_macs = [macs(inf) for inf in self.info]
         self.flat_cost = [call_cost(inf, mc, value_bytes(inf.op.results[0]))
                           for inf, mc in zip(self.info, self.flat_macs)]
+        # MACs count the model's arithmetic: the ops that only move bytes
+        # (a concat's or a column split's inserts, views) are charged by the
+        # cost model, not counted.
+        self.moves = [inf.kind in MOVES for inf in self.info]
+        self.flat_macs = [0 if mv else mc for mv, mc in zip(self.moves, self.flat_macs)]
         self._memo: dict = {}
         self._strips_memo: dict = {}    # (i, j, h, stream) -> strips; placement-independent
         self._full_strips: dict = {}    # (first, j, h, stream) -> (strips, fails_from)
@@ -273,7 +288,7 @@ class Problem:
         (the same wherever the rows are)."""
         m = macs(self.info[k], rows)
         sh = self.info[k].out_shape
-        return m, call_cost(self.info[k], m, rows * sh[2] * sh[3])
+        return 0 if self.moves[k] else m, call_cost(self.info[k], m, rows * sh[2] * sh[3])
 
     def tiled(self, i: int, j: int, h: int, stream: int = RECOMPUTE) -> Stage | None:
         """Segment i..j in strips of height h: its figures for the current
@@ -290,31 +305,34 @@ class Problem:
         al = self.alignment
         prev = self.prev_value(i)
         prev_read, slow_read = 0, 0
+        # (a destination written in place is not read)
         if prev is not None:
             prev_row = self.row_bytes(prev)
             for k in self.uses.get(prev, ()):
                 if i <= k <= j:
-                    for v, (whole, rows) in zip(self.operands[k], sweep.reads[k]):
-                        if v == prev:
+                    for x, (v, (whole, rows)) in enumerate(zip(self.operands[k], sweep.reads[k])):
+                        if v == prev and x != self.into[k]:
                             prev_read += whole * self.vbytes(v) + rows * prev_row
         if self.slow:
             for k in range(i, j + 1):
                 if not self.reads[k] & self.slow:
                     continue
-                for v, (whole, rows) in zip(self.operands[k], sweep.reads[k]):
+                for x, (v, (whole, rows)) in enumerate(zip(self.operands[k], sweep.reads[k])):
                     p = self.position.get(v)
-                    if v in self.slow and v != prev and (p is None or p < i):
+                    if v in self.slow and v != prev and (p is None or p < i) and x != self.into[k]:
                         slow_read += whole * self.vbytes(v) + \
                             rows * (self.vbytes(v) // _shape(v)[1])
         out_value = self.results[j]
         out_slow = out_value in self.slow
-        out_size = 0 if out_slow else align_up(self.result_bytes[j], al)
-        traffic = slow_read + (self.result_bytes[j] if out_slow else 0)
+        # An insert into a destination made before the stage writes there: no new buffer.
+        out_size = 0 if out_slow or self.into[j] is not None else align_up(self.result_bytes[j], al)
+        traffic = slow_read + (self.written[j] if out_slow else 0)
         stage = Stage(i, j, h, self.entering[i] + out_size + work,
                       cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
                       prev_read=prev_read, stream=stream)
-        overlay = best_overlay(self, i, j, sweep) if not out_slow else None
+        overlay = best_overlay(self, i, j, sweep) \
+            if not out_slow and self.into[j] is None else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
@@ -456,15 +474,17 @@ class Problem:
 
     def flat(self, i: int) -> Stage:
         op = self.ops[i]
-        traffic = sum(self.vbytes(v) for v in list(op.operands) + [op.results[0]]
-                      if v in self.slow)
-        prev = self.prev_value(i)
+        read = [v for x, v in enumerate(self.operands[i]) if x != self.into[i]]
         out = op.results[0]
+        traffic = sum(self.vbytes(v) for v in read if v in self.slow) + \
+            (self.written[i] if out in self.slow else 0)
+        prev = self.prev_value(i)
+        out_bytes = 0 if out in self.slow or self.into[i] is not None else \
+            align_up(self.vbytes(out), self.alignment)
         return Stage(i, i, 0, self.profile[i], self.flat_cost[i] + PER_SLOW_BYTE * traffic,
-                     self.flat_macs[i], traffic=traffic,
-                     out_bytes=0 if out in self.slow else align_up(self.vbytes(out), self.alignment),
+                     self.flat_macs[i], traffic=traffic, out_bytes=out_bytes,
                      prev_live=self._live_bytes(prev, i),
-                     prev_read=self.vbytes(prev) if prev is not None and prev in self.reads[i] else 0)
+                     prev_read=self.vbytes(prev) if prev is not None and prev in read else 0)
 
     def split(self, j: int, groups: int) -> Stage | None:
         """Op j (a conv2d or fully connected layer) computing its output
