@@ -372,6 +372,12 @@ def _column_trial(func_op, found: _Found, budget: int, slow: int, target: str,
         return None
     best = None
     for first, last, tiles in column_candidates(problem, budget):
+        # Worth a search only when the plan found sends a tensor inside the
+        # chain, larger than the chain's output, through the slow pool.
+        cut = max((problem.result_bytes[s.last] for s in found.plan.stages
+                   if s.out_slow and first <= s.last < last), default=0)
+        if cut <= problem.result_bytes[last]:
+            continue
         name = f"{loc_name(problem.ops[first])}..{loc_name(problem.ops[last])} x{tiles}"
         trial = func_op.clone()
         split_columns(trial, first, last, tiles)
