@@ -245,11 +245,14 @@ static tigris_status_t k_binary(const tg_operands_t *o, int run, int is_add)
 
 /* A pool's work is outputs x window, and nothing but this check ties the
  * window to the tensors: the (dilated) window must fit the padded input
- * (with a ceil-mode overhang of less than a stride), pads must be smaller
- * than the window (ONNX's rule) and no larger than the input, and the
- * stride no longer than the padded input. Every ONNX / TFLite pool meets
- * this; a corrupted plan with a huge window is rejected instead of
- * running for hours. Values the kernel itself rejects pass through. */
+ * (with a ceil-mode overhang of less than a stride, and of less than the
+ * padded input itself), pads must be smaller than the window (ONNX's rule)
+ * and no larger than the input. So the window is at most twice the padded
+ * input, at most six times the input. Every ONNX / TFLite pool meets this,
+ * and so does every strip of one (a strip of one row of a stride-2 pool
+ * reads one row: its stride is longer than its padded input); a corrupted
+ * plan with a huge window is rejected instead of running for hours. Values
+ * the kernel itself rejects pass through. */
 static int pool_window_ok(int32_t size, int32_t k, int32_t s, int32_t d, int32_t before,
                           int32_t after)
 {
@@ -259,8 +262,8 @@ static int pool_window_ok(int32_t size, int32_t k, int32_t s, int32_t d, int32_t
     }
     ext = (int64_t)(k - 1) * d + 1;
     padded = (int64_t)size + before + after;
-    return before < ext && after < ext && before <= size && after <= size && s <= padded &&
-           ext <= padded + s - 1;
+    return before < ext && after < ext && before <= size && after <= size &&
+           ext <= padded + ((s < padded) ? s : padded) - 1;
 }
 
 static tigris_status_t k_pool(const tg_operands_t *o, int run, int is_max)

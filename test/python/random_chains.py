@@ -6,8 +6,8 @@ the randomized planning test (test_planning_random_chains.py).
 and 1-4 ops, each one of: a convolution (kernel 1-5, pads 0-2 per side,
 stride 1-2, groups 1/2/4 where the channels allow, an optional fused Relu),
 a depthwise convolution (channel multiplier 1 or 2), a MaxPool or an
-AveragePool (pads below the kernel, as ONNX requires, count_include_pad 0 or
-1). Every op is fitted to the tensor it receives (a kernel larger than the
+AveragePool (pads below the kernel, as ONNX requires, and no wider than the
+input, as the runtime requires; count_include_pad 0 or 1). Every op is fitted to the tensor it receives (a kernel larger than the
 padded input shrinks, a stride that would leave fewer than two rows or
 columns mostly becomes 1), so any seed gives a valid model. The model has
 the form `tigris quantize` writes: QuantizeLinear/DequantizeLinear around
@@ -100,6 +100,10 @@ def chain(seed: int, max_ops: int = 4, max_hw: int = 12, max_c: int = 8) -> Chai
             pads = [min(p, k - 1) for p in pads]          # ONNX: a pad below the kernel
         k = min(k, h + pads[0] + pads[2], w + pads[1] + pads[3])
         if kind in ("maxpool", "avgpool"):
+            pads = [min(p, k - 1) for p in pads]
+            # and no wider than the input (the runtime's pool check; tigris refuses more)
+            pads = [min(p, n) for p, n in zip(pads, (h, w, h, w))]
+            k = min(k, h + pads[0] + pads[2], w + pads[1] + pads[3])
             pads = [min(p, k - 1) for p in pads]
         if (_out(h, k, s, pads[0], pads[2]) < 2 or _out(w, k, s, pads[1], pads[3]) < 2) \
                 and rng.random() < 0.7:

@@ -21,6 +21,7 @@ from tigris.tiling.rows import OpInfo
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "models"))
+import column_fuzz  # noqa: E402
 import random_chains  # noqa: E402
 import zoo  # noqa: E402
 
@@ -136,3 +137,16 @@ def test_most_random_chains_qualify(tmp_path):
             ops = compute_ops(fn)
             count += split_columns(fn, 0, len(ops) - 1, 2)
     assert count >= 12
+
+
+def test_forced_column_tiles_are_bit_exact_on_the_c_runtime():
+    """Random chains split into 2 and 3 column tiles whatever the cost model
+    says (column_fuzz.forced), planned with and without a slow pool: every
+    plan equals the flat plan on the C runtime, byte for byte. (The long
+    run: bench/column_fuzz.py.)"""
+    compared = 0
+    for seed in range(6):
+        finding, n = column_fuzz.check(seed, "reference" if seed % 2 == 0 else "esp32s3")
+        assert finding is None, f"seed {seed}: {finding}"
+        compared += n
+    assert compared >= 12

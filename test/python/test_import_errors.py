@@ -370,6 +370,16 @@ def case_max_constant_grows_output(tmp_path):
                                               "does not broadcast"]
 
 
+def case_pool_padded_past_its_input(tmp_path):
+    """A MaxPool padding 9 rows above an 8-row input (ONNX allows any pad below
+    the kernel); the runtime bounds a pool's window by its input."""
+    node = helper.make_node("MaxPool", ["xf"], ["p"], name="pool0", kernel_shape=[12, 1],
+                            pads=[9, 0, 0, 0])
+    path = _save(tmp_path, "pool", _qdq([node], "p"))
+    return [path, "--legalize"], ["pool.onnx", '"pool0"', "pads 9 rows past its 8-row input",
+                                  "no pool pad wider than its input"]
+
+
 def case_float_model_legalize(tmp_path):
     path = _save(tmp_path, "float", _conv_relu())
     return [path, "--legalize"], ["float.onnx", "float", "compilation needs an int8 model"]

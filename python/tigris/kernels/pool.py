@@ -12,6 +12,22 @@ def _window_work(n, n_in, w, attrs) -> int:
     return n * kk[0] * kk[1]
 
 
+def _check_pool(in_shapes, out_shape, attrs):
+    # The runtime bounds a pool's window by its input (a corrupted plan must
+    # not run for hours): no pad wider than the input along its axis. ONNX
+    # allows it (pads below the kernel only); such a pool is refused here, at
+    # compile time, not by the device.
+    shape = in_shapes[0]
+    if len(shape) != 4:
+        return None
+    pad = attrs["pad"]
+    for axis, (before, after), what in ((1, pad[0:2], "rows"), (2, pad[2:4], "columns")):
+        if max(before, after) > shape[axis]:
+            return (f"pads {max(before, after)} {what} past its {shape[axis]}-{what[:-1]} "
+                    f"input: the runtime takes no pool pad wider than its input")
+    return None
+
+
 def _emit_pool(e, c, p) -> str:
     k = c.kernel.name
     t = c.tensors
@@ -35,11 +51,13 @@ def _emit_gap(e, c, p) -> str:
 
 KINDS = [
     Kind("avg_pool", int8=True, per_mac=17.57, per_out=97.6, work=_window_work, rows="window",
+         check=_check_pool,
          plan=PlanKernel("avg_pool", 6, _IO,
                          (Param("kernel", 2), Param("stride", 2), Param("pad", 4),
                           Param("count_include_pad")) + _CLAMP),
          emit_c=_emit_pool),
     Kind("max_pool", int8=True, per_mac=10.40, per_out=44.2, work=_window_work, rows="window",
+         check=_check_pool,
          plan=PlanKernel("max_pool", 7, _IO,
                          (Param("kernel", 2), Param("stride", 2), Param("dilation", 2),
                           Param("pad", 4)) + _CLAMP),

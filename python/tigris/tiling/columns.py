@@ -92,12 +92,15 @@ def _narrow(value_type, width: int) -> ir.RankedTensorType:
 def _tile_plan(infos: list[OpInfo], a: int, b: int):
     """(per op: (first column, end column, pad left, pad right), first input
     column, end input column) of the tile computing output columns [a, b) of
-    the chain; None when some op would compute or read no column."""
+    the chain; None when some op would compute or read no column, or a pool
+    would pad more columns than it reads."""
     wanted = [(a, b, 0, 0)] * len(infos)
     for n in range(len(infos) - 1, -1, -1):
         lo, hi, left, right = column_needs(infos[n], wanted[n][0], wanted[n][1])
         if hi <= lo:
             return None
+        if infos[n].kind in ("avg_pool", "max_pool") and max(left, right) > hi - lo:
+            return None     # the runtime's pool check: no pad wider than the input
         wanted[n] = (wanted[n][0], wanted[n][1], left, right)
         if n:
             wanted[n - 1] = (lo, hi, 0, 0)

@@ -294,14 +294,15 @@ def _search(func_op, budget: int, slow: int, target: str, alignment: int,
     real, storages = measure_plan(problem, func_op, plan, target, alignment, budget), set()
     if real > budget:       # else nothing is cheaper: no search
         real, plan, storages = search(budget)
-    if real <= budget and plan.cost > plan.flat_cost:
+    if real > budget or plan.cost > plan.flat_cost:
         # The searches at smaller budgets (powers of two) take part too: a plan
         # that fits 16K fits 32K, so a larger budget never gets a costlier plan
-        # than the one found for a smaller one.
+        # than the one found for a smaller one, nor fails where one fits.
         b = 1 << ((budget - 1).bit_length() - 1)
         while b >= max(1024, plan.min_peak):
-            found = search(b, attempts=2, cheaper_than=plan.cost)
-            if found is not None and found[0] <= b and found[1].cost < plan.cost:
+            fitted = real <= budget
+            found = search(b, attempts=2, cheaper_than=plan.cost if fitted else None)
+            if found is not None and found[0] <= b and (not fitted or found[1].cost < plan.cost):
                 real, plan, storages = found
             b //= 2
     fits = real <= budget

@@ -46,10 +46,10 @@ def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
             if c0 == hi:
                 continue
             need = needs(k, c0, hi)
-            if windowed[k] and need[0][1] <= need[0][0]:
+            if windowed[k] and (need[0][1] <= need[0][0] or not problem.pads_ok(k, c0, hi)):
                 if k > fails_from:
-                    fails_from = k   # a band of padding only: no
-                continue             # kernel call reads zero rows
+                    fails_from = k   # a band of padding only (no kernel call reads
+                continue             # zero rows), or a pool padding more rows than it reads
             for p, rows in zip(operand_pos[k], need):
                 if p is None or p < i or rows is None or rows[1] <= rows[0]:
                     continue    # (a pad's strip of padding only reads no input row)

@@ -106,6 +106,17 @@ def needs(info: OpInfo, a: int, b: int) -> list[tuple[int, int] | None]:
     raise ValueError(f"'{info.kind}' is not row-streamable")
 
 
+def pads_ok(info: OpInfo, a: int, b: int) -> bool:
+    """Whether a pool computing output rows [a, b) pads no more rows above or
+    below than it reads (the runtime's pool check, which bounds the window by
+    the input; a strip of one row of a 3 x 3 pool padded by 2 is refused)."""
+    if info.kind not in ("avg_pool", "max_pool"):
+        return True
+    kh, s, d, pt = kernel_height(info)
+    (lo, hi), top, bottom = _window(a, b, kh, s, d, pt, info.in_shapes[0][1])
+    return max(top, bottom) <= hi - lo
+
+
 def strip_attrs(info: OpInfo, a: int, b: int) -> dict:
     """Attributes of the kernel computing output rows [a, b) from the operand
     rows `needs` returned."""

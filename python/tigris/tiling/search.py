@@ -29,7 +29,7 @@ from tigris.tiling.bands import SweepBuffers, bands_by_op
 from tigris.tiling.overlay import best_overlay
 from tigris.tiling.paced import paced_strips
 from tigris.tiling.pulled import pulled_strips
-from tigris.tiling.rows import MOVES, OpInfo, macs, needs, shape as _shape, streamable
+from tigris.tiling.rows import MOVES, OpInfo, macs, needs, pads_ok, shape as _shape, streamable
 from tigris.tiling.stage import PACED, PULLED, RECOMPUTE, Stage, Sweep
 
 MAX_SEGMENT = 24
@@ -106,6 +106,7 @@ class Problem:
         self.producers = [[(x, p) for x, p in enumerate(pos) if p is not None]
                           for pos in self.operand_pos]
         self.windowed = [kernels.REGISTRY[inf.kind].rows == "window" for inf in self.info]
+        self.pooled = [inf.kind in ("avg_pool", "max_pool") for inf in self.info]
         # Per op: its 4-D operands (value, producer position or None, block argument?),
         # the inputs a stage output may be written over.
         self.image_operands = [[(v, self.position.get(v), isinstance(v, ir.BlockArgument))
@@ -150,7 +151,7 @@ class Problem:
         self.overlay_slots: dict = {}  # value -> its users' operand slots, or None
         # The row helpers _sweep and _strips call in their inner loops, behind a
         # C-level cache (a hit costs no Python call): pure functions of the ops.
-        for name in ("needs", "band_cost", "_strip_scratch", "_rows_bytes"):
+        for name in ("needs", "pads_ok", "band_cost", "_strip_scratch", "_rows_bytes"):
             setattr(self, name, functools.lru_cache(maxsize=None)(getattr(self, name)))
 
     def long_lived(self, min_size: int = 4096, span: int = 2) -> set:
@@ -282,6 +283,10 @@ class Problem:
         if n is None:
             n = self._needs_memo[key] = needs(self.info[k], c0, c1)
         return n
+
+    def pads_ok(self, k: int, c0: int, c1: int) -> bool:
+        """Whether op k may compute its rows [c0, c1) in one call (rows.pads_ok)."""
+        return not self.pooled[k] or pads_ok(self.info[k], c0, c1)
 
     def band_cost(self, k: int, rows: int) -> tuple[int, float]:
         """(MACs, cost-model charge) of one call of op k computing `rows` rows
