@@ -55,7 +55,8 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
             rows = need[x]
             if rows is None or rows[1] > done[p]:
                 return False        # (read whole: never a band)
-        return not windowed[k] or (need[0][1] > need[0][0] and problem.pads_ok(k, c0, c1))
+        return not windowed[k] or (need[0][1] > need[0][0] and
+                                   (not problem.pooled[k] or problem.pads_ok(k, c0, c1)))
 
     strips = []
     limit = n + 4 * len(ops) + 8

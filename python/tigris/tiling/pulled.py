@@ -19,6 +19,7 @@ def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
     fails_from = i - 1
     last: dict = {}        # op -> its band in the latest strip that had it
     ok_stream, windowed, operand_pos = problem.ok_stream, problem.windowed, problem.operand_pos
+    pooled = problem.pooled
     needs = problem.needs
     for a in range(0, oh, h):
         bands = {j: [a, min(a + h, oh)]}
@@ -46,7 +47,8 @@ def pulled_strips(problem, i: int, j: int, h: int, carry: bool):
             if c0 == hi:
                 continue
             need = needs(k, c0, hi)
-            if windowed[k] and (need[0][1] <= need[0][0] or not problem.pads_ok(k, c0, hi)):
+            if windowed[k] and (need[0][1] <= need[0][0] or
+                                pooled[k] and not problem.pads_ok(k, c0, hi)):
                 if k > fails_from:
                     fails_from = k   # a band of padding only (no kernel call reads
                 continue             # zero rows), or a pool padding more rows than it reads

@@ -96,6 +96,9 @@ class Problem:
         # bytes it writes (an empty writes none, such an insert its input).
         self.into = [1 if inf.kind == "insert" and inf.attrs["axis"] > 1 else None
                      for inf in self.info]
+        # Per op: (slot, value) of the operands it reads.
+        self.read_operands = [[(x, v) for x, v in enumerate(op.operands) if x != self.into[k]]
+                              for k, op in enumerate(self.ops)]
         self.written = [0 if inf.kind == "empty" else
                         value_bytes(op.operands[0]) if self.into[k] is not None else n
                         for k, (inf, op, n) in enumerate(zip(self.info, self.ops,
@@ -286,7 +289,7 @@ class Problem:
 
     def pads_ok(self, k: int, c0: int, c1: int) -> bool:
         """Whether op k may compute its rows [c0, c1) in one call (rows.pads_ok)."""
-        return not self.pooled[k] or pads_ok(self.info[k], c0, c1)
+        return pads_ok(self.info[k], c0, c1)
 
     def band_cost(self, k: int, rows: int) -> tuple[int, float]:
         """(MACs, cost-model charge) of one call of op k computing `rows` rows
@@ -315,16 +318,18 @@ class Problem:
             prev_row = self.row_bytes(prev)
             for k in self.uses.get(prev, ()):
                 if i <= k <= j:
-                    for x, (v, (whole, rows)) in enumerate(zip(self.operands[k], sweep.reads[k])):
-                        if v == prev and x != self.into[k]:
+                    for x, v in self.read_operands[k]:
+                        if v == prev:
+                            whole, rows = sweep.reads[k][x]
                             prev_read += whole * self.vbytes(v) + rows * prev_row
         if self.slow:
             for k in range(i, j + 1):
                 if not self.reads[k] & self.slow:
                     continue
-                for x, (v, (whole, rows)) in enumerate(zip(self.operands[k], sweep.reads[k])):
+                for x, v in self.read_operands[k]:
                     p = self.position.get(v)
-                    if v in self.slow and v != prev and (p is None or p < i) and x != self.into[k]:
+                    if v in self.slow and v != prev and (p is None or p < i):
+                        whole, rows = sweep.reads[k][x]
                         slow_read += whole * self.vbytes(v) + \
                             rows * (self.vbytes(v) // _shape(v)[1])
         out_value = self.results[j]
@@ -479,7 +484,7 @@ class Problem:
 
     def flat(self, i: int) -> Stage:
         op = self.ops[i]
-        read = [v for x, v in enumerate(self.operands[i]) if x != self.into[i]]
+        read = [v for _, v in self.read_operands[i]]
         out = op.results[0]
         traffic = sum(self.vbytes(v) for v in read if v in self.slow) + \
             (self.written[i] if out in self.slow else 0)
