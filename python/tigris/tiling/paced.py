@@ -60,16 +60,14 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
 
     strips = []
     limit = n + 4 * len(ops) + 8
-    unfinished = set(ops)
+    unfinished = list(ops)      # in op order: an op's producers advance before it
     while unfinished:
         s = len(strips)
         if s > limit:
             return [], j
-        before = dict(done)
         compute = {}
-        for k in ops:
-            if k not in unfinished:
-                continue
+        left = []
+        for k in unfinished:
             first, end = span[k]
             c0 = done[k]
             r = first - (-(end - first) * (s + 1) // n)    # ceil
@@ -82,18 +80,20 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
             if r > c0:
                 compute[k] = (c0, r)
                 done[k] = r
-                if r == end:
-                    unfinished.discard(k)
+            if r < end:
+                left.append(k)
         if not compute:
             return [], j        # nothing can advance: not paceable
+        unfinished = left
         strip = []
         for k in ops:
             mine = compute.get(k)
-            c0, c1 = mine if mine is not None else (before[k], before[k])
             if k == j:
                 if mine is not None:
                     strip.append(Band(k, mine, mine))
                 continue
+            # (an op not computing now has done[k] unchanged)
+            c0, c1 = mine if mine is not None else (done[k], done[k])
             # The rows kept: the lowest any consumer reads in this strip or
             # will read next (its next row's window), and those computed now.
             lo = c0
@@ -103,8 +103,8 @@ def paced_strips(problem, pulled, fails_from: int, j: int, h: int):
                     r = needs(c, theirs[0], theirs[1])[x][0]
                     if r < lo:
                         lo = r
-                if c in unfinished:
-                    d = done[c]
+                d = done[c]
+                if d < span[c][1]:      # (still unfinished)
                     r = needs(c, d, d + 1)[x][0]
                     if r < lo:
                         lo = r
