@@ -58,22 +58,26 @@ def column_needs(info: OpInfo, a: int, b: int) -> tuple[int, int, int, int]:
     return max(c0, 0), min(c1, width), max(0, -c0), max(0, c1 - width)
 
 
+def _splittable(info: OpInfo) -> bool:
+    return info.kind in COLUMN_KINDS and streamable(info)
+
+
+def _links(before: OpInfo, after: OpInfo) -> bool:
+    """Whether `after` reads `before`'s result as its input, and nothing else does."""
+    uses = list(before.op.results[0].uses)
+    return after.op.operands[0] == before.op.results[0] and len(uses) == 1 \
+        and uses[0].owner == after.op
+
+
 def chain_ok(infos: list[OpInfo]) -> bool:
     """Whether ops infos[0..] (consecutive in the schedule) form a chain a
     column split can take: windowed (or lookup-table) ops on NHWC int8, each
-    reading the one before as its input and used by nothing else."""
-    for n, info in enumerate(infos):
-        if info.kind not in COLUMN_KINDS or not streamable(info):
-            return False
-        if n and info.op.operands[0] != infos[n - 1].op.results[0]:
-            return False
-        if n + 1 < len(infos):
-            uses = list(info.op.results[0].uses)
-            if len(uses) != 1 or uses[0].owner != infos[n + 1].op:
-                return False
-        if any(v == o.op.results[0] for o in infos[:n] for v in list(info.op.operands)[1:]):
-            return False
-    return True
+    reading the one before as its input and used by nothing else, their
+    other operands (weights, tables) made outside the chain."""
+    made = {info.op.results[0] for info in infos}
+    return all(_splittable(info) and not any(v in made for v in list(info.op.operands)[1:])
+               for info in infos) and \
+        all(_links(a, b) for a, b in zip(infos, infos[1:]))
 
 
 def tile_columns(width: int, tiles: int) -> list[tuple[int, int]]:
@@ -178,7 +182,7 @@ def column_candidates(problem, budget: int, tiles: int = 2) -> list[tuple[int, i
     k = 0
     while k < len(ops):
         m = k
-        while m + 1 < len(ops) and chain_ok(info[k:m + 2]):
+        while m + 1 < len(ops) and _splittable(info[m + 1]) and _links(info[m], info[m + 1]):
             m += 1
         if m > k and chain_ok(info[k:m + 1]):
             best = None
