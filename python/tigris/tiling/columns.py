@@ -26,36 +26,20 @@ from mlir import ir
 from tigris import kernels
 from tigris.dialects import attr, kernel_op
 from tigris.irgraph import compute_ops
-from tigris.tiling.rows import OpInfo, streamable
+from tigris.tiling.rows import OpInfo, pads_ok, streamable, window
 
 COLUMN_KINDS = ("conv2d", "depthwise_conv2d", "avg_pool", "max_pool", "lut")
-
-
-def _kernel_width(info: OpInfo) -> tuple[int, int, int, int, int]:
-    """(kernel columns, stride, dilation, pad left, pad right) of a windowed op
-    (a 1 x 1 window for an elementwise one)."""
-    if kernels.REGISTRY[info.kind].rows != "window":
-        return 1, 1, 1, 0, 0
-    a = info.attrs
-    entry = kernels.REGISTRY[info.kind]
-    if entry.weighted:      # weights [O|1, KH, KW, ...] as the kernel reads them
-        kw = (entry.weights_view(info.in_shapes[1]) if entry.weights_view
-              else info.in_shapes[1])[2]
-    else:
-        kw = a["kernel"][1]
-    dil = a.get("dilation", [1, 1])[1]
-    return kw, a["stride"][1], dil, a["pad"][2], a["pad"][3]
 
 
 def column_needs(info: OpInfo, a: int, b: int) -> tuple[int, int, int, int]:
     """(lo, hi, pad left, pad right): the input columns [lo, hi) op `info`
     reads for its output columns [a, b), and the padding the op computing
-    exactly those columns from exactly those inputs takes."""
-    kw, s, d, left, _ = _kernel_width(info)
-    width = info.in_shapes[0][2]
-    c0 = a * s - left
-    c1 = (b - 1) * s - left + (kw - 1) * d + 1
-    return max(c0, 0), min(c1, width), max(0, -c0), max(0, c1 - width)
+    exactly those columns from exactly those inputs takes (an elementwise op:
+    the same columns, no padding)."""
+    if kernels.REGISTRY[info.kind].rows != "window":
+        return a, b, 0, 0
+    (lo, hi), left, right = window(info, a, b, axis=1)
+    return lo, hi, left, right
 
 
 def _splittable(info: OpInfo) -> bool:
@@ -103,8 +87,8 @@ def _tile_plan(infos: list[OpInfo], a: int, b: int):
         lo, hi, left, right = column_needs(infos[n], wanted[n][0], wanted[n][1])
         if hi <= lo:
             return None
-        if infos[n].kind in ("avg_pool", "max_pool") and max(left, right) > hi - lo:
-            return None     # the runtime's pool check: no pad wider than the input
+        if not pads_ok(infos[n], wanted[n][0], wanted[n][1], axis=1):
+            return None
         wanted[n] = (wanted[n][0], wanted[n][1], left, right)
         if n:
             wanted[n - 1] = (lo, hi, 0, 0)

@@ -71,22 +71,29 @@ def streamable(info: OpInfo) -> bool:
     return all(len(sh) == 4 for sh in activations)
 
 
-def _window(a: int, b: int, k: int, s: int, d: int, pad_top: int, height: int):
-    r0 = a * s - pad_top
-    r1 = (b - 1) * s - pad_top + (k - 1) * d + 1
-    return (max(r0, 0), min(r1, height)), max(0, -r0), max(0, r1 - height)
+def window(info: OpInfo, a: int, b: int, axis: int = 0):
+    """((lo, hi), pad before, pad after): the input rows (axis 0) or columns
+    (axis 1) [lo, hi) windowed op `info` reads for its output rows (columns)
+    [a, b), and the padding the op computing exactly those from exactly those
+    takes."""
+    k, s, d, before = kernel_extent(info, axis)
+    size = info.in_shapes[0][1 + axis]
+    r0 = a * s - before
+    r1 = (b - 1) * s - before + (k - 1) * d + 1
+    return (max(r0, 0), min(r1, size)), max(0, -r0), max(0, r1 - size)
 
 
-def kernel_height(info: OpInfo) -> tuple[int, int, int, int]:
-    """(kernel rows, stride, dilation, pad top) of a windowed op."""
+def kernel_extent(info: OpInfo, axis: int = 0) -> tuple[int, int, int, int]:
+    """(kernel rows, stride, dilation, pad top) of a windowed op; axis 1: the
+    same across its columns (pad left)."""
     a = info.attrs
     view = kernels.REGISTRY[info.kind].weights_view
     if kernels.REGISTRY[info.kind].weighted:    # weights [O|1, KH, KW, ...] as the kernel reads
-        kh = (view(info.in_shapes[1]) if view else info.in_shapes[1])[1]
+        k = (view(info.in_shapes[1]) if view else info.in_shapes[1])[1 + axis]
     else:
-        kh = a["kernel"][0]
-    dil = a.get("dilation", [1, 1])[0]
-    return kh, a["stride"][0], dil, a["pad"][0]
+        k = a["kernel"][axis]
+    dil = a.get("dilation", [1, 1])[axis]
+    return k, a["stride"][axis], dil, a["pad"][2 * axis]
 
 
 def needs(info: OpInfo, a: int, b: int) -> list[tuple[int, int] | None]:
@@ -95,8 +102,7 @@ def needs(info: OpInfo, a: int, b: int) -> list[tuple[int, int] | None]:
     k = _rows(info.kind)
     attrs = info.attrs
     if k == "window":
-        kh, s, d, pt = kernel_height(info)
-        rows, _, _ = _window(a, b, kh, s, d, pt, info.in_shapes[0][1])
+        rows, _, _ = window(info, a, b)
         return [rows] + [None] * (len(info.in_shapes) - 1)
     if k == "rows":
         out_h = info.out_shape[1]
@@ -106,15 +112,15 @@ def needs(info: OpInfo, a: int, b: int) -> list[tuple[int, int] | None]:
     raise ValueError(f"'{info.kind}' is not row-streamable")
 
 
-def pads_ok(info: OpInfo, a: int, b: int) -> bool:
-    """Whether a pool computing output rows [a, b) pads no more rows above or
-    below than it reads (the runtime's pool check, which bounds the window by
-    the input; a strip of one row of a 3 x 3 pool padded by 2 is refused)."""
+def pads_ok(info: OpInfo, a: int, b: int, axis: int = 0) -> bool:
+    """Whether a pool computing output rows (axis 1: columns) [a, b) pads no
+    more of them before or after than it reads (the runtime's pool check,
+    which bounds the window by the input; a strip of one row of a 3 x 3 pool
+    padded by 2 is refused)."""
     if info.kind not in ("avg_pool", "max_pool"):
         return True
-    kh, s, d, pt = kernel_height(info)
-    (lo, hi), top, bottom = _window(a, b, kh, s, d, pt, info.in_shapes[0][1])
-    return max(top, bottom) <= hi - lo
+    (lo, hi), before, after = window(info, a, b, axis)
+    return max(before, after) <= hi - lo
 
 
 def strip_attrs(info: OpInfo, a: int, b: int) -> dict:
@@ -123,8 +129,7 @@ def strip_attrs(info: OpInfo, a: int, b: int) -> dict:
     k = _rows(info.kind)
     attrs = dict(info.attrs)
     if k == "window":
-        kh, s, d, pt = kernel_height(info)
-        _, top, bottom = _window(a, b, kh, s, d, pt, info.in_shapes[0][1])
+        _, top, bottom = window(info, a, b)
         attrs["pad"] = [top, bottom, attrs["pad"][2], attrs["pad"][3]]
     elif isinstance(k, kernels.RowRule) and k.strip is not None:
         attrs = k.strip(attrs, info.in_shapes, a, b, needs(info, a, b))
