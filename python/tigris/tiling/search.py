@@ -335,14 +335,15 @@ class Problem:
         out_value = self.results[j]
         out_slow = out_value in self.slow
         # An insert into a destination made before the stage writes there: no new buffer.
-        out_size = 0 if out_slow or self.into[j] is not None else align_up(self.result_bytes[j], al)
+        dest = self.operand_pos[j][1] if self.into[j] is not None else None
+        into = self.into[j] is not None and (dest is None or dest < i)
+        out_size = 0 if out_slow or into else align_up(self.result_bytes[j], al)
         traffic = slow_read + (self.written[j] if out_slow else 0)
         stage = Stage(i, j, h, self.entering[i] + out_size + work,
                       cost + PER_SLOW_BYTE * traffic, total_macs, traffic=traffic,
                       out_bytes=out_size, prev_live=self._live_bytes(prev, i),
                       prev_read=prev_read, stream=stream)
-        overlay = best_overlay(self, i, j, sweep) \
-            if not out_slow and self.into[j] is None else None
+        overlay = best_overlay(self, i, j, sweep) if not out_slow and not into else None
         if overlay is not None:
             x, delta, size = overlay
             saving = align_up(self.vbytes(x), al) + out_size - align_up(size, al)
