@@ -120,8 +120,8 @@ def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
     """(real fast peak, plan) for `limit`: the cheapest plan that really fits,
     else the one with the smallest real peak. `can_win(cost)`: False when a
     plan of that cost cannot beat one already found (tile's other slow
-    placements); such plans are not measured, and None is returned when no
-    plan was."""
+    placements); such plans, and those whose estimated peak is over `limit`,
+    are not measured, and None is returned when no plan was."""
     def measure(plan) -> int:
         return measure_plan(problem, func_op, plan, target, alignment, limit)
 
@@ -133,10 +133,13 @@ def fit(problem: Problem, func_op, limit: int, target: str, alignment: int,
         best, stalled = None, 0
         for _ in range(attempts):
             plan = choose(problem, internal)
-            if can_win is not None and not can_win(plan.cost):
+            if can_win is not None and (not can_win(plan.cost) or plan.peak > limit):
                 # Every later plan of this pass costs at least as much: a
                 # tighter budget, or no streaming, only removes stage choices
                 # (and a smallest-peak plan here fits the budget just tried).
+                # Nor is a plan whose own estimate misses the limit measured
+                # against one that fits (the smallest-peak plan of a budget
+                # below the estimates: it does not fit either).
                 break
             real = measure(plan)
             tried.append((real, plan))
@@ -454,6 +457,9 @@ def also_fits(problem: Problem, func_op, budget: int, target: str, alignment: in
     b = budget // 2
     try:
         while b >= max(1024, whole):
+            problem.set_overlay(True)
+            if choose(problem, b).min_peak > b:
+                break       # no plan's estimate is that small (not measured)
             real, plan = fit(problem, func_op, b, target, alignment, attempts=2)
             if real > b:
                 break
