@@ -39,3 +39,19 @@ func.func @clamp_outside_int8(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi8> {
 func.func @fine(%x: tensor<4xi8>) -> tensor<4xi8> {
   return %x : tensor<4xi8>
 }
+
+// -----
+
+func.func @depthwise_weights_layout(%x: tensor<1x4x4x8xi8>, %w: tensor<1x3x3x8xi8>, %b: tensor<8xi32>) -> tensor<1x4x4x8xi8> {
+  // expected-error@below {{'tigris.depthwise_conv2d' weights [1, 3, 3, 8] (KH, KW, C, M) do not match input channels 8, channel multiplier 1 and output channels 8}}
+  %0 = "tigris.depthwise_conv2d"(%x, %w, %b) {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, channel_multiplier = 1 : i64, input_offset = 0 : i64, output_offset = 0 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, act_min = -128 : i64, act_max = 127 : i64} : (tensor<1x4x4x8xi8>, tensor<1x3x3x8xi8>, tensor<8xi32>) -> tensor<1x4x4x8xi8>
+  return %0 : tensor<1x4x4x8xi8>
+}
+
+// -----
+
+func.func @conv_output_past_window(%x: tensor<1x4x4x2xi8>, %w: tensor<2x3x3x2xi8>, %b: tensor<2xi32>) -> tensor<1x4x4x2xi8> {
+  // expected-error@below {{'tigris.conv2d' output has 4 rows, its 3-tap window over the input gives 2}}
+  %0 = "tigris.conv2d"(%x, %w, %b) {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, groups = 1 : i64, input_offset = 0 : i64, output_offset = 0 : i64, multiplier = array<i32: 1073741824>, shift = array<i32: 0>, act_min = -128 : i64, act_max = 127 : i64} : (tensor<1x4x4x2xi8>, tensor<2x3x3x2xi8>, tensor<2xi32>) -> tensor<1x4x4x2xi8>
+  return %0 : tensor<1x4x4x2xi8>
+}

@@ -38,6 +38,42 @@ def fc_view(shape):
 
 # ------------------------------------------------------------------ scratch shapes
 
+def _window_check(in_shape, out_shape, k_hw, attrs):
+    """The output rows and columns a kernel of k_hw taps gives over the input
+    (stride, dilation, padding), as the runtime checks them."""
+    for axis, k in ((1, k_hw[0]), (2, k_hw[1])):
+        pad = attrs["pad"][2 * (axis - 1):2 * axis]
+        ext = (k - 1) * attrs.get("dilation", [1, 1])[axis - 1] + 1
+        count = (in_shape[axis] + sum(pad) - ext) // attrs["stride"][axis - 1] + 1
+        if out_shape[axis] > count:
+            what = "rows" if axis == 1 else "columns"
+            return (f"output has {out_shape[axis]} {what}, its {k}-tap window over the input "
+                    f"gives {max(count, 0)}")
+    return None
+
+
+def _check_conv(in_shapes, out_shape, attrs):
+    x, w = in_shapes[0], in_shapes[1]
+    if len(x) != 4 or len(w) != 4 or len(out_shape) != 4:
+        return None
+    groups = attrs.get("groups", 1)
+    if w[0] != out_shape[3] or w[3] * groups != x[3] or out_shape[3] % groups:
+        return (f"weights {w} (O, KH, KW, I/groups) do not match input channels {x[3]}, "
+                f"output channels {out_shape[3]} and groups {groups}")
+    return _window_check(x, out_shape, w[1:3], attrs)
+
+
+def _check_depthwise(in_shapes, out_shape, attrs):
+    x, w = in_shapes[0], in_shapes[1]
+    if len(x) != 4 or len(w) != 4 or len(out_shape) != 4:
+        return None
+    m = attrs.get("channel_multiplier", 1)
+    if w[2] != x[3] or w[3] != m or out_shape[3] != x[3] * m:
+        return (f"weights {w} (KH, KW, C, M) do not match input channels {x[3]}, "
+                f"channel multiplier {m} and output channels {out_shape[3]}")
+    return _window_check(x, out_shape, w[0:2], attrs)
+
+
 def _conv_scratch_shape(in_shapes, out_shape, attrs, out_channels=None) -> dict:
     shape_in, shape_out, w = list(in_shapes[0]), list(out_shape), list(in_shapes[1])
     if out_channels is not None:
@@ -91,7 +127,7 @@ def _emit_fc(e, c, p) -> str:
 
 
 KINDS = [
-    Kind("conv2d", arrays=REQUANT_ARRAYS, int8=True, weighted=True,
+    Kind("conv2d", arrays=REQUANT_ARRAYS, int8=True, weighted=True, check=_check_conv,
          scratch={"esp32s3": s3_conv2d}, scratch_shape=_conv_scratch_shape,
          per_mac=10.44, per_out=260.1, per_tap=27.1,
          work=lambda n, n_in, w, a: n * _prod(w[1:]), rows="window", channel_split=True,
@@ -101,7 +137,8 @@ KINDS = [
                          call_flags=CALL_SINGLE_ROUNDING),
          emit_c=_emit_conv),
     Kind("depthwise_conv2d", arrays=REQUANT_ARRAYS, int8=True, weighted=True,
-         scratch={"esp32s3": s3_depthwise}, scratch_shape=_depthwise_scratch_shape,
+         check=_check_depthwise, scratch={"esp32s3": s3_depthwise},
+         scratch_shape=_depthwise_scratch_shape,
          per_mac=48.85, per_out=5.4,
          work=lambda n, n_in, w, a: n * w[1] * w[2], weights_view=depthwise_view, rows="window",
          plan=PlanKernel("depthwise_conv2d", 2, (*_WEIGHTED_SLOTS, _OUT, _SCRATCH),
