@@ -24,7 +24,7 @@ from __future__ import annotations
 from mlir import ir
 
 from tigris import kernels
-from tigris.dialects import attr, kernel_op
+from tigris.dialects import kernel_op
 from tigris.irgraph import compute_ops
 from tigris.tiling.rows import OpInfo, pads_ok, streamable, window
 
