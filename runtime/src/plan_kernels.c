@@ -244,15 +244,13 @@ static tigris_status_t k_binary(const tg_operands_t *o, int run, int is_add)
 /* ------------------------------------------------------------------ pools */
 
 /* A pool's work is outputs x window, and nothing but this check ties the
- * window to the tensors: the (dilated) window must fit the padded input
- * (with a ceil-mode overhang of less than a stride, and of less than the
- * padded input itself), pads must be smaller than the window (ONNX's rule)
- * and no larger than the input. So the window is at most twice the padded
- * input, at most six times the input. Every ONNX / TFLite pool meets this,
- * and so does every strip of one (a strip of one row of a stride-2 pool
- * reads one row: its stride is longer than its padded input); a corrupted
- * plan with a huge window is rejected instead of running for hours. Values
- * the kernel itself rejects pass through. */
+ * window to the tensors: it must fit the padded input (a ceil-mode overhang
+ * below both the stride and the padded input), pads must be smaller than the
+ * window (ONNX's rule) and no larger than the input: so the window is at
+ * most six times the input. Every ONNX / TFLite pool and every strip of one
+ * meets this (a 1-row strip of a stride-2 pool has a stride longer than its
+ * input); a corrupted plan with a huge window is rejected instead of running
+ * for hours. Values the kernel itself rejects pass through. */
 static int pool_window_ok(int32_t size, int32_t k, int32_t s, int32_t d, int32_t before,
                           int32_t after)
 {
