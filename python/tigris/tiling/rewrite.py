@@ -139,7 +139,7 @@ def rewrite(problem: Problem, stage, index: int) -> None:
     # A last op inserting into a destination made before the stage (column
     # tiles joined along the width) writes its rows there: the destination is
     # the stage output, and each strip's insert takes a row view of it.
-    into = problem.into[j] is not None and problem.position.get(last.operands[1], -1) < i
+    into = problem.in_place(i, j)
     block = last.block
     before = _op_before(block, problem.ops[i]) if into else None
     with ir.InsertionPoint(last), last.location:

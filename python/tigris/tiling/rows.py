@@ -24,6 +24,7 @@ STREAMABLE = {k.name for k in kernels.REGISTRY.values() if k.rows is not None}
 # Kinds that only move bytes (a concat's or a column split's inserts, views):
 # their work is not counted as MACs.
 MOVES = ("empty", "insert", "slice", "reshape")
+POOLS = ("avg_pool", "max_pool")     # windowed ops the runtime bounds by their input (pads_ok)
 
 
 def shape(value) -> list[int]:
@@ -117,7 +118,7 @@ def pads_ok(info: OpInfo, a: int, b: int, axis: int = 0) -> bool:
     more of them before or after than it reads (the runtime's pool check,
     which bounds the window by the input; a strip of one row of a 3 x 3 pool
     padded by 2 is refused)."""
-    if info.kind not in ("avg_pool", "max_pool"):
+    if info.kind not in POOLS:
         return True
     (lo, hi), before, after = window(info, a, b, axis)
     return max(before, after) <= hi - lo

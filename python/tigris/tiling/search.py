@@ -29,7 +29,8 @@ from tigris.tiling.bands import SweepBuffers, bands_by_op
 from tigris.tiling.overlay import best_overlay
 from tigris.tiling.paced import paced_strips
 from tigris.tiling.pulled import pulled_strips
-from tigris.tiling.rows import MOVES, OpInfo, macs, needs, pads_ok, shape as _shape, streamable
+from tigris.tiling.rows import (MOVES, POOLS, OpInfo, macs, needs, pads_ok, shape as _shape,
+                               streamable)
 from tigris.tiling.stage import PACED, PULLED, RECOMPUTE, Stage, Sweep
 
 MAX_SEGMENT = 24
@@ -91,9 +92,9 @@ class Problem:
         self.results = [op.results[0] for op in self.ops]
         self.result_bytes = [value_bytes(v) for v in self.results]   # (hashing a value is slow)
         # Per op: the operand slot it writes its result into in place (an
-        # insert along the width or channels, into a destination made before
-        # it: tigris.tiling.columns joins its tiles so), else None; and the
-        # bytes it writes (an empty writes none, such an insert its input).
+        # insert along the width or channels: tigris.tiling.columns joins its
+        # tiles so; see in_place), else None; and the bytes it writes (an
+        # empty writes none, such an insert its input).
         self.into = [1 if inf.kind == "insert" and inf.attrs["axis"] > 1 else None
                      for inf in self.info]
         # Per op: (slot, value) of the operands it reads.
@@ -109,7 +110,7 @@ class Problem:
         self.producers = [[(x, p) for x, p in enumerate(pos) if p is not None]
                           for pos in self.operand_pos]
         self.windowed = [kernels.REGISTRY[inf.kind].rows == "window" for inf in self.info]
-        self.pooled = [inf.kind in ("avg_pool", "max_pool") for inf in self.info]
+        self.pooled = [inf.kind in POOLS for inf in self.info]
         # Per op: its 4-D operands (value, producer position or None, block argument?),
         # the inputs a stage output may be written over.
         self.image_operands = [[(v, self.position.get(v), isinstance(v, ir.BlockArgument))
@@ -287,6 +288,14 @@ class Problem:
             n = self._needs_memo[key] = needs(self.info[k], c0, c1)
         return n
 
+    def in_place(self, i: int, j: int) -> bool:
+        """Whether stage i..j's last op writes into a destination made before
+        the stage (no new buffer: tigris.tiling.rewrite writes its rows there)."""
+        if self.into[j] is None:
+            return False
+        dest = self.operand_pos[j][self.into[j]]
+        return dest is None or dest < i
+
     def pads_ok(self, k: int, c0: int, c1: int) -> bool:
         """Whether op k may compute its rows [c0, c1) in one call (rows.pads_ok)."""
         return pads_ok(self.info[k], c0, c1)
@@ -335,8 +344,7 @@ class Problem:
         out_value = self.results[j]
         out_slow = out_value in self.slow
         # An insert into a destination made before the stage writes there: no new buffer.
-        dest = self.operand_pos[j][1] if self.into[j] is not None else None
-        into = self.into[j] is not None and (dest is None or dest < i)
+        into = self.in_place(i, j)
         out_size = 0 if out_slow or into else align_up(self.result_bytes[j], al)
         traffic = slow_read + (self.written[j] if out_slow else 0)
         stage = Stage(i, j, h, self.entering[i] + out_size + work,
