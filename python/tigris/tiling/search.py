@@ -17,6 +17,7 @@ buffer, held for the whole stage).
 from __future__ import annotations
 
 import functools
+import weakref
 
 from mlir import ir
 
@@ -155,8 +156,13 @@ class Problem:
         self.overlay_slots: dict = {}  # value -> its users' operand slots, or None
         # The row helpers _sweep and _strips call in their inner loops, behind a
         # C-level cache (a hit costs no Python call): pure functions of the ops.
+        # Bound to a weak proxy: a cache holding the problem would make a
+        # reference cycle, and its millions of strips would wait for the
+        # cyclic collector instead of being freed with it.
+        me = weakref.proxy(self)
         for name in ("needs", "pads_ok", "band_cost", "_strip_scratch", "_rows_bytes"):
-            setattr(self, name, functools.lru_cache(maxsize=None)(getattr(self, name)))
+            setattr(self, name, functools.lru_cache(maxsize=None)(
+                getattr(Problem, name).__get__(me)))
 
     def long_lived(self, min_size: int = 4096, span: int = 2) -> set:
         """Storages that stay live across more than `span` ops (skip connections). Not
