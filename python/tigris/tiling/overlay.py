@@ -29,17 +29,18 @@ def best_overlay(problem, i: int, j: int, sweep):
         if v in problem.slow:
             continue
         if v not in sweep.overlays:
-            sweep.overlays[v] = overlay_of(problem, v, j, sweep.strips, sweep.bands_of)
+            sweep.overlays[v] = overlay_of(problem, v, j, sweep)
         found = sweep.overlays[v]
         if found is not None and (best is None or found[1] - problem.vbytes(v) <
                                   best[2] - problem.vbytes(best[0])):
             best = (v,) + found
     return best
 
-def overlay_of(problem, v, j: int, strips, bands_of: dict):
+def overlay_of(problem, v, j: int, sweep):
     """(delta, size) of writing the output of a stage ending at op j over
     `v`, read by ops of the stage only, or None when that is unsafe. The
-    same for every start of the stage: it depends on the bands of v's users."""
+    same for every start of the stage (`sweep`: its strips at one height):
+    it depends on the bands of v's users."""
     if v not in problem.overlay_slots:      # the same for every stage
         # The operand slots where each user reads v.
         slots = {k: [x for x, operand in enumerate(problem.ops[k].operands) if operand == v]
@@ -53,7 +54,7 @@ def overlay_of(problem, v, j: int, strips, bands_of: dict):
     slots = problem.overlay_slots[v]
     if slots is None:
         return None
-    n = len(strips)
+    n = len(sweep.strips)
     if n < 2:
         return None
     out_bytes = problem.result_bytes[j]
@@ -62,7 +63,7 @@ def overlay_of(problem, v, j: int, strips, bands_of: dict):
     lows = [problem.vbytes(v) // row_in] * n     # per strip: the lowest row of v it reads
     needs = problem.needs
     for k, xs in slots.items():
-        for s, band in bands_of.get(k, ()):
+        for s, band in sweep.bands_of.get(k, ()):
             # The whole band, carried rows included: in a streamed stage
             # they are copied from the previous band, which is the input's
             # own rows when the op writes into it (a channel insert).
@@ -75,7 +76,9 @@ def overlay_of(problem, v, j: int, strips, bands_of: dict):
     # the end of op j's rows written by strip s (both the same for every start).
     later = list(accumulate(reversed(lows[1:]), min))
     later.reverse()
-    written = _written(bands_of, j, n)
+    if sweep.written is None:
+        sweep.written = _written(sweep.bands_of, j, n)
+    written = sweep.written
     # delta <= row_in * (lowest input row any later strip reads) - end of rows written so far
     limit = min([lo * row_in - w * row_out for lo, w in zip(later, written)])
     delta = min(limit, 0)

@@ -57,6 +57,7 @@ class Sweep:
     reads: dict = field(default_factory=dict)   # op -> per operand: (whole reads, rows read)
     overlays: dict = field(default_factory=dict)  # input -> tigris.tiling.overlay.overlay_of
     bands_of: dict = field(default_factory=dict)  # op -> [(strip index, its band)]
+    written: list | None = None   # per strip: the end of the last op's rows written so far
 
 
 @dataclass
