@@ -1,7 +1,7 @@
 """With a slow pool, is every model's smallest fast budget its floor? For each
 model: the floor tigris-tile names when nothing fits (the operator that needs
-the most fast memory whatever the plan: the model outputs live at it plus its
-smallest kernel scratch), then the plan at 16K (or at the floor + 1 KiB when
+the most fast memory whatever the plan: the model outputs certain to stay in fast
+memory live at it plus its smallest kernel scratch), then the plan at 16K (or at the floor + 1 KiB when
 the floor is above 16K): it must fit.
 Usage: python bench/slow_pool_floor.py [--slow 8M] [--target reference] [--models a,b]
        [--arch yolov5n,face_landmarks,unet,mobilenet_v3_small] [--lookalikes]"""

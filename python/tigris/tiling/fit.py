@@ -336,8 +336,11 @@ def _search(func_op, budget: int, slow: int, target: str, alignment: int,
     smallest = real
     if not fits:
         # The smallest budget that works, by bisection (for the message), in
-        # the placement that came closest.
+        # the placement that came closest. With a slow pool no plan needs
+        # less than fast_floor: no budget below it is tried.
         lo, hi = budget, real
+        if problem.slow_ok:
+            lo = max(lo, fast_floor(problem)[0] - 1)
         while hi - lo > max(2048, hi // 32):
             mid = (lo + hi) // 2
             r, p, _ = search(mid, attempts=2, only=storages)
@@ -440,10 +443,15 @@ def adopt(func_op, other) -> None:
 def fast_floor(problem: Problem) -> tuple[int, int, int, int]:
     """(bytes, op, results, scratch): the op that needs the most fast memory
     whatever the plan, with a slow pool for everything else: the function
-    results live at it (they stay in fast memory) plus its smallest kernel
-    scratch (one output row per strip, or the smallest channel group)."""
+    results live at it plus its smallest kernel scratch (one output row per
+    strip, or the smallest channel group). A result stays in fast memory
+    unless its storage holds other ops' results too (a concat whose inserts
+    write into its empty): those the search may place in the slow pool, and
+    the result with them."""
     al = problem.alignment
-    born = {problem.position[v]: v for v in problem.returned_values if v in problem.position}
+    shared = {b for st in problem.storages.values() if len(st.buffers) > 1 for b in st.buffers}
+    born = {problem.position[v]: v for v in problem.returned_values
+            if v in problem.position and problem.graph.value_buffer.get(v) not in shared}
     best = (0, 0, 0, 0)
     results = 0
     for k, op in enumerate(problem.ops):
