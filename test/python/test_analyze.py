@@ -203,3 +203,25 @@ def test_slow_pool_floor_with_a_concat(tmp_path):
     out = tigris("analyze", str(path), "-m", "4K+8M", "--target", "esp32s3")
     assert out.returncode == 3 and out.stderr.count("\n") == 1, out.stderr
     assert "whatever the plan," in out.stderr and "internal error" not in out.stderr
+
+
+def test_slow_pool_floor_of_a_concat_output(tmp_path):
+    """A model output that a concat's inserts fill may be placed in the slow
+    pool with its destination: the floor is not the output (64 KiB here) but
+    the conv whose scratch needs the most, and that figure is the best plan's."""
+    from onnx_check import quantize
+    from test_architectures import Net
+    net = Net(1)
+    a = net.node("Relu", [net.conv("x", 3, 8, 3, 1)], "act")
+    a = net.node("Relu", [net.conv(a, 8, 8, 3, 1)], "act")
+    b = net.node("Relu", [net.conv("x", 3, 8, 3, 1)], "act")
+    y = net.node("Concat", [a, b], "cat", axis=1)       # 16 x 32 x 128 int8 output
+    path = quantize(net.model("concat_output", (1, 3, 32, 128), y), tmp_path / "m.onnx",
+                    (1, 3, 32, 128))
+    out = tigris("analyze", str(path), "-m", "1K+8M", "--target", "esp32s3", "--json")
+    assert out.returncode == 3 and out.stderr.count("\n") == 1, out.stderr
+    report = json.loads(out.stdout)
+    floor = report["tiling"]["floor"]
+    assert floor["op"] == "conv2d" and floor["bytes"] <= report["peak"]["plan"]
+    out = tigris("analyze", str(path), "-m", f"{floor['bytes'] + 1024}+8M", "--target", "esp32s3")
+    assert out.returncode == 0, out.stderr

@@ -445,13 +445,14 @@ def fast_floor(problem: Problem) -> tuple[int, int, int, int]:
     whatever the plan, with a slow pool for everything else: the function
     results live at it plus its smallest kernel scratch (one output row per
     strip, or the smallest channel group). A result stays in fast memory
-    unless its storage holds other ops' results too (a concat whose inserts
-    write into its empty): those the search may place in the slow pool, and
-    the result with them."""
+    unless an insert writes it into a destination other ops write too (a
+    concat its inserts fill): that storage the search may place in the slow
+    pool, and the result with it."""
     al = problem.alignment
     shared = {b for st in problem.storages.values() if len(st.buffers) > 1 for b in st.buffers}
-    born = {problem.position[v]: v for v in problem.returned_values
-            if v in problem.position and problem.graph.value_buffer.get(v) not in shared}
+    born = {problem.position[v]: v for v in problem.returned_values if v in problem.position
+            and not (problem.info[problem.position[v]].kind == "insert"
+                     and problem.graph.value_buffer.get(v) in shared)}
     best = (0, 0, 0, 0)
     results = 0
     for k, op in enumerate(problem.ops):
