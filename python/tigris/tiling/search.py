@@ -59,6 +59,7 @@ class Problem:
         self.info = [OpInfo.of(op) for op in self.ops]
         self.graph = build_graph(func_op, scratch=scratch)
         self.storages = lifetimes(self.graph.graph, self.graph.graph.order, inplace=True)
+        self.storage_of = {b: n for n, st in self.storages.items() for b in st.buffers}
         self._placements: dict = {}     # slow storages -> figures and caches (set_slow)
         self.set_slow()
         m = len(self.ops)
@@ -506,10 +507,17 @@ class Problem:
         prev = self.prev_value(i)
         out_bytes = 0 if out in self.slow or self.into[i] is not None else \
             align_up(self.vbytes(out), self.alignment)
+        prev_live = self._live_bytes(prev, i)
+        if prev_live and self._same_storage(prev, out):
+            prev_live = 0   # written in place: read from the slow pool, its bytes hold the output
         return Stage(i, i, 0, self.profile[i], self.flat_cost[i] + PER_SLOW_BYTE * traffic,
-                     self.flat_macs[i], traffic=traffic, out_bytes=out_bytes,
-                     prev_live=self._live_bytes(prev, i),
+                     self.flat_macs[i], traffic=traffic, out_bytes=out_bytes, prev_live=prev_live,
                      prev_read=self.vbytes(prev) if prev is not None and prev in read else 0)
+
+    def _same_storage(self, a, b) -> bool:
+        buffers = self.graph.value_buffer
+        sa = self.storage_of.get(buffers.get(a))
+        return sa is not None and sa == self.storage_of.get(buffers.get(b))
 
     def split(self, j: int, groups: int) -> Stage | None:
         """Op j (a conv2d or fully connected layer) computing its output
