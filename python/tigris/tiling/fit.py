@@ -242,6 +242,7 @@ class _Found:
     storages: set
     fits: bool
     smallest: int
+    floor: tuple | None = None    # fast_floor when it does not fit with a slow pool
     also: list = field(default_factory=list)
     columns: list = field(default_factory=list)   # "first..last xN" of the column splits
 
@@ -333,14 +334,15 @@ def _search(func_op, budget: int, slow: int, target: str, alignment: int,
                 real, plan, storages = found
             b //= 2
     fits = real <= budget
-    smallest = real
+    smallest, floor = real, None
     if not fits:
         # The smallest budget that works, by bisection (for the message), in
         # the placement that came closest. With a slow pool no plan needs
         # less than fast_floor: no budget below it is tried.
         lo, hi = budget, real
         if problem.slow_ok:
-            lo = max(lo, fast_floor(problem)[0] - 1)
+            floor = fast_floor(problem)
+            lo = max(lo, floor[0] - 1)
         while hi - lo > max(2048, hi // 32):
             mid = (lo + hi) // 2
             r, p, _ = search(mid, attempts=2, only=storages)
@@ -349,7 +351,7 @@ def _search(func_op, budget: int, slow: int, target: str, alignment: int,
             else:
                 lo = mid
         smallest = hi
-    return _Found(problem, plan, real, storages, fits, smallest)
+    return _Found(problem, plan, real, storages, fits, smallest, floor)
 
 
 def _finish(func_op, found: _Found, budget: int, model: tuple) -> tuple | None:
@@ -360,7 +362,7 @@ def _finish(func_op, found: _Found, budget: int, model: tuple) -> tuple | None:
     problem.set_slow(found.storages)
     worst = max(plan.stages, key=lambda s: s.peak)
     where = problem.info[worst.first].op.location
-    floor = fast_floor(problem) if not fits and problem.slow_ok else None
+    floor = found.floor
     floor_text, floor_node, floor_op = "", "", ""
     if floor is not None:       # named now: apply() replaces the ops
         floor_node, floor_op = loc_name(problem.ops[floor[1]]), problem.info[floor[1]].kind

@@ -188,11 +188,8 @@ class Problem:
         m = len(self.ops)
         slow_storages = set(storages or ())
         self.slow_storages = slow_storages
-        owner = {}
-        for n, st in self.storages.items():
-            for b in st.buffers:
-                owner[b] = n
-        self.slow = {v for v, b in self.graph.value_buffer.items() if owner.get(b) in slow_storages}
+        self.slow = {v for v, b in self.graph.value_buffer.items()
+                     if self.storage_of.get(b) in slow_storages}
         fast = {n: st for n, st in self.storages.items() if n not in slow_storages}
         self.profile = load_profile(fast, al) if fast else [0] * m
         self.profile += [0] * (m - len(self.profile))
