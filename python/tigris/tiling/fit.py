@@ -451,10 +451,12 @@ def fast_floor(problem: Problem) -> tuple[int, int, int, int]:
     concat its inserts fill): that storage the search may place in the slow
     pool, and the result with it."""
     al = problem.alignment
-    shared = {b for st in problem.storages.values() if len(st.buffers) > 1 for b in st.buffers}
+    def shared(v) -> bool:      # its storage holds other buffers too
+        storage = problem.storage_of.get(problem.graph.value_buffer.get(v))
+        return storage is not None and len(problem.storages[storage].buffers) > 1
+
     born = {problem.position[v]: v for v in problem.returned_values if v in problem.position
-            and not (problem.info[problem.position[v]].kind == "insert"
-                     and problem.graph.value_buffer.get(v) in shared)}
+            and not (problem.info[problem.position[v]].kind == "insert" and shared(v))}
     best = (0, 0, 0, 0)
     results = 0
     for k, op in enumerate(problem.ops):
